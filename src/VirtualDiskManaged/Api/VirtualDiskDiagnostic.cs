@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text;
+
+namespace VirtualDiskManaged;
+
+/// <summary>
+/// One failure or warning: the precise <see cref="Reason"/>, its Win32 <see cref="Code"/>, the file of the
+/// chain it concerns and, where known, the byte offset and the paths that were tried.
+/// </summary>
+public sealed class VirtualDiskDiagnostic
+{
+    internal VirtualDiskDiagnostic(VirtualDiskErrorReason reason, string? filePath, string? detail = null, long? offset = null,
+        IReadOnlyList<string>? pathsTried = null, VirtualDiskDiagnostic? inner = null, VirtualDiskError? code = null)
+    {
+        Reason = reason;
+        FilePath = filePath;
+        Detail = detail;
+        Offset = offset;
+        PathsTried = pathsTried ?? [];
+        Inner = inner;
+        Code = code ?? VirtualDiskErrors.CodeOf(reason);
+    }
+
+    /// <summary>The precise cause.</summary>
+    public VirtualDiskErrorReason Reason { get; }
+
+    /// <summary>The Win32 error code.</summary>
+    public VirtualDiskError Code { get; }
+
+    /// <summary>The Win32 error code as a number (what <c>VirtDisk.OpenVirtualDisk</c> returns).</summary>
+    public uint ErrorCode => (uint)Code;
+
+    /// <summary>The file this concerns (the image, or the parent of the chain at fault), when known.</summary>
+    public string? FilePath { get; }
+
+    /// <summary>Specifics beyond the reason's sentence (values read, limits), or null.</summary>
+    public string? Detail { get; }
+
+    /// <summary>The byte offset in <see cref="FilePath"/> of the structure at fault, when known.</summary>
+    public long? Offset { get; }
+
+    /// <summary>For a parent that was not found: every path that was tried, in order.</summary>
+    public IReadOnlyList<string> PathsTried { get; }
+
+    /// <summary>For <see cref="VirtualDiskErrorReason.ErrorInParent"/>: the failure further up the chain.</summary>
+    public VirtualDiskDiagnostic? Inner { get; }
+
+    /// <summary>True when this is a warning (the open succeeded).</summary>
+    public bool IsWarning => VirtualDiskErrors.IsWarning(Reason);
+
+    /// <summary>A message a person can act on: the reason's sentence, the specifics, the file and offset.</summary>
+    public string Message
+    {
+        get
+        {
+            var sb = new StringBuilder(VirtualDiskErrors.MessageOf(Reason));
+            if (!string.IsNullOrEmpty(Detail))
+            {
+                sb.Append(' ').Append(Detail);
+                if (Detail[^1] != '.') sb.Append('.');
+            }
+            if (Offset is long o) sb.Append(CultureInfo.InvariantCulture, $" (at byte offset {o})");
+            if (FilePath is not null) sb.Append(" File: ").Append(FilePath);
+            if (PathsTried.Count > 0) sb.Append(" Paths tried: ").Append(string.Join("; ", PathsTried));
+            if (Inner is not null) sb.Append(" Cause: ").Append(Inner.Message);
+            return sb.ToString();
+        }
+    }
+
+    /// <summary>The innermost diagnostic of a chain failure (the file of the chain at fault).</summary>
+    public VirtualDiskDiagnostic Root
+    {
+        get
+        {
+            var d = this;
+            while (d.Inner is not null) d = d.Inner;
+            return d;
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{VirtualDiskErrors.SymbolOf(Code)} ({ErrorCode}, 0x{ErrorCode:X8}) {Reason}: {Message}");
+
+    internal VirtualDiskDiagnostic WithFile(string filePath) =>
+        FilePath is null ? new(Reason, filePath, Detail, Offset, PathsTried, Inner, Code) : this;
+}

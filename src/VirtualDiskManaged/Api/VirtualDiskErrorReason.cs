@@ -1,0 +1,267 @@
+namespace VirtualDiskManaged;
+
+/// <summary>
+/// The precise cause of a failure or a warning: one member per rule of the contract and per
+/// corruption class. Each member maps to exactly one <see cref="VirtualDiskError"/> code
+/// (see <see cref="VirtualDiskErrors.CodeOf"/>); for warnings that code applies only in strict mode.
+/// Numeric values are stable and grouped by area.
+/// </summary>
+public enum VirtualDiskErrorReason
+{
+    /// <summary>No error.</summary>
+    None = 0,
+
+    // ---- Arguments (CONTRACT §4 steps 1–7) ----
+    /// <summary>The storage type argument is null.</summary>
+    NullStorageType = 100,
+    /// <summary>The path argument is null.</summary>
+    NullPath,
+    /// <summary>The access mask has bits outside VIRTUAL_DISK_ACCESS_ALL.</summary>
+    AccessMaskInvalid,
+    /// <summary>A flag is not allowed by the rule set.</summary>
+    FlagsNotAllowed,
+    /// <summary>The parameters' version is not allowed by the rule set.</summary>
+    ParametersVersionNotAllowed,
+    /// <summary>Version 2/3 parameters need access mask NONE.</summary>
+    AccessMaskMustBeNoneForVersion,
+    /// <summary>The vendor GUID is neither Microsoft nor unknown.</summary>
+    VendorNotSupported,
+    /// <summary>The device id is not a known storage type.</summary>
+    DeviceIdNotSupported,
+    /// <summary>VHD Set files have no provider (the format is unpublished).</summary>
+    VhdSetNotSupported,
+    /// <summary>ISO images accept only null or version 1 parameters.</summary>
+    IsoParametersVersionNotAllowed,
+    /// <summary>ISO images accept only ATTACH_RO, DETACH and GET_INFO access.</summary>
+    IsoAccessNotAllowed,
+    /// <summary>ISO images do not accept NO_PARENTS, BLANK_FILE or BOOT_DRIVE.</summary>
+    IsoFlagsNotAllowed,
+    /// <summary>An argument of a handle operation is not valid.</summary>
+    ArgumentInvalid,
+
+    // ---- Host file (CONTRACT §4 step 8–9, §7) ----
+    /// <summary>The path is empty.</summary>
+    EmptyPath = 200,
+    /// <summary>The file does not exist.</summary>
+    FileNotFound,
+    /// <summary>A folder of the path does not exist.</summary>
+    PathNotFound,
+    /// <summary>The path names a directory.</summary>
+    PathIsDirectory,
+    /// <summary>The path names a device, FIFO, socket or other non-regular file.</summary>
+    NotARegularFile,
+    /// <summary>The process may not read the file.</summary>
+    PermissionDenied,
+    /// <summary>The backing file is compressed.</summary>
+    HostFileCompressed,
+    /// <summary>The backing file is encrypted.</summary>
+    HostFileEncrypted,
+    /// <summary>The backing file is compressed (Current rules: ERROR_VIRTUAL_DISK_LIMITATION).</summary>
+    HostFileCompressedLimitation,
+    /// <summary>The backing file is encrypted (Current rules: ERROR_VIRTUAL_DISK_LIMITATION).</summary>
+    HostFileEncryptedLimitation,
+    /// <summary>The path is on a network share served by this machine (loopback).</summary>
+    LoopbackShare,
+    /// <summary>The backing file could not be read.</summary>
+    HostIoError,
+    /// <summary>The backing file became shorter while the handle was open.</summary>
+    BackingFileShrank,
+    /// <summary>Another handle in this process holds the file in a conflicting way.</summary>
+    SharingViolation,
+    /// <summary>Another process holds the file in a conflicting way.</summary>
+    SharingViolationOtherProcess,
+
+    // ---- Format detection (CONTRACT §6) ----
+    /// <summary>The content is not a VHD, VHDX or ISO image.</summary>
+    FormatNotRecognized = 300,
+    /// <summary>The extension names another format; the content is a VHD.</summary>
+    ContentIsVhd,
+    /// <summary>The extension names another format; the content is a VHDX.</summary>
+    ContentIsVhdx,
+    /// <summary>The extension names another format; the content is an ISO image.</summary>
+    ContentIsIso,
+
+    // ---- ISO (CONTRACT §5) ----
+    /// <summary>ISO size is not a multiple of 2048 bytes.</summary>
+    IsoSizeNotMultipleOf2048 = 400,
+    /// <summary>ISO size is less than 34,816 bytes (system area plus one descriptor).</summary>
+    IsoTooSmall,
+    /// <summary>No ISO 9660, High Sierra or ECMA-167 descriptor at byte 32,768.</summary>
+    IsoNoVolumeDescriptor,
+
+    // ---- VHD (formats.md §A, §D.1) ----
+    /// <summary>No "conectix" footer at the end (512 or 511 bytes) nor at offset 0.</summary>
+    VhdFooterMissing = 500,
+    /// <summary>The footer's checksum is wrong and no valid copy stands in.</summary>
+    VhdFooterChecksumMismatch,
+    /// <summary>Warning: the trailing footer is missing or bad; the copy at offset 0 was used.</summary>
+    VhdFooterCopyUsed,
+    /// <summary>Warning: the footer copy at offset 0 differs from the trailing footer.</summary>
+    VhdFooterCopiesDiffer,
+    /// <summary>Warning: the image has a 511-byte footer (Virtual PC before 2004).</summary>
+    VhdShortFooter,
+    /// <summary>The footer's format version is not 1.0.</summary>
+    VhdFormatVersionUnsupported,
+    /// <summary>The footer's disk type is not fixed, dynamic or differencing.</summary>
+    VhdDiskTypeInvalid,
+    /// <summary>The footer's data offset does not point at a dynamic header inside the file.</summary>
+    VhdDataOffsetInvalid,
+    /// <summary>Warning: a fixed disk's data offset is 0x00000000FFFFFFFF instead of all ones.</summary>
+    VhdFixedDataOffsetSpecLiteral,
+    /// <summary>Warning: the footer's features field lacks the reserved bit or has unknown bits.</summary>
+    VhdFeaturesInvalid,
+    /// <summary>The dynamic header's cookie is not "cxsparse".</summary>
+    VhdDynamicHeaderCookieInvalid,
+    /// <summary>The dynamic header's checksum is wrong.</summary>
+    VhdDynamicHeaderChecksumMismatch,
+    /// <summary>The dynamic header's version is not 1.0.</summary>
+    VhdDynamicHeaderVersionUnsupported,
+    /// <summary>The dynamic header holds impossible values.</summary>
+    VhdDynamicHeaderFieldInvalid,
+    /// <summary>The block size is not a power of two of at least 512 bytes.</summary>
+    VhdBlockSizeInvalid,
+    /// <summary>The BAT has fewer entries than the virtual size needs.</summary>
+    VhdMaxTableEntriesTooSmall,
+    /// <summary>Warning: the BAT has more entries than the virtual size needs.</summary>
+    VhdMaxTableEntriesTooLarge,
+    /// <summary>Warning: CHS geometry disagrees with the current size.</summary>
+    VhdGeometryMismatch,
+    /// <summary>Warning: a fixed disk's file is longer than its size plus the footer.</summary>
+    VhdFixedFileTooLong,
+    /// <summary>Warning: BAT padding entries are not 0xFFFFFFFF.</summary>
+    VhdBatPaddingInvalid,
+    /// <summary>A differencing VHD has no usable parent locator or name.</summary>
+    VhdParentLocatorInvalid,
+
+    // ---- Shared size / layout rules (CONTRACT §8) ----
+    /// <summary>The virtual size is zero.</summary>
+    VirtualSizeZero = 600,
+    /// <summary>The virtual size is not a multiple of the logical sector size.</summary>
+    VirtualSizeNotSectorMultiple,
+    /// <summary>The virtual size exceeds the format's maximum.</summary>
+    VirtualSizeTooLarge,
+    /// <summary>The file is shorter than its declared layout.</summary>
+    FileTooShortForLayout,
+    /// <summary>The BAT extends beyond the end of the file.</summary>
+    BatBeyondEndOfFile,
+    /// <summary>A BAT entry points beyond the end of the file.</summary>
+    BatEntryBeyondEndOfFile,
+    /// <summary>Two data blocks overlap.</summary>
+    BatBlocksOverlap,
+    /// <summary>A data block overlaps headers, tables or other metadata.</summary>
+    BatBlockOverlapsMetadata,
+    /// <summary>A BAT entry has an invalid state.</summary>
+    BatEntryStateInvalid,
+    /// <summary>Warning: a BAT entry has reserved bits set.</summary>
+    BatEntryReservedBitsSet,
+    /// <summary>The BAT region is too small for the virtual size.</summary>
+    BatRegionTooSmall,
+
+    // ---- VHDX (formats.md §B, §D.2) ----
+    /// <summary>No "vhdxfile" file type identifier at offset 0.</summary>
+    VhdxFileIdentifierMissing = 700,
+    /// <summary>Warning: one header failed its checks; the other was used.</summary>
+    VhdxHeaderInvalid,
+    /// <summary>Neither header is valid.</summary>
+    VhdxHeadersInvalid,
+    /// <summary>Both headers have the same sequence number but differ.</summary>
+    VhdxHeaderSequenceTie,
+    /// <summary>Warning: both headers have the same sequence number and are identical.</summary>
+    VhdxHeadersIdentical,
+    /// <summary>The header version is not 1.</summary>
+    VhdxHeaderVersionUnsupported,
+    /// <summary>The log version is not 0.</summary>
+    VhdxLogVersionUnsupported,
+    /// <summary>The log's offset or length is not valid.</summary>
+    VhdxLogLocationInvalid,
+    /// <summary>Warning: one region table is invalid; the other was used.</summary>
+    VhdxRegionTableInvalid,
+    /// <summary>Both region tables are invalid.</summary>
+    VhdxRegionTablesInvalid,
+    /// <summary>Warning: both region tables are valid but differ; table 1 was used.</summary>
+    VhdxRegionTablesDiffer,
+    /// <summary>A region entry's offset or length is not valid.</summary>
+    VhdxRegionEntryInvalid,
+    /// <summary>A region the library does not know is marked required.</summary>
+    VhdxRegionUnknownRequired,
+    /// <summary>The BAT or metadata region is missing or appears twice.</summary>
+    VhdxRegionMissingOrDuplicate,
+    /// <summary>Regions, the log or the header section overlap.</summary>
+    VhdxStructuresOverlap,
+    /// <summary>The metadata table's signature, entry count or reserved fields are invalid.</summary>
+    VhdxMetadataTableInvalid,
+    /// <summary>A metadata entry's offset, length or flags are invalid.</summary>
+    VhdxMetadataEntryInvalid,
+    /// <summary>A known metadata item appears twice.</summary>
+    VhdxMetadataItemDuplicate,
+    /// <summary>A known metadata item has the wrong length.</summary>
+    VhdxMetadataItemLengthInvalid,
+    /// <summary>A metadata item the library does not know is marked required.</summary>
+    VhdxMetadataUnknownRequired,
+    /// <summary>A required metadata item is missing.</summary>
+    VhdxMetadataRequiredMissing,
+    /// <summary>The file parameters item holds invalid flags.</summary>
+    VhdxFileParametersInvalid,
+    /// <summary>The block size is not a power of two between 1 MiB and 256 MiB.</summary>
+    VhdxBlockSizeInvalid,
+    /// <summary>A sector size is not 512 or 4096.</summary>
+    VhdxSectorSizeInvalid,
+    /// <summary>The parent locator item is malformed.</summary>
+    VhdxParentLocatorInvalid,
+    /// <summary>A differencing VHDX has no parent locator, or a non-differencing one has one.</summary>
+    VhdxParentLocatorMissing,
+    /// <summary>A partially present block in a disk that is not differencing.</summary>
+    VhdxPartialBlockNotDifferencing,
+    /// <summary>A partially present block whose sector bitmap block is not present.</summary>
+    VhdxSectorBitmapMissing,
+    /// <summary>Warning: sector bitmap entries of a non-differencing disk are not zero (ignored).</summary>
+    VhdxSectorBitmapEntryIgnored,
+    /// <summary>Warning: the last payload block ends beyond the end of the file.</summary>
+    VhdxLastBlockPartial,
+    /// <summary>Warning: a non-empty log was replayed into memory.</summary>
+    VhdxLogReplayed,
+    /// <summary>The log claims entries but cannot be replayed.</summary>
+    VhdxLogCorrupt,
+    /// <summary>The log says the file was longer than it is (truncated).</summary>
+    VhdxLogFileTruncated,
+    /// <summary>Warning: the log GUID is set but no valid entry sequence exists (empty log).</summary>
+    VhdxLogGuidWithoutEntries,
+
+    // ---- Parent chain (CONTRACT §10) ----
+    /// <summary>The parent was not found at any locator path.</summary>
+    ParentNotFound = 800,
+    /// <summary>The parent exists but cannot be opened.</summary>
+    ParentAccessDenied,
+    /// <summary>The parent is a directory, device, FIFO or socket.</summary>
+    ParentNotARegularFile,
+    /// <summary>The parent's identity is not the one the child records.</summary>
+    ParentIdMismatch,
+    /// <summary>The parent is of a format the child cannot have as parent.</summary>
+    ParentFormatMismatch,
+    /// <summary>Warning (error in strict mode): the parent's time stamp is not the one the child records.</summary>
+    ParentTimestampMismatch,
+    /// <summary>Parent and child virtual sizes differ.</summary>
+    ParentSizeMismatch,
+    /// <summary>A file appears twice in one chain.</summary>
+    ChainCycle,
+    /// <summary>The chain is deeper than 256.</summary>
+    ChainTooDeep,
+    /// <summary>A disk further up the chain failed to open.</summary>
+    ErrorInParent,
+    /// <summary>The parent lies outside the child's folder tree and safe parent resolution is on.</summary>
+    ParentOutsideAllowedTree,
+    /// <summary>A read needed the parent, but the disk was opened without parents.</summary>
+    ParentNotOpened,
+
+    // ---- Handle operations ----
+    /// <summary>The handle was not opened with the access this operation needs.</summary>
+    HandleAccessDenied = 900,
+    /// <summary>The information version is not supported.</summary>
+    InfoVersionNotSupported,
+    /// <summary>The information does not apply to a disk of this type.</summary>
+    InfoNotApplicable,
+    /// <summary>The handle has been closed.</summary>
+    HandleClosed,
+    /// <summary>The information needs a running system (host disk, load state, change tracking) and is not available offline.</summary>
+    InfoNotAvailableOffline,
+}

@@ -1,0 +1,167 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace VirtualDiskManaged.Host;
+
+/// <summary>What the host says about a backing file (CONTRACT §7).</summary>
+internal readonly record struct HostFileTraits(bool Compressed, bool Encrypted, bool OnLoopbackShare);
+
+/// <summary>
+/// CONTRACT §7: compressed and encrypted backing files and paths on loopback network shares.
+/// Linux: the inode flags (FS_COMPR_FL, FS_ENCRYPT_FL) and the mount table; Windows: file attributes and the UNC host.
+/// </summary>
+internal static class HostChecks
+{
+    /// <summary>Test seam: replaces the real probe (tests cannot make compressed files on every file system).</summary>
+    internal static Func<HostFile, HostFileTraits>? ProbeOverride { get; set; }
+
+    public static VirtualDiskDiagnostic? Check(HostFile file, OpenVirtualDiskFlags flags, OpenRuleSet rules)
+    {
+        var traits = ProbeOverride?.Invoke(file) ?? Probe(file);
+        if (traits.OnLoopbackShare) return new(VirtualDiskErrorReason.LoopbackShare, file.Path);
+        if (traits.Compressed)
+        {
+            if (rules == OpenRuleSet.Documented) return new(VirtualDiskErrorReason.HostFileCompressed, file.Path);
+            if ((flags & OpenVirtualDiskFlags.SupportCompressedVolumes) == 0)
+                return new(VirtualDiskErrorReason.HostFileCompressedLimitation, file.Path);
+        }
+        if (traits.Encrypted)
+        {
+            if (rules == OpenRuleSet.Documented) return new(VirtualDiskErrorReason.HostFileEncrypted, file.Path);
+            if ((flags & OpenVirtualDiskFlags.SupportEncryptedFiles) == 0)
+                return new(VirtualDiskErrorReason.HostFileEncryptedLimitation, file.Path);
+        }
+        return null;
+    }
+
+    public static HostFileTraits Probe(HostFile file)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            FileAttributes attributes;
+            try { attributes = File.GetAttributes(file.Path); }
+            catch (IOException) { attributes = 0; }
+            catch (UnauthorizedAccessException) { attributes = 0; }
+            return new((attributes & FileAttributes.Compressed) != 0, (attributes & FileAttributes.Encrypted) != 0,
+                IsLoopbackUncPath(file.Path));
+        }
+        if (OperatingSystem.IsLinux())
+        {
+            int flags = UnixNative.GetInodeFlags((int)file.Handle.DangerousGetHandle());
+            bool loopback = false;
+            try
+            {
+                string mountInfo = File.ReadAllText("/proc/self/mountinfo");
+                loopback = IsOnLoopbackNetworkMount(mountInfo, file.Path);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+            return new((flags & UnixNative.FS_COMPR_FL) != 0, (flags & UnixNative.FS_ENCRYPT_FL) != 0, loopback);
+        }
+        return default;
+    }
+
+    /// <summary>
+    /// Windows: is the path a UNC path (\\host\share\..., \\?\UNC\host\share\...) whose host is this machine
+    /// (localhost, 127.x.x.x, ::1, the machine name)?
+    /// </summary>
+    internal static bool IsLoopbackUncPath(string path)
+    {
+        string? host = null;
+        if (path.StartsWith(@"\\?\UNC\", StringComparison.OrdinalIgnoreCase)) host = path[8..];
+        else if (path.StartsWith(@"\\", StringComparison.Ordinal) && !path.StartsWith(@"\\?\", StringComparison.Ordinal)
+                 && !path.StartsWith(@"\\.\", StringComparison.Ordinal)) host = path[2..];
+        if (host is null) return false;
+        int end = host.IndexOf('\\');
+        if (end >= 0) host = host[..end];
+        return IsLoopbackHost(host);
+    }
+
+    /// <summary>True for localhost, loopback addresses (also in the ipv6-literal.net form), and this machine's name.</summary>
+    internal static bool IsLoopbackHost(string host)
+    {
+        if (host.Length == 0) return false;
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ||
+            host.StartsWith("localhost.", StringComparison.OrdinalIgnoreCase)) return true;
+        string h = host.Trim('[', ']');
+        // Windows spells IPv6 in UNC names as 0--1.ipv6-literal.net.
+        if (h.EndsWith(".ipv6-literal.net", StringComparison.OrdinalIgnoreCase))
+            h = h[..^".ipv6-literal.net".Length].Replace('-', ':');
+        if (IPAddress.TryParse(h, out var address)) return IPAddress.IsLoopback(address);
+        return host.Equals(Environment.MachineName, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// Linux: finds the mount that holds <paramref name="fullPath"/> in /proc/self/mountinfo text (longest
+    /// mount-point prefix) and reports whether it is a cifs/smb3/nfs mount served from a loopback address.
+    /// </summary>
+    internal static bool IsOnLoopbackNetworkMount(string mountInfo, string fullPath)
+    {
+        string? bestMount = null, bestType = null, bestSource = null;
+        foreach (var rawLine in mountInfo.Split('\n'))
+        {
+            // mountinfo: id parent major:minor root mountpoint options [optional...] - fstype source superoptions
+            var line = rawLine.Trim();
+            if (line.Length == 0) continue;
+            var fields = line.Split(' ');
+            int dash = Array.IndexOf(fields, "-");
+            if (fields.Length < 5 || dash < 0 || dash + 2 >= fields.Length) continue;
+            string mountPoint = Unescape(fields[4]);
+            if (!IsUnder(fullPath, mountPoint)) continue;
+            if (bestMount is null || mountPoint.Length >= bestMount.Length)
+            {
+                bestMount = mountPoint;
+                bestType = fields[dash + 1];
+                bestSource = Unescape(fields[dash + 2]);
+            }
+        }
+        if (bestType is null || bestSource is null) return false;
+        bool network = bestType is "cifs" or "smb3" or "smbfs" || bestType.StartsWith("nfs", StringComparison.Ordinal);
+        if (!network) return false;
+        return IsLoopbackHost(SourceHost(bestSource));
+    }
+
+    private static string SourceHost(string source)
+    {
+        // cifs: //host/share ; nfs: host:/export or [::1]:/export
+        if (source.StartsWith("//", StringComparison.Ordinal))
+        {
+            var rest = source[2..];
+            int slash = rest.IndexOf('/');
+            return slash >= 0 ? rest[..slash] : rest;
+        }
+        if (source.StartsWith('['))
+        {
+            int close = source.IndexOf(']');
+            return close > 0 ? source[1..close] : source;
+        }
+        int colon = source.IndexOf(':');
+        return colon > 0 ? source[..colon] : source;
+    }
+
+    private static bool IsUnder(string path, string mountPoint)
+    {
+        if (mountPoint == "/") return path.StartsWith('/');
+        return path.StartsWith(mountPoint, StringComparison.Ordinal) &&
+               (path.Length == mountPoint.Length || path[mountPoint.Length] == '/');
+    }
+
+    // mountinfo escapes space, tab, newline and backslash as \ooo octal.
+    private static string Unescape(string s)
+    {
+        if (!s.Contains('\\')) return s;
+        var sb = new System.Text.StringBuilder(s.Length);
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (s[i] == '\\' && i + 4 <= s.Length && IsOctal(s[i + 1]) && IsOctal(s[i + 2]) && IsOctal(s[i + 3]))
+            {
+                sb.Append((char)Convert.ToInt32(s.Substring(i + 1, 3), 8));
+                i += 3;
+            }
+            else sb.Append(s[i]);
+        }
+        return sb.ToString();
+    }
+
+    private static bool IsOctal(char c) => c is >= '0' and <= '7';
+}

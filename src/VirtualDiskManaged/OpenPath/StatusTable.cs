@@ -1,0 +1,256 @@
+using R = VirtualDiskManaged.VirtualDiskErrorReason;
+using E = VirtualDiskManaged.VirtualDiskError;
+
+namespace VirtualDiskManaged;
+
+/// <summary>
+/// The single table behind both API layers: every <see cref="VirtualDiskErrorReason"/> with its Win32 code
+/// and the sentence a person reads. Nothing else in the library chooses codes or messages.
+/// </summary>
+public static class VirtualDiskErrors
+{
+    /// <summary>The Win32 code a reason produces (for warnings: the code used in strict mode).</summary>
+    public static VirtualDiskError CodeOf(VirtualDiskErrorReason reason) => Entry(reason).Code;
+
+    /// <summary>A one-sentence description of the reason.</summary>
+    public static string MessageOf(VirtualDiskErrorReason reason) => Entry(reason).Message;
+
+    /// <summary>True for reasons that are warnings on a successful open (failures only in strict mode).</summary>
+    public static bool IsWarning(VirtualDiskErrorReason reason) => reason switch
+    {
+        R.VhdFooterCopyUsed or R.VhdFooterCopiesDiffer or R.VhdShortFooter or R.VhdFixedDataOffsetSpecLiteral
+            or R.VhdFeaturesInvalid or R.VhdMaxTableEntriesTooLarge or R.VhdGeometryMismatch or R.VhdFixedFileTooLong
+            or R.VhdBatPaddingInvalid or R.BatEntryReservedBitsSet or R.VhdxHeaderInvalid or R.VhdxHeadersIdentical
+            or R.VhdxRegionTableInvalid or R.VhdxRegionTablesDiffer or R.VhdxSectorBitmapEntryIgnored
+            or R.VhdxLastBlockPartial or R.VhdxLogReplayed or R.VhdxLogGuidWithoutEntries or R.ParentTimestampMismatch => true,
+        _ => false,
+    };
+
+    /// <summary>The winerror.h symbol of a code, e.g. <c>ERROR_VHD_DRIVE_FOOTER_MISSING</c>.</summary>
+    public static string SymbolOf(VirtualDiskError code) => code switch
+    {
+        E.Success => "ERROR_SUCCESS",
+        E.FileNotFound => "ERROR_FILE_NOT_FOUND",
+        E.PathNotFound => "ERROR_PATH_NOT_FOUND",
+        E.AccessDenied => "ERROR_ACCESS_DENIED",
+        E.SharingViolation => "ERROR_SHARING_VIOLATION",
+        E.HandleEof => "ERROR_HANDLE_EOF",
+        E.NotSupported => "ERROR_NOT_SUPPORTED",
+        E.InvalidParameter => "ERROR_INVALID_PARAMETER",
+        E.UnsupportedCompression => "ERROR_UNSUPPORTED_COMPRESSION",
+        E.FileSystemLimitation => "ERROR_FILE_SYSTEM_LIMITATION",
+        E.IoDevice => "ERROR_IO_DEVICE",
+        E.FileCorrupt => "ERROR_FILE_CORRUPT",
+        E.FileEncrypted => "ERROR_FILE_ENCRYPTED",
+        E.VhdDriveFooterMissing => "ERROR_VHD_DRIVE_FOOTER_MISSING",
+        E.VhdDriveFooterChecksumMismatch => "ERROR_VHD_DRIVE_FOOTER_CHECKSUM_MISMATCH",
+        E.VhdDriveFooterCorrupt => "ERROR_VHD_DRIVE_FOOTER_CORRUPT",
+        E.VhdFormatUnknown => "ERROR_VHD_FORMAT_UNKNOWN",
+        E.VhdFormatUnsupportedVersion => "ERROR_VHD_FORMAT_UNSUPPORTED_VERSION",
+        E.VhdSparseHeaderChecksumMismatch => "ERROR_VHD_SPARSE_HEADER_CHECKSUM_MISMATCH",
+        E.VhdSparseHeaderUnsupportedVersion => "ERROR_VHD_SPARSE_HEADER_UNSUPPORTED_VERSION",
+        E.VhdSparseHeaderCorrupt => "ERROR_VHD_SPARSE_HEADER_CORRUPT",
+        E.VhdBlockAllocationFailure => "ERROR_VHD_BLOCK_ALLOCATION_FAILURE",
+        E.VhdBlockAllocationTableCorrupt => "ERROR_VHD_BLOCK_ALLOCATION_TABLE_CORRUPT",
+        E.VhdInvalidBlockSize => "ERROR_VHD_INVALID_BLOCK_SIZE",
+        E.VhdBitmapMismatch => "ERROR_VHD_BITMAP_MISMATCH",
+        E.VhdParentVhdNotFound => "ERROR_VHD_PARENT_VHD_NOT_FOUND",
+        E.VhdChildParentIdMismatch => "ERROR_VHD_CHILD_PARENT_ID_MISMATCH",
+        E.VhdChildParentTimestampMismatch => "ERROR_VHD_CHILD_PARENT_TIMESTAMP_MISMATCH",
+        E.VhdMetadataReadFailure => "ERROR_VHD_METADATA_READ_FAILURE",
+        E.VhdMetadataWriteFailure => "ERROR_VHD_METADATA_WRITE_FAILURE",
+        E.VhdInvalidSize => "ERROR_VHD_INVALID_SIZE",
+        E.VhdInvalidFileSize => "ERROR_VHD_INVALID_FILE_SIZE",
+        E.VirtdiskProviderNotFound => "ERROR_VIRTDISK_PROVIDER_NOT_FOUND",
+        E.VirtdiskNotVirtualDisk => "ERROR_VIRTDISK_NOT_VIRTUAL_DISK",
+        E.VhdParentVhdAccessDenied => "ERROR_VHD_PARENT_VHD_ACCESS_DENIED",
+        E.VhdChildParentSizeMismatch => "ERROR_VHD_CHILD_PARENT_SIZE_MISMATCH",
+        E.VhdDifferencingChainCycleDetected => "ERROR_VHD_DIFFERENCING_CHAIN_CYCLE_DETECTED",
+        E.VhdDifferencingChainErrorInParent => "ERROR_VHD_DIFFERENCING_CHAIN_ERROR_IN_PARENT",
+        E.VirtualDiskLimitation => "ERROR_VIRTUAL_DISK_LIMITATION",
+        E.VhdInvalidType => "ERROR_VHD_INVALID_TYPE",
+        E.VhdInvalidState => "ERROR_VHD_INVALID_STATE",
+        _ => "0x" + ((uint)code).ToString("X8", System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>What Windows says for a code, in our words.</summary>
+    public static string DescriptionOf(VirtualDiskError code) => code switch
+    {
+        E.Success => "The operation completed successfully.",
+        E.FileNotFound => "The file cannot be found.",
+        E.PathNotFound => "The path cannot be found.",
+        E.AccessDenied => "Access is denied.",
+        E.SharingViolation => "The file is in use by another handle.",
+        E.HandleEof => "Reached the end of the file.",
+        E.NotSupported => "The request is not supported.",
+        E.InvalidParameter => "A parameter is incorrect.",
+        E.UnsupportedCompression => "The file is compressed, which is not supported here.",
+        E.FileSystemLimitation => "The file system cannot do this (loopback network share).",
+        E.IoDevice => "The backing file could not be read.",
+        E.FileCorrupt => "The file is corrupted and unreadable.",
+        E.FileEncrypted => "The file is encrypted, which is not supported here.",
+        E.VhdDriveFooterMissing => "The virtual disk is corrupted: its footer is missing.",
+        E.VhdDriveFooterChecksumMismatch => "The virtual disk is corrupted: its footer checksum does not match.",
+        E.VhdDriveFooterCorrupt => "The virtual disk is corrupted: its footer is corrupt.",
+        E.VhdFormatUnknown => "The virtual disk's file format is not recognised.",
+        E.VhdFormatUnsupportedVersion => "The virtual disk uses an unsupported version of its format.",
+        E.VhdSparseHeaderChecksumMismatch => "The virtual disk is corrupted: its dynamic header checksum does not match.",
+        E.VhdSparseHeaderUnsupportedVersion => "The virtual disk's dynamic header has an unsupported version.",
+        E.VhdSparseHeaderCorrupt => "The virtual disk is corrupted: its dynamic header is corrupt.",
+        E.VhdBlockAllocationFailure => "A new block of the virtual disk could not be allocated.",
+        E.VhdBlockAllocationTableCorrupt => "The virtual disk is corrupted: its block allocation table is corrupt.",
+        E.VhdInvalidBlockSize => "The virtual disk uses a block size that is not supported.",
+        E.VhdBitmapMismatch => "The virtual disk is corrupted: a block bitmap does not match its data.",
+        E.VhdParentVhdNotFound => "The differencing chain is broken: the parent disk was not found.",
+        E.VhdChildParentIdMismatch => "The differencing chain is broken: the parent's identifier does not match.",
+        E.VhdChildParentTimestampMismatch => "The differencing chain is broken: the parent's time stamp does not match.",
+        E.VhdMetadataReadFailure => "The virtual disk's metadata could not be read.",
+        E.VhdMetadataWriteFailure => "The virtual disk's metadata could not be written.",
+        E.VhdInvalidSize => "The virtual disk's size is not valid.",
+        E.VhdInvalidFileSize => "The file's size is not valid for the virtual disk it holds.",
+        E.VirtdiskProviderNotFound => "No virtual disk support provider was found for the file.",
+        E.VirtdiskNotVirtualDisk => "The disk is not a virtual disk.",
+        E.VhdParentVhdAccessDenied => "The parent disk of the differencing chain cannot be accessed.",
+        E.VhdChildParentSizeMismatch => "The differencing chain is broken: parent and child sizes differ.",
+        E.VhdDifferencingChainCycleDetected => "The differencing chain contains a cycle (or is too deep).",
+        E.VhdDifferencingChainErrorInParent => "A disk further up the differencing chain failed to open.",
+        E.VirtualDiskLimitation => "The backing file must be uncompressed, unencrypted and not sparse.",
+        E.VhdInvalidType => "The operation is not possible on a virtual disk of this type.",
+        E.VhdInvalidState => "The operation is not possible in the virtual disk's current state.",
+        _ => "Unknown error.",
+    };
+
+    private readonly record struct Row(VirtualDiskError Code, string Message);
+
+    private static Row Entry(VirtualDiskErrorReason reason) => reason switch
+    {
+        R.None => new(E.Success, "No error."),
+        R.NullStorageType => new(E.InvalidParameter, "The storage type argument is null."),
+        R.NullPath => new(E.InvalidParameter, "The path argument is null."),
+        R.AccessMaskInvalid => new(E.InvalidParameter, "The access mask has bits outside VIRTUAL_DISK_ACCESS_ALL (0x3F0000)."),
+        R.FlagsNotAllowed => new(E.InvalidParameter, "A flag is not allowed by the rule set (Documented allows only NO_PARENTS and BLANK_FILE; Current allows 0xFFF)."),
+        R.ParametersVersionNotAllowed => new(E.InvalidParameter, "The parameters' version is not allowed by the rule set (Documented: 1 and 2; Current: 1 to 3)."),
+        R.AccessMaskMustBeNoneForVersion => new(E.InvalidParameter, "Version 2 and 3 parameters need access mask VIRTUAL_DISK_ACCESS_NONE."),
+        R.VendorNotSupported => new(E.VirtdiskProviderNotFound, "The vendor GUID is neither Microsoft nor unknown."),
+        R.DeviceIdNotSupported => new(E.VirtdiskProviderNotFound, "The device id is not a known storage type (0 to 4)."),
+        R.VhdSetNotSupported => new(E.VirtdiskProviderNotFound, "VHD Set files have no provider: the format is unpublished."),
+        R.IsoParametersVersionNotAllowed => new(E.InvalidParameter, "ISO images accept only null or version 1 parameters."),
+        R.IsoAccessNotAllowed => new(E.InvalidParameter, "ISO images accept only ATTACH_RO, DETACH and GET_INFO access (VIRTUAL_DISK_ACCESS_READ)."),
+        R.IsoFlagsNotAllowed => new(E.InvalidParameter, "ISO images do not accept the NO_PARENTS, BLANK_FILE or BOOT_DRIVE flags."),
+        R.ArgumentInvalid => new(E.InvalidParameter, "An argument is not valid."),
+
+        R.EmptyPath => new(E.PathNotFound, "The path is empty."),
+        R.FileNotFound => new(E.FileNotFound, "The file does not exist."),
+        R.PathNotFound => new(E.PathNotFound, "A folder of the path does not exist."),
+        R.PathIsDirectory => new(E.AccessDenied, "The path names a directory, not an image file."),
+        R.NotARegularFile => new(E.AccessDenied, "The path names a device, FIFO or socket, not a regular file."),
+        R.PermissionDenied => new(E.AccessDenied, "This process may not open the file."),
+        R.HostFileCompressed => new(E.UnsupportedCompression, "The backing file is compressed; decompress it (or use SUPPORT_COMPRESSED_VOLUMES with the Current rules)."),
+        R.HostFileEncrypted => new(E.FileEncrypted, "The backing file is encrypted; decrypt it (or use SUPPORT_ENCRYPTED_FILES with the Current rules)."),
+        R.HostFileCompressedLimitation => new(E.VirtualDiskLimitation, "The backing file is compressed; decompress it or pass SUPPORT_COMPRESSED_VOLUMES."),
+        R.HostFileEncryptedLimitation => new(E.VirtualDiskLimitation, "The backing file is encrypted; decrypt it or pass SUPPORT_ENCRYPTED_FILES."),
+        R.LoopbackShare => new(E.FileSystemLimitation, "The file is on a network share served by this machine; open it by its local path."),
+        R.HostIoError => new(E.IoDevice, "The backing file could not be read."),
+        R.BackingFileShrank => new(E.HandleEof, "The backing file became shorter while it was open."),
+        R.SharingViolation => new(E.SharingViolation, "Another open handle in this process holds the file in a conflicting way."),
+        R.SharingViolationOtherProcess => new(E.SharingViolation, "Another process holds the file in a conflicting way."),
+
+        R.FormatNotRecognized => new(E.VirtdiskProviderNotFound, "The content is not a VHD, VHDX or ISO image."),
+        R.ContentIsVhd => new(E.VhdFormatUnknown, "The content is a VHD, but the file name or storage type says otherwise."),
+        R.ContentIsVhdx => new(E.VhdDriveFooterMissing, "The content is a VHDX, but the file name or storage type says otherwise."),
+        R.ContentIsIso => new(E.VhdDriveFooterMissing, "The content is an ISO image, but the file name or storage type says otherwise."),
+
+        R.IsoSizeNotMultipleOf2048 => new(E.FileCorrupt, "The ISO image's size is not a multiple of 2048 bytes."),
+        R.IsoTooSmall => new(E.FileCorrupt, "The ISO image is smaller than 34,816 bytes (system area plus one volume descriptor)."),
+        R.IsoNoVolumeDescriptor => new(E.FileCorrupt, "No ISO 9660, High Sierra or UDF volume descriptor at byte 32,768."),
+
+        R.VhdFooterMissing => new(E.VhdDriveFooterMissing, "No VHD footer (\"conectix\") at the end of the file nor at offset 0."),
+        R.VhdFooterChecksumMismatch => new(E.VhdDriveFooterChecksumMismatch, "The VHD footer's checksum is wrong and no valid copy stands in."),
+        R.VhdFooterCopyUsed => new(E.VhdDriveFooterChecksumMismatch, "The trailing VHD footer is missing or damaged; the copy at offset 0 was used."),
+        R.VhdFooterCopiesDiffer => new(E.VhdDriveFooterCorrupt, "The VHD footer copy at offset 0 differs from the trailing footer; the trailing one was used."),
+        R.VhdShortFooter => new(E.VhdDriveFooterCorrupt, "The VHD has a 511-byte footer (Virtual PC before 2004)."),
+        R.VhdFormatVersionUnsupported => new(E.VhdFormatUnsupportedVersion, "The VHD footer's format version is not 1.0."),
+        R.VhdDiskTypeInvalid => new(E.VhdDriveFooterCorrupt, "The VHD footer's disk type is not fixed (2), dynamic (3) or differencing (4)."),
+        R.VhdDataOffsetInvalid => new(E.VhdDriveFooterCorrupt, "The VHD footer's data offset does not point at a dynamic header inside the file."),
+        R.VhdFixedDataOffsetSpecLiteral => new(E.VhdDriveFooterCorrupt, "The fixed VHD's data offset is 0x00000000FFFFFFFF instead of all ones."),
+        R.VhdFeaturesInvalid => new(E.VhdDriveFooterCorrupt, "The VHD footer's features field lacks the reserved bit 0x2 or has unknown bits."),
+        R.VhdDynamicHeaderCookieInvalid => new(E.VhdSparseHeaderCorrupt, "The VHD dynamic header's cookie is not \"cxsparse\"."),
+        R.VhdDynamicHeaderChecksumMismatch => new(E.VhdSparseHeaderChecksumMismatch, "The VHD dynamic header's checksum is wrong."),
+        R.VhdDynamicHeaderVersionUnsupported => new(E.VhdSparseHeaderUnsupportedVersion, "The VHD dynamic header's version is not 1.0."),
+        R.VhdDynamicHeaderFieldInvalid => new(E.VhdSparseHeaderCorrupt, "The VHD dynamic header holds an impossible value."),
+        R.VhdBlockSizeInvalid => new(E.VhdInvalidBlockSize, "The VHD block size is not a power of two of at least 512 bytes."),
+        R.VhdMaxTableEntriesTooSmall => new(E.VhdBlockAllocationTableCorrupt, "The VHD BAT has fewer entries than the virtual size needs."),
+        R.VhdMaxTableEntriesTooLarge => new(E.VhdBlockAllocationTableCorrupt, "The VHD BAT has more entries than the virtual size needs."),
+        R.VhdGeometryMismatch => new(E.VhdInvalidSize, "The VHD's CHS geometry does not match its current size; the current size is used."),
+        R.VhdFixedFileTooLong => new(E.VhdInvalidFileSize, "The fixed VHD's file is longer than its size plus the footer."),
+        R.VhdBatPaddingInvalid => new(E.VhdBlockAllocationTableCorrupt, "The VHD BAT's padding entries are not 0xFFFFFFFF."),
+        R.VhdParentLocatorInvalid => new(E.VhdSparseHeaderCorrupt, "The differencing VHD has no usable parent locator or parent name."),
+
+        R.VirtualSizeZero => new(E.VhdInvalidSize, "The virtual size is zero."),
+        R.VirtualSizeNotSectorMultiple => new(E.VhdInvalidSize, "The virtual size is not a multiple of the logical sector size."),
+        R.VirtualSizeTooLarge => new(E.VhdInvalidSize, "The virtual size exceeds the format's maximum."),
+        R.FileTooShortForLayout => new(E.VhdInvalidFileSize, "The file is shorter than its declared layout."),
+        R.BatBeyondEndOfFile => new(E.VhdBlockAllocationTableCorrupt, "The block allocation table extends beyond the end of the file."),
+        R.BatEntryBeyondEndOfFile => new(E.VhdBlockAllocationTableCorrupt, "A block allocation table entry points beyond the end of the file."),
+        R.BatBlocksOverlap => new(E.VhdBlockAllocationTableCorrupt, "Two data blocks overlap."),
+        R.BatBlockOverlapsMetadata => new(E.VhdBlockAllocationTableCorrupt, "A data block overlaps the headers, tables or other metadata."),
+        R.BatEntryStateInvalid => new(E.VhdBlockAllocationTableCorrupt, "A block allocation table entry has an invalid state."),
+        R.BatEntryReservedBitsSet => new(E.VhdBlockAllocationTableCorrupt, "A block allocation table entry has reserved bits set."),
+        R.BatRegionTooSmall => new(E.VhdBlockAllocationTableCorrupt, "The BAT region is too small for the virtual size."),
+
+        R.VhdxFileIdentifierMissing => new(E.VhdFormatUnknown, "No \"vhdxfile\" file type identifier at offset 0."),
+        R.VhdxHeaderInvalid => new(E.FileCorrupt, "One VHDX header failed its checks; the other one was used."),
+        R.VhdxHeadersInvalid => new(E.FileCorrupt, "Neither VHDX header is valid."),
+        R.VhdxHeaderSequenceTie => new(E.FileCorrupt, "Both VHDX headers have the same sequence number but differ."),
+        R.VhdxHeadersIdentical => new(E.FileCorrupt, "Both VHDX headers have the same sequence number (identical copies, accepted)."),
+        R.VhdxHeaderVersionUnsupported => new(E.VhdFormatUnsupportedVersion, "The VHDX header version is not 1."),
+        R.VhdxLogVersionUnsupported => new(E.VhdFormatUnsupportedVersion, "The VHDX log version is not 0."),
+        R.VhdxLogLocationInvalid => new(E.FileCorrupt, "The VHDX log's offset or length is not valid."),
+        R.VhdxRegionTableInvalid => new(E.FileCorrupt, "One VHDX region table is invalid; the other one was used."),
+        R.VhdxRegionTablesInvalid => new(E.FileCorrupt, "Both VHDX region tables are invalid."),
+        R.VhdxRegionTablesDiffer => new(E.FileCorrupt, "The VHDX region tables are both valid but differ; table 1 was used."),
+        R.VhdxRegionEntryInvalid => new(E.FileCorrupt, "A VHDX region entry's offset or length is not valid."),
+        R.VhdxRegionUnknownRequired => new(E.FileCorrupt, "A VHDX region this library does not know is marked required."),
+        R.VhdxRegionMissingOrDuplicate => new(E.FileCorrupt, "The VHDX BAT or metadata region is missing or appears twice."),
+        R.VhdxStructuresOverlap => new(E.FileCorrupt, "VHDX regions, the log or the header section overlap."),
+        R.VhdxMetadataTableInvalid => new(E.VhdMetadataReadFailure, "The VHDX metadata table's signature, entry count or reserved fields are invalid."),
+        R.VhdxMetadataEntryInvalid => new(E.VhdMetadataReadFailure, "A VHDX metadata entry's offset, length or flags are invalid."),
+        R.VhdxMetadataItemDuplicate => new(E.VhdMetadataReadFailure, "A known VHDX metadata item appears twice."),
+        R.VhdxMetadataItemLengthInvalid => new(E.VhdMetadataReadFailure, "A known VHDX metadata item has the wrong length."),
+        R.VhdxMetadataUnknownRequired => new(E.FileCorrupt, "A VHDX metadata item this library does not know is marked required."),
+        R.VhdxMetadataRequiredMissing => new(E.FileCorrupt, "A required VHDX metadata item is missing."),
+        R.VhdxFileParametersInvalid => new(E.VhdMetadataReadFailure, "The VHDX file parameters item has reserved flag bits set."),
+        R.VhdxBlockSizeInvalid => new(E.VhdInvalidBlockSize, "The VHDX block size is not a power of two between 1 MiB and 256 MiB."),
+        R.VhdxSectorSizeInvalid => new(E.VhdMetadataReadFailure, "A VHDX sector size is not 512 or 4096."),
+        R.VhdxParentLocatorInvalid => new(E.VhdMetadataReadFailure, "The VHDX parent locator item is malformed."),
+        R.VhdxParentLocatorMissing => new(E.VhdMetadataReadFailure, "The VHDX parent locator is missing (differencing) or present without HasParent."),
+        R.VhdxPartialBlockNotDifferencing => new(E.VhdBlockAllocationTableCorrupt, "A partially present block in a VHDX that is not differencing."),
+        R.VhdxSectorBitmapMissing => new(E.VhdBlockAllocationTableCorrupt, "A partially present VHDX block whose sector bitmap block is not present."),
+        R.VhdxSectorBitmapEntryIgnored => new(E.VhdBlockAllocationTableCorrupt, "Sector bitmap entries of a non-differencing VHDX are not zero; they were ignored."),
+        R.VhdxLastBlockPartial => new(E.VhdInvalidFileSize, "The last VHDX payload block ends beyond the end of the file; the missing part reads as zeros."),
+        R.VhdxLogReplayed => new(E.AccessDenied, "The VHDX log was not empty; it was replayed into memory (the file is unchanged)."),
+        R.VhdxLogCorrupt => new(E.FileCorrupt, "The VHDX log claims entries but cannot be replayed."),
+        R.VhdxLogFileTruncated => new(E.FileCorrupt, "The VHDX log says the file was longer than it is: the file was truncated."),
+        R.VhdxLogGuidWithoutEntries => new(E.FileCorrupt, "The VHDX log GUID is set but no valid entry sequence exists; the log is treated as empty."),
+
+        R.ParentNotFound => new(E.VhdParentVhdNotFound, "The parent disk was not found at any locator path."),
+        R.ParentAccessDenied => new(E.VhdParentVhdAccessDenied, "The parent disk exists but cannot be opened."),
+        R.ParentNotARegularFile => new(E.AccessDenied, "The parent path names a directory, device, FIFO or socket."),
+        R.ParentIdMismatch => new(E.VhdChildParentIdMismatch, "The parent's identifier is not the one the child records."),
+        R.ParentFormatMismatch => new(E.VhdChildParentIdMismatch, "The parent is of a format this child cannot have as parent."),
+        R.ParentTimestampMismatch => new(E.VhdChildParentTimestampMismatch, "The parent's time stamp is not the one the child records."),
+        R.ParentSizeMismatch => new(E.VhdChildParentSizeMismatch, "Parent and child virtual sizes differ."),
+        R.ChainCycle => new(E.VhdDifferencingChainCycleDetected, "A file appears twice in the differencing chain."),
+        R.ChainTooDeep => new(E.VhdDifferencingChainCycleDetected, "The differencing chain is deeper than 256."),
+        R.ErrorInParent => new(E.VhdDifferencingChainErrorInParent, "A disk further up the differencing chain failed to open."),
+        R.ParentOutsideAllowedTree => new(E.VhdParentVhdNotFound, "The parent lies outside the child's folder tree (safe parent resolution is on)."),
+        R.ParentNotOpened => new(E.VhdInvalidState, "This read needs the parent disk, but the disk was opened without parents."),
+
+        R.HandleAccessDenied => new(E.AccessDenied, "The handle was not opened with the access this operation needs."),
+        R.InfoVersionNotSupported => new(E.InvalidParameter, "The information version is not supported."),
+        R.InfoNotApplicable => new(E.VhdInvalidType, "The information does not apply to a disk of this type."),
+        R.HandleClosed => new(E.AccessDenied, "The handle has been closed."),
+        R.InfoNotAvailableOffline => new(E.NotSupported, "This information needs a running Windows system and is not available from the image alone."),
+        _ => new(E.FileCorrupt, "Unclassified failure."),
+    };
+}
