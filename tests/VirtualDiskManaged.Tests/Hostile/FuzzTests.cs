@@ -1,0 +1,85 @@
+using System.Globalization;
+using VirtualDiskManaged.Tests.Hostile.Fuzzing;
+using VirtualDiskManaged.Tests.Support;
+
+namespace VirtualDiskManaged.Tests.Hostile;
+
+/// <summary>
+/// Issue 7 part 1: the mutation fuzzer over every seed image of each format. Allowed outcomes for every mutant and
+/// every open combination: success, or the library's own error with a contract code; a different exception, a hang
+/// or an allocation beyond the cap fails the test and the mutant is saved under testdata/regressions/.
+/// Budget: VDM_FUZZ_ITERATIONS mutants per format (default <see cref="DefaultIterations"/>); base seed VDM_FUZZ_SEED.
+/// </summary>
+[TestFixture, Category("Fuzz")]
+public sealed class FuzzTests
+{
+    /// <summary>Mutants per format in an ordinary test run (CI): small enough for well under a minute in all.</summary>
+    public const long DefaultIterations = 400;
+
+    internal static long Iterations =>
+        long.TryParse(Environment.GetEnvironmentVariable("VDM_FUZZ_ITERATIONS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) && n > 0 ? n : DefaultIterations;
+
+    internal static ulong BaseSeed
+    {
+        get
+        {
+            string? s = Environment.GetEnvironmentVariable("VDM_FUZZ_SEED");
+            if (s is null) return 0x5EED_F022;
+            if (s.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) return ulong.Parse(s.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            return ulong.Parse(s, CultureInfo.InvariantCulture);
+        }
+    }
+
+    internal static string RegressionsFolder => Path.Combine(TestPaths.TestData, "regressions");
+
+    [TestCase("iso")]
+    [TestCase("vhd")]
+    [TestCase("vhdx")]
+    public void MutantsOpenOrFailWithAContractCode(string format)
+    {
+        var seeds = SeedCatalog.For(format);
+        Assert.That(seeds, Is.Not.Empty, "no seed images");
+        var runner = new FuzzRunner
+        {
+            RegressionsFolder = RegressionsFolder,
+            BaseSeed = BaseSeed,
+            Progress = line => TestContext.Progress.WriteLine(line),
+        };
+        var report = runner.Run(format, seeds, Iterations);
+        TestContext.Progress.WriteLine(report.ToString());
+        string? reportFile = Environment.GetEnvironmentVariable("VDM_FUZZ_REPORT");
+        if (!string.IsNullOrEmpty(reportFile))
+            File.AppendAllText(reportFile, $"{DateTime.UtcNow:u} seed 0x{BaseSeed:x} {report}{Environment.NewLine}");
+        Assert.That(report.Findings, Is.Empty, () => string.Join("\n\n", report.Findings.Select(f =>
+            $"{f.Seed} #{f.Iteration} [{f.Mutation}] saved as {f.SavedAs}:\n{f.Problem}")));
+        Assert.That(report.Mutants, Is.EqualTo(Iterations), "every mutant was judged");
+    }
+
+    /// <summary>Every input ever saved by the fuzzer (and every crafted regression) must keep an allowed outcome.</summary>
+    [Test]
+    public void RegressionInputsHaveAllowedOutcomes()
+    {
+        if (!Directory.Exists(RegressionsFolder)) Assert.Ignore("testdata/regressions/ holds no inputs yet");
+        var files = Directory.GetFiles(RegressionsFolder, "*.gz").Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0) Assert.Ignore("testdata/regressions/ holds no inputs yet");
+        var oracle = new Oracle();
+        var problems = new List<string>();
+        foreach (string gz in files)
+        {
+            string path = TestPaths.Gunzip(gz);
+            string sniff = path + ".sniff.bin";
+            if (!File.Exists(sniff)) File.CreateSymbolicLink(sniff, path);
+            string? problem = null;
+            var worker = new Thread(() =>
+            {
+                var rng = new Prng(FuzzRunner.NameHash(gz));
+                try { problem = oracle.Check(path, sniff, ref rng); }
+                catch (Exception e) { problem = e.ToString(); }
+            }, 16 * 1024 * 1024) { IsBackground = true };
+            worker.Start();
+            if (!worker.Join(TimeSpan.FromSeconds(60))) problem = "hang: no outcome within 60 s";
+            if (problem is not null) problems.Add($"{Path.GetFileName(gz)}: {problem}");
+        }
+        Assert.That(problems, Is.Empty, () => string.Join("\n\n", problems));
+    }
+}
