@@ -21,13 +21,15 @@ internal static class ParentResolver
         var current = child;
         int level = 1; // the child is level 1 (RWDepth counts from it)
         string rootFolder = System.IO.Path.GetDirectoryName(child.File.Path) ?? "/";
+        // The tree's real location (every symbolic link resolved): a parent's real path is judged against it.
+        string realRoot = request.RestrictParentsToChildFolder ? RealPath(rootFolder) ?? rootFolder : rootFolder;
         while (current.ParentLink is { } link)
         {
             level++;
             if (level > MaxDepth + 1)
                 return Fail(opened, new(VirtualDiskErrorReason.ChainTooDeep, current.File.Path, $"More than {MaxDepth} parents"));
 
-            var failure = OpenParent(current, link, request, level, seen, rootFolder, warnings, out var parent);
+            var failure = OpenParent(current, link, request, level, seen, rootFolder, realRoot, warnings, out var parent);
             if (failure is not null)
             {
                 // Beyond the first parent, a failure is an error further up the chain (the cause kept inside).
@@ -50,7 +52,7 @@ internal static class ParentResolver
     }
 
     private static VirtualDiskDiagnostic? OpenParent(DiskLayer child, ParentLink link, OpenRequest request, int level,
-        HashSet<FileIdentity> seen, string rootFolder, List<VirtualDiskDiagnostic> warnings, out DiskLayer? parent)
+        HashSet<FileIdentity> seen, string rootFolder, string realRoot, List<VirtualDiskDiagnostic> warnings, out DiskLayer? parent)
     {
         parent = null;
         string childPath = child.File.Path;
@@ -79,7 +81,7 @@ internal static class ParentResolver
                 }
             }
 
-            if (request.RestrictParentsToChildFolder && !IsInside(ResolveLinks(file!.Path), rootFolder))
+            if (request.RestrictParentsToChildFolder && (RealPath(file!.Path) is not { } real || !IsInside(real, realRoot)))
             {
                 file.Dispose();
                 skippedOutside = true;
@@ -217,19 +219,38 @@ internal static class ParentResolver
         return path.StartsWith(f, comparison);
     }
 
-    private static string ResolveLinks(string path)
+    /// <summary>
+    /// The path with every symbolic link resolved, component by component (like realpath(3)): a link anywhere on the
+    /// path — the file itself or any folder above it — may lead out of the tree. Null for a link loop (more than 40 hops).
+    /// </summary>
+    internal static string? RealPath(string path)
     {
-        try
+        string full;
+        try { full = System.IO.Path.GetFullPath(path); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException) { return null; }
+        string root = System.IO.Path.GetPathRoot(full) ?? "/";
+        char[] separators = [System.IO.Path.DirectorySeparatorChar, System.IO.Path.AltDirectorySeparatorChar];
+        var pending = new Stack<string>(full[root.Length..].Split(separators, StringSplitOptions.RemoveEmptyEntries).Reverse());
+        string current = root;
+        int hops = 0;
+        while (pending.Count > 0)
         {
-            // Resolve the folders too: a symlinked folder inside the tree may point outside it.
-            var info = new FileInfo(path);
-            var target = info.ResolveLinkTarget(returnFinalTarget: true);
-            string resolved = target?.FullName ?? path;
-            string? dir = System.IO.Path.GetDirectoryName(resolved);
-            if (dir is null) return resolved;
-            var dirTarget = new DirectoryInfo(dir).ResolveLinkTarget(returnFinalTarget: true);
-            return dirTarget is null ? resolved : System.IO.Path.Combine(dirTarget.FullName, System.IO.Path.GetFileName(resolved));
+            string part = pending.Pop();
+            if (part == ".") continue;
+            if (part == "..") { current = System.IO.Path.GetDirectoryName(current) ?? root; continue; }
+            string next = System.IO.Path.Combine(current, part);
+            string? target;
+            try { target = new FileInfo(next).LinkTarget; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { target = null; }
+            if (target is null) { current = next; continue; }
+            if (++hops > 40) return null;
+            if (System.IO.Path.IsPathRooted(target))
+            {
+                current = System.IO.Path.GetPathRoot(target) ?? root;
+                target = target[current.Length..];
+            }
+            foreach (string t in target.Split(separators, StringSplitOptions.RemoveEmptyEntries).Reverse()) pending.Push(t);
         }
-        catch (IOException) { return path; }
+        return current;
     }
 }

@@ -255,6 +255,49 @@ public sealed partial class UntrustedParentTests
     }
 
     [Test]
+    public void RestrictedSymlinkedFolderHigherUpThePathIsRefused()
+    {
+        // The link is not the parent's own folder but one above it: tree/linked -> outside, parent at linked/deeper/.
+        var (child, root) = Layout("outside/deeper/parent.vhd", ("W2ru", ".\\linked\\deeper\\parent.vhd"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "tree", "linked"), Path.Combine(root, "outside"));
+        Assert.That(OpenWithin(child).Failure, Is.Null, "unrestricted, the link is followed");
+        var restricted = OpenWithin(child, Restricted);
+        Assert.That(restricted.Code, Is.EqualTo(ParentNotFound), restricted.ToString);
+    }
+
+    [Test]
+    public void RestrictedChildReachedThroughASymlinkedFolderStillFindsItsParent()
+    {
+        // The child's own folder is reached through a link: the tree is the real folder, and the parent inside it is accepted.
+        var (child, root) = Layout("tree/parent.vhd", ("W2ru", ".\\parent.vhd"));
+        string alias = Path.Combine(root, "alias");
+        Directory.CreateSymbolicLink(alias, Path.Combine(root, "tree"));
+        var outcome = OpenWithin(Path.Combine(alias, "child.vhd"), Restricted);
+        Assert.That(outcome.Failure, Is.Null, outcome.ToString);
+    }
+
+    [Test]
+    public void RealPathResolvesLinksAnywhereOnThePathAndStopsOnLoops()
+    {
+        string root = TestPaths.NewTempFolder("real");
+        Directory.CreateDirectory(Path.Combine(root, "outside", "deeper"));
+        File.WriteAllBytes(Path.Combine(root, "outside", "deeper", "f"), [1]);
+        Directory.CreateDirectory(Path.Combine(root, "tree"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "tree", "linked"), Path.Combine(root, "outside"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "tree", "rel"), "../outside/deeper");
+        File.CreateSymbolicLink(Path.Combine(root, "tree", "loop1"), Path.Combine(root, "tree", "loop2"));
+        File.CreateSymbolicLink(Path.Combine(root, "tree", "loop2"), Path.Combine(root, "tree", "loop1"));
+        string expected = Path.Combine(root, "outside", "deeper", "f");
+        Assert.Multiple(() =>
+        {
+            Assert.That(VirtualDiskManaged.Chain.ParentResolver.RealPath(Path.Combine(root, "tree", "linked", "deeper", "f")), Is.EqualTo(expected));
+            Assert.That(VirtualDiskManaged.Chain.ParentResolver.RealPath(Path.Combine(root, "tree", "rel", "f")), Is.EqualTo(expected));
+            Assert.That(VirtualDiskManaged.Chain.ParentResolver.RealPath(Path.Combine(root, "tree", "loop1")), Is.Null);
+            Assert.That(VirtualDiskManaged.Chain.ParentResolver.RealPath(expected), Is.EqualTo(expected));
+        });
+    }
+
+    [Test]
     public void RestrictedSymlinkInsideTheTreeIsAccepted()
     {
         var (child, root) = Layout("tree/store/parent.vhd", ("W2ru", ".\\parent.vhd"));
