@@ -97,9 +97,17 @@ internal sealed class HostFile : FileView, IDisposable
             if (type != UnixNative.S_IFREG) return new(VirtualDiskErrorReason.NotARegularFile, full);
             return null;
         }
+        // stat failed: a symbolic link that resolves to no file (dangling, or a loop: ELOOP) names a missing file.
+        if (IsSymbolicLink(full)) return Missing(full);
         if (Directory.Exists(full)) return new(VirtualDiskErrorReason.PathIsDirectory, full);
         if (!File.Exists(full)) return Missing(full);
         return null;
+    }
+
+    private static bool IsSymbolicLink(string full)
+    {
+        try { return new FileInfo(full).LinkTarget is not null; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     /// <summary>ENOENT splits into a missing file (its folder exists) and a missing folder (CONTRACT §4 step 8).</summary>

@@ -42,6 +42,7 @@ internal sealed class CraftedVhd
             var img = new byte[VirtualSize + Footer];
             for (long i = 0; i < VirtualSize; i++) img[i] = Pattern(i);
             WriteFooter(img.AsSpan((int)VirtualSize, Footer), ulong.MaxValue);
+            FixChecksums(img);
             return img;
         }
         uint entries = MaxTableEntries;

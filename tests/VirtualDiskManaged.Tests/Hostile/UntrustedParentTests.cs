@@ -172,6 +172,19 @@ public sealed partial class UntrustedParentTests
     }
 
     [Test]
+    public void SymlinkLoopAndDanglingLinkAsImageAreMissingFiles()
+    {
+        string folder = TestPaths.NewTempFolder("toploop");
+        string a = Path.Combine(folder, "a.iso"), b = Path.Combine(folder, "b.iso");
+        File.CreateSymbolicLink(a, b);
+        File.CreateSymbolicLink(b, a);
+        string dangling = Path.Combine(folder, "dangling.vhd");
+        File.CreateSymbolicLink(dangling, Path.Combine(folder, "nothing-here.vhd"));
+        Assert.That(OpenWithin(a).Code, Is.EqualTo(2u), "loop");
+        Assert.That(OpenWithin(dangling).Code, Is.EqualTo(2u), "dangling");
+    }
+
+    [Test]
     public void FifoAndSocketAsImageAreRefusedWithoutHanging()
     {
         string folder = TestPaths.NewTempFolder("top");
