@@ -37,6 +37,10 @@ public sealed class FuzzTests
     [TestCase("vhdx")]
     public void MutantsOpenOrFailWithAContractCode(string format)
     {
+        // VDM_FUZZ_FORMATS=vhd,vhdx limits a soak to some formats (one process per format uses both cores).
+        string? only = Environment.GetEnvironmentVariable("VDM_FUZZ_FORMATS");
+        if (!string.IsNullOrWhiteSpace(only) && !only.Split(',', StringSplitOptions.TrimEntries).Contains(format, StringComparer.OrdinalIgnoreCase))
+            Assert.Ignore($"VDM_FUZZ_FORMATS={only}");
         var seeds = SeedCatalog.For(format);
         Assert.That(seeds, Is.Not.Empty, "no seed images");
         var runner = new FuzzRunner
