@@ -59,6 +59,23 @@ public sealed class FuzzTests
         Assert.That(report.Mutants, Is.EqualTo(Iterations), "every mutant was judged");
     }
 
+    /// <summary>The crafted and writer-made seeds are valid images (so mutants start from something that opens).</summary>
+    [TestCase("iso")]
+    [TestCase("vhd")]
+    [TestCase("vhdx")]
+    public void GeneratedSeedsOpenAndRead(string format)
+    {
+        foreach (var seed in SeedCatalog.For(format).Where(s => !s.Origin.StartsWith("testdata", StringComparison.Ordinal)))
+        {
+            using var workspace = new FuzzWorkspace("seed");
+            foreach (var (name, bytes) in seed.Siblings) workspace.Put(name, bytes);
+            string path = workspace.Put(seed.Name, seed.Bytes);
+            var outcome = HostileFiles.OpenAndRead(path);
+            Assert.That(outcome.Failure, Is.Null, () => $"{seed.Name}: {outcome}");
+            Assert.That(outcome.Content!.Any(b => b != 0), Is.True, $"{seed.Name} holds data");
+        }
+    }
+
     /// <summary>Every input ever saved by the fuzzer (and every crafted regression) must keep an allowed outcome.</summary>
     [Test]
     public void RegressionInputsHaveAllowedOutcomes()

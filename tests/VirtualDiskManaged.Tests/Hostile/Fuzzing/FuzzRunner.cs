@@ -39,7 +39,7 @@ internal sealed class FuzzRunner
     public long AllocationCap { get; init; } = 64L * 1024 * 1024;
     public int MaxFindings { get; init; } = 10;
     public Action<string>? Progress { get; init; }
-    public long ProgressEvery { get; init; } = 50_000;
+    public long ProgressEvery { get; init; } = 10_000;
 
     // Shared between the worker and the watchdog.
     private long _caseStarted;               // Stopwatch timestamp of the running case, 0 when idle
