@@ -23,6 +23,11 @@ internal sealed class VhdBlockTable
     private readonly long _entries; // entries that cover the virtual size (≤ MaxTableEntries)
     private readonly uint[]?[] _pages;
     private readonly byte[]?[] _bitmapStates;
+    private readonly byte[]?[]?[] _bitmaps;
+    private long _cachedBitmapBytes;
+
+    /// <summary>Mixed sector bitmaps are cached up to this many bytes per table (64 MiB: 128 Ki blocks of 2 MiB); beyond it they are re-read.</summary>
+    public const long BitmapCacheLimit = 64L << 20;
     private readonly (ulong Start, ulong End, string What)[] _metadata;
 
     public VhdBlockTable(FileView file, ulong tableOffset, long entries, uint blockSize, uint bitmapSize, long virtualSize,
@@ -39,6 +44,7 @@ internal sealed class VhdBlockTable
         long pageCount = (entries + PageEntries - 1) >> PageShift;
         _pages = new uint[]?[pageCount];
         _bitmapStates = new byte[]?[pageCount];
+        _bitmaps = new byte[]?[]?[pageCount];
     }
 
     public uint BlockSize { get; }
@@ -71,11 +77,40 @@ internal sealed class VhdBlockTable
         var states = Volatile.Read(ref _bitmapStates[p]);
         if (states is null)
         {
-            Interlocked.CompareExchange(ref _bitmapStates[p], new byte[PageEntries], null);
+            Interlocked.CompareExchange(ref _bitmapStates[p], new byte[PageLength(p)], null);
             states = Volatile.Read(ref _bitmapStates[p])!;
         }
         states[block & (PageEntries - 1)] = state;
     }
+
+    /// <summary>A cached mixed bitmap of <paramref name="block"/>, or null.</summary>
+    public byte[]? GetCachedBitmap(long block)
+    {
+        var page = Volatile.Read(ref _bitmaps[block >> PageShift]);
+        return page is null ? null : Volatile.Read(ref page[block & (PageEntries - 1)]);
+    }
+
+    /// <summary>Caches a mixed bitmap (immutable once published) while the cache budget allows.</summary>
+    public void CacheBitmap(long block, byte[] bitmap)
+    {
+        if (Interlocked.Add(ref _cachedBitmapBytes, bitmap.Length) > BitmapCacheLimit)
+        {
+            Interlocked.Add(ref _cachedBitmapBytes, -bitmap.Length);
+            return;
+        }
+        long p = block >> PageShift;
+        var page = Volatile.Read(ref _bitmaps[p]);
+        if (page is null)
+        {
+            Interlocked.CompareExchange(ref _bitmaps[p], new byte[]?[PageLength(p)], null);
+            page = Volatile.Read(ref _bitmaps[p])!;
+        }
+        if (Interlocked.CompareExchange(ref page[block & (PageEntries - 1)], bitmap, null) is not null)
+            Interlocked.Add(ref _cachedBitmapBytes, -bitmap.Length);
+    }
+
+    /// <summary>Entries in page <paramref name="pageIndex"/> (the last page may be partial).</summary>
+    private int PageLength(long pageIndex) => (int)Math.Min(PageEntries, _entries - (pageIndex << PageShift));
 
     /// <summary>Bytes of the block that the virtual size uses (the last block may be partial).</summary>
     public ulong UsedBlockBytes(long block) => (ulong)Math.Min(BlockSize, VirtualSize - block * BlockSize);
@@ -91,9 +126,9 @@ internal sealed class VhdBlockTable
     private VirtualDiskDiagnostic? TryLoadPage(long pageIndex, out uint[]? page)
     {
         long first = pageIndex << PageShift;
-        int count = (int)Math.Min(PageEntries, _entries - first);
-        page = new uint[PageEntries];
-        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(page.AsSpan(0, count));
+        int count = PageLength(pageIndex);
+        page = new uint[count];
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(page.AsSpan());
         long offset = (long)_tableOffset + first * 4;
         if (!_file.TryReadExactlyAt(offset, bytes))
             return new(VirtualDiskErrorReason.BatBeyondEndOfFile, _file.Path, $"BAT entries {first}..{first + count - 1} at offset {offset} could not be read", offset);
@@ -105,7 +140,6 @@ internal sealed class VhdBlockTable
             var failure = CheckEntry(first + i, entry);
             if (failure is not null) { page = null; return failure; }
         }
-        for (int i = count; i < PageEntries; i++) page[i] = Unallocated;
         return null;
     }
 

@@ -113,45 +113,60 @@ internal sealed class VhdLayer : DiskLayer
         if (state == StateAllClear) return differencing ? Run.FromParent(inBlock) : Run.Zero(inBlock);
 
         // Mixed: the longest run of equal bits from this sector, within the block and maxLength (bitmap MSB first).
-        long bitmapOffset = (long)entry * 512;
         int firstSector = (int)(within / 512);
         long endByte = within + inBlock;
         int lastSector = (int)((endByte + 511) / 512); // exclusive
+        var cached = table.GetCachedBitmap(block);
+        if (cached is not null) return MixedRun(cached, 0, firstSector, lastSector, within, endByte, dataStart, differencing);
+        if (table.BitmapSize <= 4096)
+        {
+            var bitmap = new byte[(int)((table.UsedBlockBytes(block) + 511) / 512 + 7) / 8];
+            Source.ReadExactlyAt((long)entry * 512, bitmap);
+            table.CacheBitmap(block, bitmap);
+            return MixedRun(bitmap, 0, firstSector, lastSector, within, endByte, dataStart, differencing);
+        }
+        // Huge blocks: read only the bitmap bytes this range needs.
         int firstByte = firstSector / 8, lastByte = (lastSector + 7) / 8;
-        int span = lastByte - firstByte;
-        byte[]? rented = span > 1024 ? ArrayPool<byte>.Shared.Rent(span) : null;
-        Span<byte> bits = rented is null ? stackalloc byte[1024] : rented;
-        bits = bits[..span];
+        byte[] rented = ArrayPool<byte>.Shared.Rent(lastByte - firstByte);
         try
         {
-            Source.ReadExactlyAt(bitmapOffset + firstByte, bits);
-            bool set = Bit(bits, firstSector - firstByte * 8);
-            int s = firstSector + 1;
-            while (s < lastSector)
-            {
-                int rel = s - firstByte * 8;
-                if ((rel & 7) == 0)
-                {
-                    // Skip whole bytes that match.
-                    var rest = bits[(rel >> 3)..];
-                    int diff = set ? rest.IndexOfAnyExcept((byte)0xFF) : rest.IndexOfAnyExcept((byte)0);
-                    if (diff < 0) { s = lastSector; break; }
-                    s += diff * 8;
-                    if (s >= lastSector) break;
-                    rel = s - firstByte * 8;
-                }
-                if (Bit(bits, rel) != set) break;
-                s++;
-            }
-            long runEnd = Math.Min((long)Math.Min(s, lastSector) * 512, endByte);
-            long length = runEnd - within;
-            if (set) return Run.Data(length, dataStart + within);
-            return differencing ? Run.FromParent(length) : Run.Zero(length);
+            Source.ReadExactlyAt((long)entry * 512 + firstByte, rented.AsSpan(0, lastByte - firstByte));
+            return MixedRun(rented.AsSpan(0, lastByte - firstByte), firstByte * 8, firstSector, lastSector, within, endByte, dataStart, differencing);
         }
         finally
         {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>
+    /// The run from <paramref name="firstSector"/>: sectors whose bit equals the first one's, up to <paramref name="lastSector"/>.
+    /// <paramref name="bits"/> holds the bitmap from sector <paramref name="bitsBase"/> on.
+    /// </summary>
+    private static Run MixedRun(ReadOnlySpan<byte> bits, int bitsBase, int firstSector, int lastSector, long within, long endByte, long dataStart, bool differencing)
+    {
+        bool set = Bit(bits, firstSector - bitsBase);
+        int s = firstSector + 1;
+        while (s < lastSector)
+        {
+            int rel = s - bitsBase;
+            if ((rel & 7) == 0)
+            {
+                // Skip whole bytes that match.
+                var rest = bits[(rel >> 3)..];
+                int diff = set ? rest.IndexOfAnyExcept((byte)0xFF) : rest.IndexOfAnyExcept((byte)0);
+                if (diff < 0) { s = lastSector; break; }
+                s += diff * 8;
+                if (s >= lastSector) break;
+                rel = s - bitsBase;
+            }
+            if (Bit(bits, rel) != set) break;
+            s++;
+        }
+        long runEnd = Math.Min((long)Math.Min(s, lastSector) * 512, endByte);
+        long length = runEnd - within;
+        if (set) return Run.Data(length, dataStart + within);
+        return differencing ? Run.FromParent(length) : Run.Zero(length);
     }
 
     private static bool Bit(ReadOnlySpan<byte> bits, int index) => (bits[index >> 3] & (0x80 >> (index & 7))) != 0;

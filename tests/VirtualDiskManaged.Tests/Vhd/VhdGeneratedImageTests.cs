@@ -65,6 +65,20 @@ public sealed class VhdGeneratedImageTests
         Assert.That(info.BlockCount, Is.EqualTo((handle.VirtualSize + (2 << 20) - 1) / (2 << 20)));
     }
 
+    [TestCase("vhd/dyn-10M.vhd.gz")]
+    [TestCase("vhd/dyn-odd-chs.vhd.gz")]
+    [TestCase("vhd/fixed-3M.vhd.gz")]
+    [TestCase("vhd/dyn-empty-64M.vhd.gz")]
+    public void SpecGeometryAlgorithmEqualsTheOneQemuWrote(string image)
+    {
+        // qemu (force_size=off) writes the spec's CHS for the size it chose; read those bytes straight from the file.
+        byte[] bytes = File.ReadAllBytes(TestPaths.TestDataImage(image));
+        var footer = bytes.AsSpan(bytes.Length - 512);
+        long size = (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(footer[48..]);
+        var written = new DiskGeometry(System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(footer[56..]), footer[58], footer[59]);
+        Assert.That(VirtualDiskManaged.Vhd.VhdGeometry.FromSize(size), Is.EqualTo(written));
+    }
+
     [Test]
     public void SparseReadsOfUnalignedRangesMatchQemu()
     {
