@@ -40,8 +40,14 @@ internal readonly struct VhdDynamicHeader
     /// <summary>The parent's footer unique id, RFC 4122 order (compare with the parent's <see cref="VhdFooter.UniqueId"/>).</summary>
     public Guid ParentUniqueId { get; init; }
     public uint ParentTimeStamp { get; init; }
-    /// <summary>Reserved fields (offset 60, 768..1023, locator reserved words) are zero (rule D.1#12; warning only).</summary>
-    public bool ReservedZero { get; init; }
+    /// <summary>Rule D.1#12 (reserved fields zero) is not enforced: the checksum covers them, and peers disagree (only 7-Zip rejects).</summary>
+    public static bool ReservedFieldsZero(ReadOnlySpan<byte> bytes)
+    {
+        bool zero = BinaryPrimitives.ReadUInt32BigEndian(bytes[Reserved1Offset..]) == 0 && !bytes[Reserved2Offset..Size].ContainsAnyExcept((byte)0);
+        for (int i = 0; i < ParentLocatorCount; i++)
+            zero &= BinaryPrimitives.ReadUInt32BigEndian(bytes[(ParentLocatorsOffset + i * VhdParentLocatorEntry.Size + VhdParentLocatorEntry.ReservedOffset)..]) == 0;
+        return zero;
+    }
 
     /// <summary>
     /// Parses 1024 bytes. Failures: <see cref="VirtualDiskErrorReason.VhdDynamicHeaderCookieInvalid"/>,
@@ -57,9 +63,6 @@ internal readonly struct VhdDynamicHeader
         uint checksum = BinaryPrimitives.ReadUInt32BigEndian(bytes[ChecksumOffset..]);
         // Rule D.1#10: checksum over the raw bytes (§A.2.1).
         if (VhdChecksum.Compute(bytes, ChecksumOffset) != checksum) { reason = VirtualDiskErrorReason.VhdDynamicHeaderChecksumMismatch; return false; }
-        bool reservedZero = BinaryPrimitives.ReadUInt32BigEndian(bytes[Reserved1Offset..]) == 0 && !bytes[Reserved2Offset..].ContainsAnyExcept((byte)0);
-        for (int i = 0; i < ParentLocatorCount; i++)
-            reservedZero &= BinaryPrimitives.ReadUInt32BigEndian(bytes[(ParentLocatorsOffset + i * VhdParentLocatorEntry.Size + VhdParentLocatorEntry.ReservedOffset)..]) == 0;
         header = new VhdDynamicHeader
         {
             DataOffset = BinaryPrimitives.ReadUInt64BigEndian(bytes[DataOffsetOffset..]),
@@ -70,7 +73,6 @@ internal readonly struct VhdDynamicHeader
             Checksum = checksum,
             ParentUniqueId = new Guid(bytes.Slice(ParentUniqueIdOffset, 16), bigEndian: true),
             ParentTimeStamp = BinaryPrimitives.ReadUInt32BigEndian(bytes[ParentTimeStampOffset..]),
-            ReservedZero = reservedZero,
         };
         // Rule D.1#11: version 1.0.
         if (header.HeaderVersion != SupportedVersion) { reason = VirtualDiskErrorReason.VhdDynamicHeaderVersionUnsupported; return false; }

@@ -68,8 +68,8 @@ internal readonly struct VhdFooter
     /// <summary>The unique id as a Guid read in RFC 4122 (big-endian) order, so its text matches other tools.</summary>
     public Guid UniqueId { get; init; }
     public byte SavedState { get; init; }
-    /// <summary>Reserved bytes are all zero (rule D.1#5; a warning only).</summary>
-    public bool ReservedZero { get; init; }
+    /// <summary>Rule D.1#5 (reserved bytes zero) is informational only: the checksum covers them, and only 7-Zip rejects.</summary>
+    public static bool ReservedBytesZero(ReadOnlySpan<byte> bytes) => !bytes[ReservedOffset..Size].ContainsAnyExcept((byte)0);
 
     public bool IsSparse => DiskType is VhdDiskType.Dynamic or VhdDiskType.Differencing;
 
@@ -108,7 +108,6 @@ internal readonly struct VhdFooter
             Checksum = checksum,
             UniqueId = new Guid(bytes.Slice(UniqueIdOffset, 16), bigEndian: true),
             SavedState = bytes[SavedStateOffset],
-            ReservedZero = !bytes[ReservedOffset..].ContainsAnyExcept((byte)0),
         };
         // Rule D.1#3: format version 1.0.
         if (footer.FormatVersion != SupportedVersion) { reason = VirtualDiskErrorReason.VhdFormatVersionUnsupported; return false; }

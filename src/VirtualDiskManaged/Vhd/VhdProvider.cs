@@ -231,7 +231,7 @@ internal static class VhdProvider
     {
         VirtualDiskErrorReason.VhdDynamicHeaderCookieInvalid => $"Cookie \"{System.Text.Encoding.Latin1.GetString(bytes[..8])}\"",
         VirtualDiskErrorReason.VhdDynamicHeaderChecksumMismatch =>
-            $"Checksum {System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes[VhdDynamicHeader.ChecksumOffset..]):X8} stored, {VhdChecksum.Compute(bytes, VhdDynamicHeader.ChecksumOffset):X8} computed",
+            $"Checksum {VhdChecksum.Stored(bytes, VhdDynamicHeader.ChecksumOffset):X8} stored, {VhdChecksum.Compute(bytes, VhdDynamicHeader.ChecksumOffset):X8} computed",
         VirtualDiskErrorReason.VhdDynamicHeaderVersionUnsupported => $"Header version 0x{System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes[VhdDynamicHeader.HeaderVersionOffset..]):X8}",
         VirtualDiskErrorReason.VhdBlockSizeInvalid => $"Block size {System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes[VhdDynamicHeader.BlockSizeOffset..])}",
         _ => reason.ToString(),
