@@ -68,8 +68,12 @@ internal static class VhdxTestSupport
     }
 
     /// <summary>SHA-256 of the disk as libvhdi's FUSE mount (vhdimount) shows it, or null when FUSE does not work here.</summary>
-    public static string? VhdimountSha256(string image)
+    public static string? VhdimountSha256(string image) => VhdimountSha256(image, out _);
+
+    /// <summary>As <see cref="VhdimountSha256(string)"/>, with vhdimount's messages when it did not mount.</summary>
+    public static string? VhdimountSha256(string image, out string messages)
     {
+        messages = "";
         if (!TestPaths.HasTool("vhdimount") || !File.Exists("/dev/fuse")) return null;
         string mount = TestPaths.NewTempFolder("mnt");
         var psi = new ProcessStartInfo("vhdimount") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
@@ -80,7 +84,11 @@ internal static class VhdxTestSupport
         string disk = Path.Combine(mount, "vhdi1");
         try
         {
-            if (!File.Exists(disk)) return null;
+            if (!File.Exists(disk))
+            {
+                if (p.HasExited) messages = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+                return null;
+            }
             using var s = File.OpenRead(disk);
             return Convert.ToHexString(SHA256.HashData(s)).ToLowerInvariant();
         }
