@@ -29,6 +29,7 @@ internal static class SeedCatalog
             }
         }
         seeds.AddRange(Crafted(format));
+        seeds.AddRange(WriterSeeds.For(format));
         return seeds;
     }
 
