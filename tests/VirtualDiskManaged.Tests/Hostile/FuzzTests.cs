@@ -51,6 +51,7 @@ public sealed class FuzzTests
         };
         var report = runner.Run(format, seeds, Iterations);
         TestContext.Progress.WriteLine(report.ToString());
+        TestContext.Progress.WriteLine(report.Timing);
         string? reportFile = Environment.GetEnvironmentVariable("VDM_FUZZ_REPORT");
         if (!string.IsNullOrEmpty(reportFile))
             File.AppendAllText(reportFile, $"{DateTime.UtcNow:u} seed 0x{BaseSeed:x} {report}{Environment.NewLine}");

@@ -21,6 +21,9 @@ internal sealed class FuzzReport
     public TimeSpan Elapsed { get; set; }
     public List<Finding> Findings { get; } = [];
 
+    /// <summary>Where the time went: mutation + file patching, and each open combination.</summary>
+    public string Timing { get; set; } = "";
+
     public override string ToString() =>
         $"{Format}: {Mutants:N0} mutants from {Seeds} seed(s), {Opens:N0} opens ({Successes:N0} succeeded), {Findings.Count} finding(s) in {Elapsed.TotalSeconds:F1} s" +
         (Mutants > 0 && Elapsed.TotalSeconds > 0 ? $" ({Mutants / Elapsed.TotalSeconds:F0} mutants/s)" : "");
@@ -95,7 +98,7 @@ internal sealed class FuzzRunner
         var oracle = new Oracle { AllocationCap = AllocationCap };
         var donors = seeds.Select(s => s.Bytes).ToList();
         var signatures = new Dictionary<string, int>();
-        long done = 0;
+        long done = 0, patchTicks = 0;
         for (int s = 0; s < seeds.Count; s++)
         {
             var seed = seeds[s];
@@ -112,11 +115,13 @@ internal sealed class FuzzRunner
             ulong seedHash = NameHash(seed.Name);
             for (long i = 0; i < share; i++)
             {
+                long t0 = Stopwatch.GetTimestamp();
                 var rng = new Prng(Prng.Mix(BaseSeed ^ seedHash, (ulong)i));
                 string what = Mutator.Mutate(buffer, map, ref rng, donors);
                 _currentWhat = what;
                 Interlocked.Exchange(ref _currentIteration, i);
                 workspace.Commit();
+                patchTicks += Stopwatch.GetTimestamp() - t0;
                 long opensBefore = oracle.Successes + oracle.Failures;
                 Interlocked.Exchange(ref _caseStarted, Stopwatch.GetTimestamp());
                 string? problem = oracle.Check(workspace.MutantPath, workspace.SniffPath, ref rng);
@@ -136,7 +141,9 @@ internal sealed class FuzzRunner
                         lock (report.Findings) report.Findings.Add(Save(seed, i, what, buffer.ToArray(), problem));
                     if (report.Findings.Count >= MaxFindings) { workspace.Revert(); return; }
                 }
+                long t1 = Stopwatch.GetTimestamp();
                 workspace.Revert();
+                patchTicks += Stopwatch.GetTimestamp() - t1;
                 done++;
                 if (Progress is not null && done % ProgressEvery == 0)
                     Progress($"{seed.Format}: {done:N0}/{iterations:N0} mutants, {report.Findings.Count} finding(s), {done / stopwatch.Elapsed.TotalSeconds:F0}/s");
@@ -144,6 +151,8 @@ internal sealed class FuzzRunner
             report.Successes = oracle.Successes;
         }
         report.Successes = oracle.Successes;
+        double f = 1000.0 / Stopwatch.Frequency / Math.Max(1, report.Mutants);
+        report.Timing = $"ms/mutant: mutate+patch {patchTicks * f:F2}; " + string.Join("; ", Oracle.ComboNames.Select((n, i) => $"{n} {oracle.ComboTicks[i] * f:F2}"));
     }
 
     private Finding Save(Seed seed, long iteration, string what, byte[] mutant, string problem)

@@ -46,11 +46,19 @@ internal sealed class Oracle
         ("auto strict validation", static (Oracle o, string p, string s, ref Prng r) => o.Managed(p, VirtualDiskOpenOptions.ForValidation with { Strict = true }, ref r)),
     ];
 
+    /// <summary>Time spent per combination (Stopwatch ticks), for the report.</summary>
+    public long[] ComboTicks { get; } = new long[Combos.Length];
+
+    public static IReadOnlyList<string> ComboNames => Combos.Select(c => c.Name).ToArray();
+
     /// <summary>Runs every combination on <paramref name="path"/>; returns null when every outcome is allowed, else what went wrong.</summary>
     public string? Check(string path, string sniffPath, ref Prng rng)
     {
-        foreach (var (name, run) in Combos)
+        for (int c = 0; c < Combos.Length; c++)
         {
+            var (name, run) = Combos[c];
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            using var timing = new TickCounter(ComboTicks, c, started);
             long before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
@@ -68,6 +76,11 @@ internal sealed class Oracle
             if (used > AllocationCap) return $"{name}: allocated {used:N0} bytes (cap {AllocationCap:N0})";
         }
         return null;
+    }
+
+    private readonly ref struct TickCounter(long[] ticks, int index, long started)
+    {
+        public void Dispose() => ticks[index] += System.Diagnostics.Stopwatch.GetTimestamp() - started;
     }
 
     private void Win32(VirtualStorageType type, string path, VirtualDiskAccessMask mask, OpenVirtualDiskFlags flags,
