@@ -77,6 +77,47 @@ public sealed class FuzzTests
         }
     }
 
+    /// <summary>
+    /// Writes the hand-crafted hostile inputs of testdata/regressions/crafted-*.gz (one per overflow class of
+    /// <see cref="ResourceBoundTests"/>), so the replay test has permanent inputs besides the fuzzer's findings.
+    /// Run explicitly to regenerate them: dotnet test --filter "Name=WriteCraftedRegressionInputs".
+    /// </summary>
+    [Test, Explicit("writes testdata/regressions/crafted-*")]
+    public void WriteCraftedRegressionInputs()
+    {
+        Directory.CreateDirectory(RegressionsFolder);
+        var inputs = new List<(string Name, byte[] Bytes, string Why)>();
+        byte[] Vhd(Action<byte[]> patch) { var b = new CraftedVhd { UniqueId = new Guid("11111111-2222-3333-4444-555555555555") }.Build(); patch(b); return b; }
+        byte[] Vhdx(Action<byte[]> patch)
+        {
+            var b = new CraftedVhdx { DataWriteGuid = new Guid("66666666-7777-8888-9999-000000000000") }.Build();
+            // Fixed GUIDs for reproducible files: the builder draws new ones for the headers and the disk id.
+            foreach (int h in new[] { CraftedVhdx.Header1, CraftedVhdx.Header2 }) new Guid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee").ToByteArray().CopyTo(b, h + 16);
+            new Guid("12121212-3434-5656-7878-909090909090").ToByteArray().CopyTo(b, (int)CraftedVhdx.MetadataOffset + 0x10010);
+            CraftedVhdx.FixChecksums(b);
+            patch(b);
+            return b;
+        }
+        inputs.Add(("crafted-vhd-blocksize-ffffffff.vhd", Vhd(b => CraftedVhd.PatchHeader(b, 32, 0xFFFFFFFF, 4)), "VHD block size 0xFFFFFFFF"));
+        inputs.Add(("crafted-vhd-blocksize-2g.vhd", Vhd(b => { CraftedVhd.PatchHeader(b, 32, 0x80000000, 4); CraftedVhd.PatchHeader(b, 28, 1, 4); }), "VHD block size 2^31 with one BAT entry"));
+        inputs.Add(("crafted-vhd-mte-ffffffff.vhd", Vhd(b => CraftedVhd.PatchHeader(b, 28, 0xFFFFFFFF, 4)), "VHD MaxTableEntries 0xFFFFFFFF"));
+        inputs.Add(("crafted-vhd-bat-offset-2e64.vhd", Vhd(b => CraftedVhd.PatchHeader(b, 16, 0xFFFFFFFFFFFFFE00, 8)), "VHD BAT offset 2^64-512"));
+        inputs.Add(("crafted-vhd-bat-entry-fffffffe.vhd", Vhd(b => { System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(CraftedVhd.BatOffset), 0xFFFFFFFE); }), "VHD BAT entry 0xFFFFFFFE"));
+        inputs.Add(("crafted-vhd-size-2e64.vhd", Vhd(b => CraftedVhd.PatchFooter(b, 48, 0xFFFFFFFFFFFFFE00, 8)), "VHD current size 2^64-512"));
+        inputs.Add(("crafted-vhdx-blocksize-2g.vhdx", Vhdx(b => CraftedVhdx.Patch(b, CraftedVhdx.MetadataOffset + 0x10000, 0x80000000, 4)), "VHDX block size 2 GiB"));
+        inputs.Add(("crafted-vhdx-bat-region-4g.vhdx", Vhdx(b => CraftedVhdx.PatchRegionEntry(b, 0, 24, 0xFFF00000, 4)), "VHDX BAT region length 4 GiB - 1 MiB"));
+        inputs.Add(("crafted-vhdx-region-wrap.vhdx", Vhdx(b => CraftedVhdx.PatchRegionEntry(b, 0, 16, 0xFFFFFFFFFFF00000, 8)), "VHDX BAT region offset+length wraps 2^64"));
+        inputs.Add(("crafted-vhdx-metadata-wrap.vhdx", Vhdx(b => { CraftedVhdx.PatchMetadataEntry(b, 0, 16, 0xFFFFFFF0, 4); CraftedVhdx.PatchMetadataEntry(b, 0, 20, 0x20, 4); }), "VHDX metadata item offset+length wraps 2^32"));
+        inputs.Add(("crafted-vhdx-log-4g.vhdx", Vhdx(b => { CraftedVhdx.PatchHeaders(b, 48, 0x0123456789ABCDEF, 8); CraftedVhdx.PatchHeaders(b, 68, 0xFFF00000, 4); }), "VHDX log length 4 GiB - 1 MiB with a log GUID"));
+        inputs.Add(("crafted-vhdx-size-2e63.vhdx", Vhdx(b => CraftedVhdx.Patch(b, CraftedVhdx.MetadataOffset + 0x10008, 0x8000000000000000, 8)), "VHDX virtual size 2^63"));
+        foreach (var (name, bytes, why) in inputs)
+        {
+            using (var gz = new System.IO.Compression.GZipStream(File.Create(Path.Combine(RegressionsFolder, name + ".gz")), System.IO.Compression.CompressionLevel.SmallestSize))
+                gz.Write(bytes);
+            File.WriteAllText(Path.Combine(RegressionsFolder, name + ".txt"), $"hand-crafted by FuzzTests.WriteCraftedRegressionInputs: {why}\n");
+        }
+    }
+
     /// <summary>Every input ever saved by the fuzzer (and every crafted regression) must keep an allowed outcome.</summary>
     [Test]
     public void RegressionInputsHaveAllowedOutcomes()
