@@ -331,6 +331,25 @@ public sealed class VhdChainTests
         }
 
     [Test]
+    public void ChainDeeperThan256IsRefused()
+    {
+        string folder = TestPaths.NewTempFolder("deep");
+        var previous = VhdWriter.NewDynamic(MiB);
+        previous.Save(Path.Combine(folder, "l0.vhd"));
+        for (int level = 1; level <= 257; level++)
+        {
+            var next = VhdWriter.NewDifferencing(previous).Locator(VhdWriter.W2ru, $@".\l{level - 1}.vhd");
+            next.Save(Path.Combine(folder, $"l{level}.vhd"));
+            previous = next;
+        }
+        // l256 has exactly 256 parents; l257 has one more.
+        using (var ok = VirtualDisk.Open(Path.Combine(folder, "l256.vhd"))) Assert.That(ok.Info.Chain, Has.Count.EqualTo(257));
+        string top = Path.Combine(folder, "l257.vhd");
+        Assert.That(VirtDisk.OpenVirtualDisk(VirtualStorageType.Auto, top, VirtualDiskAccessMask.AttachRO, OpenVirtualDiskFlags.None, null, out _), Is.EqualTo(0xC03A0018u));
+        Assert.That(Assert.Throws<VirtualDiskException>(() => VirtualDisk.Open(top))!.Reason, Is.EqualTo(R.ChainTooDeep));
+    }
+
+    [Test]
     public void FragmentedBitmapsReadCorrectlyWholeAndInPieces()
     {
         // Bitmaps that alternate sector by sector at two levels (the overlay read path), over a random base.
