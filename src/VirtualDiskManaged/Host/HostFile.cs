@@ -13,14 +13,29 @@ internal sealed class HostFile : FileView, IDisposable
     private readonly string _path;
     private readonly long _length;
 
-    private HostFile(SafeFileHandle handle, string path, long length, FileIdentity identity, bool exclusive)
+    private HostFile(SafeFileHandle handle, string path, long length, FileIdentity identity, bool exclusive, OsLock osLock)
     {
         _handle = handle;
         _path = path;
         _length = length;
         Identity = identity;
         Exclusive = exclusive;
+        _osLock = osLock;
     }
+
+    /// <summary>The advisory lock (flock) an open holds on Unix: <see cref="File.OpenHandle"/> takes LOCK_EX for FileShare.None, LOCK_SH otherwise.</summary>
+    private enum OsLock { None, Shared, Exclusive }
+
+    private readonly OsLock _osLock;
+    private int _disposed;
+
+    /// <summary>
+    /// The OS locks this process holds, by file (Linux). flock locks conflict between any two open file descriptions,
+    /// even in one process; but within a process CONTRACT §11's documented rules decide (a GET_INFO open must succeed
+    /// while an ATTACH_RW handle holds the file exclusively). So a second open, by this process, of a file this process
+    /// already locks in a conflicting way is made without a lock, and the in-process handle table judges it.
+    /// </summary>
+    private static readonly Dictionary<FileIdentity, (int Shared, int Exclusive)> LocksHeld = [];
 
     public override string Path => _path;
 
@@ -51,36 +66,70 @@ internal sealed class HostFile : FileView, IDisposable
             return new(VirtualDiskErrorReason.PathNotFound, path, e.Message);
         }
 
-        var typeCheck = CheckType(full);
+        var typeCheck = CheckType(full, out FileIdentity? statIdentity);
         if (typeCheck is not null) return typeCheck;
 
         SafeFileHandle handle;
-        try
+        var osLock = OperatingSystem.IsWindows() ? OsLock.None : exclusive ? OsLock.Exclusive : OsLock.Shared;
+        // The lock on LocksHeld spans the open so that two threads of this process cannot both miss each other's lock.
+        lock (LocksHeld)
         {
-            handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read,
-                exclusive ? FileShare.None : FileShare.Read | FileShare.Delete, FileOptions.RandomAccess);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return MapOpenException(full, e);
-        }
+            if (statIdentity is { } id && LocksHeld.TryGetValue(id, out var held) &&
+                (held.Exclusive > 0 || (exclusive && held.Shared > 0)))
+            {
+                // This process already holds a conflicting lock: open without one (CONTRACT §11, in-process rules).
+                int fd = UnixNative.OpenReadOnlyUnlocked(full, out int errno);
+                if (fd < 0) return MapErrno(full, errno);
+                handle = new SafeFileHandle(fd, ownsHandle: true);
+                osLock = OsLock.None;
+            }
+            else
+            {
+                try
+                {
+                    handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read,
+                        exclusive ? FileShare.None : FileShare.Read | FileShare.Delete, FileOptions.RandomAccess);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+                {
+                    return MapOpenException(full, e);
+                }
+            }
 
-        try
-        {
-            long length = RandomAccess.GetLength(handle);
-            var identity = GetIdentity(handle, full);
-            file = new HostFile(handle, full, length, identity, exclusive);
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            handle.Dispose();
-            return new(VirtualDiskErrorReason.HostIoError, full, e.Message);
+            try
+            {
+                long length = RandomAccess.GetLength(handle);
+                var identity = GetIdentity(handle, full);
+                if (osLock != OsLock.None)
+                {
+                    LocksHeld.TryGetValue(identity, out var count);
+                    LocksHeld[identity] = osLock == OsLock.Exclusive ? (count.Shared, count.Exclusive + 1) : (count.Shared + 1, count.Exclusive);
+                }
+                file = new HostFile(handle, full, length, identity, exclusive, osLock);
+                return null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                handle.Dispose();
+                return new(VirtualDiskErrorReason.HostIoError, full, e.Message);
+            }
         }
     }
 
-    private static VirtualDiskDiagnostic? CheckType(string full)
+    /// <summary>errno of a failed stat/open → reason (CONTRACT §4 step 8).</summary>
+    private static VirtualDiskDiagnostic MapErrno(string full, int errno) => errno switch
     {
+        UnixNative.ENOENT => Missing(full),
+        UnixNative.EACCES => new(VirtualDiskErrorReason.PermissionDenied, full, "Permission denied (EACCES)"),
+        UnixNative.ENOTDIR => new(VirtualDiskErrorReason.PathNotFound, full, "A component of the path is not a directory"),
+        UnixNative.ENAMETOOLONG => new(VirtualDiskErrorReason.PathNotFound, full, "The path is too long"),
+        UnixNative.ELOOP => new(VirtualDiskErrorReason.PathNotFound, full, "Too many levels of symbolic links"),
+        _ => new(VirtualDiskErrorReason.HostIoError, full, $"errno {errno}"),
+    };
+
+    private static VirtualDiskDiagnostic? CheckType(string full, out FileIdentity? identity)
+    {
+        identity = null;
         if (OperatingSystem.IsWindows())
         {
             if (full.StartsWith(@"\\.\", StringComparison.Ordinal) || full.StartsWith(@"\\?\GLOBALROOT", StringComparison.OrdinalIgnoreCase))
@@ -90,13 +139,16 @@ internal sealed class HostFile : FileView, IDisposable
             return null;
         }
 
-        if (UnixNative.TryStat(full, out uint mode, out _, out _))
+        if (UnixNative.TryStat(full, out uint mode, out ulong device, out ulong inode, out int errno))
         {
             uint type = mode & UnixNative.S_IFMT;
             if (type == UnixNative.S_IFDIR) return new(VirtualDiskErrorReason.PathIsDirectory, full);
             if (type != UnixNative.S_IFREG) return new(VirtualDiskErrorReason.NotARegularFile, full);
+            identity = new FileIdentity(device, inode);
             return null;
         }
+        // stat failed: a folder without search permission is "no permission" (5), not a missing file (2).
+        if (errno != 0) return MapErrno(full, errno);
         if (Directory.Exists(full)) return new(VirtualDiskErrorReason.PathIsDirectory, full);
         if (!File.Exists(full)) return Missing(full);
         return null;
@@ -157,5 +209,19 @@ internal sealed class HostFile : FileView, IDisposable
         return total;
     }
 
-    public void Dispose() => _handle.Dispose();
+    /// <summary>Closes the file (releasing its OS lock). Idempotent.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        lock (LocksHeld)
+        {
+            _handle.Dispose();
+            if (_osLock != OsLock.None && LocksHeld.TryGetValue(Identity, out var count))
+            {
+                count = _osLock == OsLock.Exclusive ? (count.Shared, count.Exclusive - 1) : (count.Shared - 1, count.Exclusive);
+                if (count is { Shared: <= 0, Exclusive: <= 0 }) LocksHeld.Remove(Identity);
+                else LocksHeld[Identity] = count;
+            }
+        }
+    }
 }
