@@ -338,13 +338,23 @@ public sealed class SharingTests
     [Category("NeedsVhdProvider")]
     public void ParentsOfChainsDoNotTakePart()
     {
-        string parent = QemuVhd("parent.vhd");
-        string child = QemuVhd("child.vhd", parent);
-        using var chain = VirtualDisk.Open(child, Files.Options(M.AttachRO));
-        // The parent is open as part of the chain, yet a top-level open of it does not conflict.
-        using var top = VirtualDisk.Open(parent, Files.Options(M.AttachRO));
-        // A second chain over the same parent does not conflict either.
-        string child2 = QemuVhd("child2.vhd", parent);
-        using var chain2 = VirtualDisk.Open(child2, Files.Options(M.AttachRO));
+        // Made with the VHD tests' writer (qemu-img cannot create differencing VHDs): one dynamic parent, two children.
+        var parentImage = Vhd.VhdWriter.NewDynamic(4 << 20).Fill(0, 4096, 0x5A);
+        string parent = Path.Combine(_folder, "parent.vhd");
+        parentImage.Save(parent);
+        string child1 = Path.Combine(_folder, "child1.vhd"), child2 = Path.Combine(_folder, "child2.vhd");
+        Vhd.VhdWriter.NewDifferencing(parentImage).Locator(Vhd.VhdWriter.W2ru, @".\parent.vhd").Save(child1);
+        Vhd.VhdWriter.NewDifferencing(parentImage).Locator(Vhd.VhdWriter.W2ru, @".\parent.vhd").Save(child2);
+
+        using var chain = VirtualDisk.Open(child1, Files.Options(M.AttachRO));
+        Assert.That(chain.Info.Chain, Has.Count.EqualTo(2), "the parent is open as part of the chain");
+        // A top-level ATTACH_RO open of the parent does not conflict with the chain holding it...
+        using (var top = VirtualDisk.Open(parent, Files.Options(M.AttachRO)))
+        {
+            // ...and a second chain over the same parent does not conflict either.
+            using var chain2 = VirtualDisk.Open(child2, Files.Options(M.AttachRO));
+        }
+        // While a top-level handle does take part: a second ATTACH_RO of the child conflicts.
+        Assert.That(Files.Failure(child1, Files.Options(M.AttachRO))!.Reason, Is.EqualTo(R.SharingViolation));
     }
 }
