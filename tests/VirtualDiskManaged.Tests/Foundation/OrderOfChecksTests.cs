@@ -278,4 +278,21 @@ public sealed class OrderOfChecksTests
         // With nothing else wrong, the conflict is what remains.
         Assert.That(Reason(Auto, iso, M.AttachRO), Is.EqualTo(R.SharingViolation));
     }
+
+    // ---- step 12 before 13 ----
+
+    [Test]
+    [Category("NeedsVhdProvider")]
+    public void ParentChainBeforeSharingConflicts()
+    {
+        // A differencing VHD whose parent is missing, held open without its parents: a second open that needs the
+        // chain fails on the chain (0xC03A000D), not on the conflict with the first handle.
+        var parent = Vhd.VhdWriter.NewDynamic(4 << 20);
+        string child = Path.Combine(_folder, "child.vhd");
+        Vhd.VhdWriter.NewDifferencing(parent).Locator(Vhd.VhdWriter.W2ru, @".\gone.vhd").Save(child);
+        using var held = VirtualDisk.Open(child, Files.Options(M.AttachRO, F.NoParents));
+        Assert.That(Reason(Auto, child, M.AttachRO), Is.EqualTo(R.ParentNotFound));
+        // With NO_PARENTS there is no chain step, and the conflict is what remains.
+        Assert.That(Reason(Auto, child, M.AttachRO, F.NoParents), Is.EqualTo(R.SharingViolation));
+    }
 }
