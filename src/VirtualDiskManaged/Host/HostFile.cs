@@ -13,8 +13,9 @@ internal sealed class HostFile : FileView, IDisposable
     private readonly string _path;
     private readonly long _length;
 
-    private HostFile(SafeFileHandle handle, string path, long length, FileIdentity identity, bool exclusive, OsLock osLock)
+    private HostFile(SafeFileHandle handle, string path, long length, FileIdentity identity, bool exclusive, OsLock osLock, bool asParent)
     {
+        _asParent = asParent;
         _handle = handle;
         _path = path;
         _length = length;
@@ -27,15 +28,36 @@ internal sealed class HostFile : FileView, IDisposable
     private enum OsLock { None, Shared, Exclusive }
 
     private readonly OsLock _osLock;
+    private readonly bool _asParent;
     private int _disposed;
+
+    /// <summary>The locks this process holds on one file, split by who holds them (top-level handles or chain parents).</summary>
+    private record struct LockCounts(int TopShared, int TopExclusive, int ParentShared, int ParentExclusive)
+    {
+        public readonly bool IsEmpty => TopShared <= 0 && TopExclusive <= 0 && ParentShared <= 0 && ParentExclusive <= 0;
+
+        public readonly LockCounts Add(OsLock kind, bool asParent, int delta) => (kind, asParent) switch
+        {
+            (OsLock.Shared, false) => this with { TopShared = TopShared + delta },
+            (OsLock.Exclusive, false) => this with { TopExclusive = TopExclusive + delta },
+            (OsLock.Shared, true) => this with { ParentShared = ParentShared + delta },
+            (OsLock.Exclusive, true) => this with { ParentExclusive = ParentExclusive + delta },
+            _ => this,
+        };
+
+        /// <summary>Whether a lock of this kind conflicts with the given holders (flock: EX conflicts with all, SH with EX).</summary>
+        public static bool Conflicts(bool exclusive, int shared, int exclusiveHeld) => exclusiveHeld > 0 || (exclusive && shared > 0);
+    }
 
     /// <summary>
     /// The OS locks this process holds, by file (Linux). flock locks conflict between any two open file descriptions,
-    /// even in one process; but within a process CONTRACT §11's documented rules decide (a GET_INFO open must succeed
-    /// while an ATTACH_RW handle holds the file exclusively). So a second open, by this process, of a file this process
-    /// already locks in a conflicting way is made without a lock, and the in-process handle table judges it.
+    /// even in one process; but between top-level handles of one process CONTRACT §11's documented rules decide (a
+    /// GET_INFO open must succeed while an ATTACH_RW handle holds the file exclusively). So a top-level open of a file
+    /// whose conflicting locks are all held by this process's top-level opens is made without a lock, and the handle
+    /// table judges it. Locks held by files opened as parents of a chain (which take no part in §11) keep their OS
+    /// meaning: a parent held for writing (RWDepth) stays exclusive.
     /// </summary>
-    private static readonly Dictionary<FileIdentity, (int Shared, int Exclusive)> LocksHeld = [];
+    private static readonly Dictionary<FileIdentity, LockCounts> LocksHeld = [];
 
     public override string Path => _path;
 
@@ -53,7 +75,11 @@ internal sealed class HostFile : FileView, IDisposable
     /// Opens <paramref name="path"/> as a backing file, mapping every failure to a reason (CONTRACT §4 step 8).
     /// Never opens FIFOs or devices (opening a FIFO would block).
     /// </summary>
-    public static VirtualDiskDiagnostic? TryOpen(string path, bool exclusive, out HostFile? file)
+    /// <param name="path">The path as given.</param>
+    /// <param name="exclusive">Take the file exclusively (an open that may write).</param>
+    /// <param name="file">The open file on success.</param>
+    /// <param name="asParent">The file is opened as a parent of a chain (not a top-level handle: CONTRACT §11).</param>
+    public static VirtualDiskDiagnostic? TryOpen(string path, bool exclusive, out HostFile? file, bool asParent = false)
     {
         file = null;
         if (path.Length == 0) return new(VirtualDiskErrorReason.EmptyPath, path);
@@ -74,8 +100,10 @@ internal sealed class HostFile : FileView, IDisposable
         // The lock on LocksHeld spans the open so that two threads of this process cannot both miss each other's lock.
         lock (LocksHeld)
         {
-            if (statIdentity is { } id && LocksHeld.TryGetValue(id, out var held) &&
-                (held.Exclusive > 0 || (exclusive && held.Shared > 0)))
+            LockCounts held = default;
+            bool heldHere = statIdentity is { } id && LocksHeld.TryGetValue(id, out held);
+            if (heldHere && !asParent && !LockCounts.Conflicts(exclusive, held.ParentShared, held.ParentExclusive) &&
+                LockCounts.Conflicts(exclusive, held.TopShared, held.TopExclusive))
             {
                 // This process already holds a conflicting lock: open without one (CONTRACT §11, in-process rules).
                 int fd = UnixNative.OpenReadOnlyUnlocked(full, out int errno);
@@ -92,7 +120,12 @@ internal sealed class HostFile : FileView, IDisposable
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
                 {
-                    return MapOpenException(full, e);
+                    var failure = MapOpenException(full, e);
+                    // The lock that refused us is (at least) this process's own: a parent of a chain held for writing.
+                    if (failure.Reason == VirtualDiskErrorReason.SharingViolationOtherProcess && heldHere &&
+                        LockCounts.Conflicts(exclusive, held.TopShared + held.ParentShared, held.TopExclusive + held.ParentExclusive))
+                        failure = new(VirtualDiskErrorReason.SharingViolation, full, "A chain open in this process holds the file");
+                    return failure;
                 }
             }
 
@@ -103,9 +136,9 @@ internal sealed class HostFile : FileView, IDisposable
                 if (osLock != OsLock.None)
                 {
                     LocksHeld.TryGetValue(identity, out var count);
-                    LocksHeld[identity] = osLock == OsLock.Exclusive ? (count.Shared, count.Exclusive + 1) : (count.Shared + 1, count.Exclusive);
+                    LocksHeld[identity] = count.Add(osLock, asParent, +1);
                 }
-                file = new HostFile(handle, full, length, identity, exclusive, osLock);
+                file = new HostFile(handle, full, length, identity, exclusive, osLock, asParent);
                 return null;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -218,8 +251,8 @@ internal sealed class HostFile : FileView, IDisposable
             _handle.Dispose();
             if (_osLock != OsLock.None && LocksHeld.TryGetValue(Identity, out var count))
             {
-                count = _osLock == OsLock.Exclusive ? (count.Shared, count.Exclusive - 1) : (count.Shared - 1, count.Exclusive);
-                if (count is { Shared: <= 0, Exclusive: <= 0 }) LocksHeld.Remove(Identity);
+                count = count.Add(_osLock, _asParent, -1);
+                if (count.IsEmpty) LocksHeld.Remove(Identity);
                 else LocksHeld[Identity] = count;
             }
         }

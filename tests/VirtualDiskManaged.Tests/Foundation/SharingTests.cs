@@ -357,4 +357,47 @@ public sealed class SharingTests
         // While a top-level handle does take part: a second ATTACH_RO of the child conflicts.
         Assert.That(Files.Failure(child1, Files.Options(M.AttachRO))!.Reason, Is.EqualTo(R.SharingViolation));
     }
+
+    [Test]
+    public void LocksHeldByChainParentsKeepTheirOsMeaning()
+    {
+        // A parent held for writing (RWDepth) is not a top-level handle, so the handle table cannot judge opens of it:
+        // its exclusive OS lock still refuses other opens in this process (32), and readers of a parent keep writers out.
+        if (!OperatingSystem.IsLinux()) Assert.Ignore("flock semantics");
+        string path = Files.Iso(_folder, "p.vhd");
+        Assert.That(HostFile.TryOpen(path, exclusive: true, out var parentWriter, asParent: true), Is.Null);
+        using (parentWriter)
+        {
+            var failure = HostFile.TryOpen(path, exclusive: false, out var top);
+            top?.Dispose();
+            Assert.That(failure!.ErrorCode, Is.EqualTo(SharingViolation));
+            Assert.That(failure.Reason, Is.EqualTo(R.SharingViolation), "this process holds it: not \"another process\"");
+        }
+        Assert.That(HostFile.TryOpen(path, exclusive: false, out var parentReader, asParent: true), Is.Null);
+        using (parentReader)
+        {
+            Assert.That(HostFile.TryOpen(path, exclusive: true, out var writer)!.ErrorCode, Is.EqualTo(SharingViolation));
+            Assert.That(writer, Is.Null);
+            Assert.That(HostFile.TryOpen(path, exclusive: false, out var reader), Is.Null, "readers share");
+            reader!.Dispose();
+        }
+    }
+
+    [Test]
+    [Category("NeedsVhdProvider")]
+    public void AParentHeldForWritingByRWDepthRefusesTopLevelOpens()
+    {
+        var baseImage = Vhd.VhdWriter.NewDynamic(4 << 20).Fill(0, 4096, 0x11);
+        var midImage = Vhd.VhdWriter.NewDifferencing(baseImage).Locator(Vhd.VhdWriter.W2ru, @".\base.vhd");
+        var topImage = Vhd.VhdWriter.NewDifferencing(midImage).Locator(Vhd.VhdWriter.W2ru, @".\mid.vhd");
+        string b = Path.Combine(_folder, "base.vhd"), m = Path.Combine(_folder, "mid.vhd"), t = Path.Combine(_folder, "top.vhd");
+        baseImage.Save(b);
+        midImage.Save(m);
+        topImage.Save(t);
+        using var chain = VirtualDisk.Open(t, Files.Options(M.AttachRW, parameters: OpenVirtualDiskParameters.V1(rwDepth: 2)));
+        // mid (level 2) is held for writing: no other open of it; base (level 3) is read-only: readers may join, writers not.
+        Assert.That(Files.Failure(m, Files.Options(M.AttachRO, OpenVirtualDiskFlags.NoParents))!.ErrorCode, Is.EqualTo(SharingViolation));
+        Assert.That(Files.Failure(b, Files.Options(M.AttachRO)), Is.Null);
+        Assert.That(Files.Failure(b, Files.Options(M.AttachRW))!.ErrorCode, Is.EqualTo(SharingViolation));
+    }
 }
