@@ -1,0 +1,33 @@
+using VirtualDiskManaged.Tests.Support;
+
+namespace VirtualDiskManaged.Tests.Cli;
+
+/// <summary>The CLI packs as a .NET tool and runs once installed (dotnet pack → dotnet tool install --tool-path).</summary>
+[TestFixture]
+[Category("Slow")]
+public sealed class PackageTests
+{
+    [Test]
+    public void PacksInstallsAndRuns()
+    {
+        string work = TestPaths.NewTempFolder("cli-pack");
+        string feed = Path.Combine(work, "feed"), tools = Path.Combine(work, "tools");
+        string project = Path.Combine(TestPaths.RepoRoot, "src", "vdisk", "vdisk.csproj");
+        // Pack in the configuration the tests are not built in, so the running build's outputs are left alone.
+        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+        var pack = CliRunner.RunProcess("dotnet", ["pack", project, "-c", configuration, "-o", feed, "-nologo"], timeoutSeconds: 600);
+        Assert.That(pack.ExitCode, Is.Zero, pack.ToString());
+        string version = typeof(VirtualDisk).Assembly.GetName().Version!.ToString(3);
+        Assert.That(File.Exists(Path.Combine(feed, $"vdisk.{version}.nupkg")), Is.True, string.Join(", ", Directory.GetFiles(feed)));
+
+        var install = CliRunner.RunProcess("dotnet", ["tool", "install", "--tool-path", tools, "--add-source", feed, "--ignore-failed-sources", "vdisk", "--version", version], timeoutSeconds: 600);
+        Assert.That(install.ExitCode, Is.Zero, install.ToString());
+
+        string exe = Path.Combine(tools, OperatingSystem.IsWindows() ? "vdisk.exe" : "vdisk");
+        var run = CliRunner.RunProcess(exe, ["--version"]);
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(run.Stdout.Trim(), Is.EqualTo("vdisk " + version));
+        var help = CliRunner.RunProcess(exe, ["check", "--help"]);
+        Assert.That(help.Stdout, Does.StartWith("Usage: vdisk check"));
+    }
+}
