@@ -8,7 +8,7 @@ internal sealed class UsageException(string message) : Exception(message);
 /// <summary>
 /// The parsed arguments of one command: positional arguments, options with values and switches.
 /// Accepts <c>--name value</c>, <c>--name=value</c>, switches <c>--name</c> (or <c>--name=true|false</c>),
-/// <c>-h</c> for <c>--help</c>, and <c>--</c> to end options.
+/// <c>-h</c> for <c>--help</c>, <c>-o</c> for <c>--output</c>, <c>-j</c> for <c>--jobs</c>, and <c>--</c> to end options.
 /// </summary>
 internal sealed class ParsedArgs
 {
@@ -39,7 +39,13 @@ internal sealed class ParsedArgs
                 optionsEnded = true;
                 continue;
             }
-            if (a is "-h" or "-?" or "/?") a = "--help";
+            a = a switch
+            {
+                "-h" or "-?" => "--help",
+                "-o" => "--output",
+                "-j" => "--jobs",
+                _ => a,
+            };
             if (!a.StartsWith("--", StringComparison.Ordinal)) throw new UsageException($"unknown option '{a}'");
             string name = a[2..];
             string? inline = null;

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace VirtualDiskManaged.Cli.Check;
 
 /// <summary>Checks one image: expand if compressed, open for validation, profile rules, optional deep read. Never throws.</summary>
-internal sealed class ImageChecker(VirtualDiskOpenOptions options, string? profile, bool deep, Action<long>? bytesRead)
+internal sealed class ImageChecker(VirtualDiskOpenOptions options, string? profile, bool deep, bool hashContent, Action<long>? bytesRead)
 {
     public CheckResult Check(string path)
     {
@@ -69,18 +69,18 @@ internal sealed class ImageChecker(VirtualDiskOpenOptions options, string? profi
         var problems = new List<ReportedDiagnostic>();
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var hash = hashContent ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
             byte[] buffer = new byte[1 << 20];
             long size = handle.VirtualSize;
             while (done < size)
             {
                 int n = handle.Read(done, buffer);
                 if (n <= 0) throw new InvalidOperationException($"Read returned {n} at virtual offset {done} of {size}");
-                hash.AppendData(buffer, 0, n);
+                hash?.AppendData(buffer, 0, n);
                 done += n;
                 bytesRead?.Invoke(n);
             }
-            sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+            if (hash is not null) sha = Convert.ToHexStringLower(hash.GetHashAndReset());
         }
         catch (VirtualDiskException e)
         {

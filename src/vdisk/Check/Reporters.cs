@@ -77,6 +77,7 @@ internal static class JsonReport
             w.StringOrNull("profile", settings.Profile);
             w.WriteBoolean("deep", settings.Deep);
             w.WriteBoolean("strict", settings.Strict);
+            w.WriteBoolean("hash", settings.Hash);
             w.WriteEndObject();
             w.WriteStartObject("summary");
             w.WriteNumber("total", s.Total);

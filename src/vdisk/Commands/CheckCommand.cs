@@ -3,7 +3,7 @@ using VirtualDiskManaged.Cli.Check;
 namespace VirtualDiskManaged.Cli.Commands;
 
 /// <summary>What a check run was asked to do (echoed in the JSON report).</summary>
-internal sealed record CheckSettings(OpenRuleSet Rules, string? Profile, bool Deep, bool Strict);
+internal sealed record CheckSettings(OpenRuleSet Rules, string? Profile, bool Deep, bool Strict, bool Hash);
 
 /// <summary><c>vdisk check</c>: validate many images for CI.</summary>
 internal static class CheckCommand
@@ -20,12 +20,13 @@ internal static class CheckCommand
           --recursive           walk folders recursively (the default)
           --no-recursive        only the files directly in each folder
           --deep                also read every byte and verify every allocated block's metadata
+          --hash                with --deep, also report the SHA-256 of the whole virtual content
           --profile NAME        target-platform rules: azure, hyperv-gen2, iso
           --rules R             documented (default) or current
           --strict              warnings fail the open
           --format F            text (default), json (schemaVersion 1, see check-result.schema.json) or junit
-          --output FILE         write the report to FILE (the summary line still goes to stdout)
-          --jobs N              images checked in parallel (default: processor count)
+          -o, --output FILE     write the report to FILE (the summary line still goes to stdout)
+          -j, --jobs N          images checked in parallel (default: processor count)
 
         Exit status: 0 all passed, 1 any failed, 2 usage error, 3 internal error (a bug; reported with
         "code": null and "internalError").
@@ -33,7 +34,7 @@ internal static class CheckCommand
 
     public static int Run(string[] args)
     {
-        var a = ParsedArgs.Parse(args, ["profile", "rules", "format", "output", "jobs"], ["recursive", "no-recursive", "deep", "strict"]);
+        var a = ParsedArgs.Parse(args, ["profile", "rules", "format", "output", "jobs"], ["recursive", "no-recursive", "deep", "hash", "strict"]);
         if (Program.ShowHelp(a, Help)) return Program.ExitOk;
         if (a.Positionals.Count == 0) throw new UsageException("missing PATH (an image file or a folder)");
         if (a.Has("recursive") && a.Has("no-recursive")) throw new UsageException("--recursive and --no-recursive contradict each other");
@@ -44,7 +45,8 @@ internal static class CheckCommand
         if (format is not ("text" or "json" or "junit")) throw new UsageException($"--format takes text, json or junit, not '{a.Value("format")}'");
         int jobs = (int)(a.Int64("jobs", 1, 1024) ?? Environment.ProcessorCount);
         string? output = a.Value("output");
-        var settings = new CheckSettings(OpenArguments.ParseRules(a.Value("rules")), profile, a.Has("deep"), a.Has("strict"));
+        if (a.Has("hash") && !a.Has("deep")) throw new UsageException("--hash needs --deep");
+        var settings = new CheckSettings(OpenArguments.ParseRules(a.Value("rules")), profile, a.Has("deep"), a.Has("strict"), a.Has("hash"));
 
         var images = ImageWalker.Expand(a.Positionals, recursive: !a.Has("no-recursive"));
         if (images.Count == 0) throw new UsageException($"no images found in {string.Join(", ", a.Positionals)}");
@@ -100,7 +102,7 @@ internal static class CheckCommand
         var gate = new object();
         int next = 0;
         using var progress = settings.Deep && ProgressBar.Wanted ? new ProgressBar(images.Count, gate) : null;
-        var checker = new ImageChecker(options, settings.Profile, settings.Deep, progress is null ? null : progress.AddBytes);
+        var checker = new ImageChecker(options, settings.Profile, settings.Deep, settings.Hash, progress is null ? null : progress.AddBytes);
         Parallel.For(0, images.Count, new ParallelOptions { MaxDegreeOfParallelism = jobs }, i =>
         {
             var r = checker.Check(images[i]);

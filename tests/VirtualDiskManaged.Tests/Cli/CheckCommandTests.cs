@@ -156,7 +156,7 @@ public sealed class CheckCommandTests
     public void DeepReadsEveryByte()
     {
         string iso = _expectedCode.First(kv => kv.Key.EndsWith("b-good.iso", StringComparison.Ordinal)).Key;
-        var r = CliRunner.Run("check", iso, "--deep", "--format", "json");
+        var r = CliRunner.Run("check", iso, "--deep", "--hash", "--format", "json");
         Assert.That(r.ExitCode, Is.Zero, r.ToString());
         var deep = r.Json().GetProperty("results")[0].GetProperty("deep");
         Assert.That(deep.GetProperty("bytesRead").GetInt64(), Is.EqualTo(new FileInfo(iso).Length));

@@ -55,6 +55,48 @@ public sealed class CorpusCheckTests
     }
 
     [Test]
+    public void DeepHashOfSmallCorpusImagesMatchesTheIndependentTools()
+    {
+        string? corpus = CliImages.Corpus;
+        if (corpus is null) Assert.Ignore("the shared corpus (../shared/corpus or VDM_SHARED_CORPUS) is not present");
+        var manifest = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(corpus!, "manifest.json"))).RootElement;
+        // Images that open (expected code 0) and whose content the tools measured at 64 MiB or less.
+        var images = manifest.GetProperty("images").EnumerateArray()
+            .Where(i => ParseCode(i.GetProperty("contract").GetProperty("expected_code")) == 0)
+            .Where(i => i.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.Object
+                && c.EnumerateObject().Any(t => t.Value.ValueKind == JsonValueKind.Object && t.Value.TryGetProperty("length", out var l) && l.GetInt64() <= 64L << 20))
+            .ToList();
+        var paths = images.Select(i => Path.Combine(corpus!, i.GetProperty("file").GetString()!)).ToArray();
+        var r = CliRunner.Run(["check", .. paths, "--deep", "--hash", "--format", "json"]);
+        Assert.That(r.ExitCode, Is.AnyOf(0, 1), r.ToString());
+        var results = r.Json().GetProperty("results").EnumerateArray().ToList();
+        var wrong = new List<string>();
+        int compared = 0;
+        for (int i = 0; i < images.Count; i++)
+        {
+            var x = results[i];
+            string file = images[i].GetProperty("file").GetString()!;
+            if (x.GetProperty("status").GetString() != "ok") { wrong.Add($"{file}: {x.GetProperty("status")} {x.GetProperty("reason")} {x.GetProperty("message")}"); continue; }
+            long size = x.GetProperty("virtualSize").GetInt64();
+            Assert.That(x.GetProperty("deep").GetProperty("bytesRead").GetInt64(), Is.EqualTo(size), file);
+            // The contract's own hash where tools disagree (log replay), else any tool that read exactly the virtual size.
+            var candidates = new HashSet<string>(StringComparer.Ordinal);
+            if (images[i].GetProperty("contract").TryGetProperty("content_sha256", out var cs) && cs.ValueKind == JsonValueKind.String) candidates.Add(cs.GetString()!);
+            else
+                foreach (var t in images[i].GetProperty("content").EnumerateObject())
+                    if (t.Value.ValueKind == JsonValueKind.Object && t.Value.TryGetProperty("sha256", out var sha) && sha.ValueKind == JsonValueKind.String
+                        && t.Value.TryGetProperty("length", out var len) && len.GetInt64() == size)
+                        candidates.Add(sha.GetString()!);
+            if (candidates.Count == 0) continue;
+            compared++;
+            string got = x.GetProperty("deep").GetProperty("sha256").GetString()!;
+            if (!candidates.Contains(got)) wrong.Add($"{file}: sha256 {got} is none of {string.Join(", ", candidates)}");
+        }
+        Assert.That(wrong, Is.Empty, string.Join("\n", wrong));
+        Assert.That(compared, Is.GreaterThan(20), "enough images were compared");
+    }
+
+    [Test]
     public void CheckTestdataReportsEveryImage()
     {
         string testdata = TestPaths.TestData;
