@@ -117,6 +117,10 @@ internal sealed class ImageInput : IDisposable
     /// </summary>
     public bool TryOpen(VirtualDiskOpenOptions options, out VirtualDiskHandle? handle, out VirtualDiskDiagnostic? failure)
     {
+        // Test aid: VDISK_TEST_FAULT=<file name> makes the open of that file throw, to exercise the internal-error path.
+        if (Environment.GetEnvironmentVariable("VDISK_TEST_FAULT") is { Length: > 0 } fault
+            && string.Equals(Path.GetFileName(DisplayPath), fault, StringComparison.Ordinal))
+            throw new InvalidOperationException("injected fault (VDISK_TEST_FAULT)");
         for (int round = 0; ; round++)
         {
             if (VirtualDisk.TryOpen(OpenPath, options, out handle, out failure)) return true;

@@ -210,6 +210,34 @@ public sealed class CheckCommandTests
     }
 
     [Test]
+    public void InternalErrorIsReportedWithNullCodeAndExit3()
+    {
+        // VDISK_TEST_FAULT makes the open of one file throw an unexpected exception (a stand-in for a library bug).
+        var env = new Dictionary<string, string> { ["VDISK_TEST_FAULT"] = "b-good.iso" };
+        var r = CliRunner.RunWith(null, env, "check", _folder, "--format", "json");
+        Assert.That(r.ExitCode, Is.EqualTo(3), r.ToString());
+        var doc = r.Json();
+        var schema = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "check-result.schema.json"))).RootElement;
+        Assert.That(MiniSchema.Validate(schema, doc), Is.Empty);
+        var x = doc.GetProperty("results").EnumerateArray().Single(e => e.GetProperty("path").GetString()!.EndsWith("b-good.iso", StringComparison.Ordinal));
+        Assert.That(x.GetProperty("status").GetString(), Is.EqualTo("error"));
+        Assert.That(x.GetProperty("code").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(x.GetProperty("internalError").GetString(), Is.EqualTo("System.InvalidOperationException: injected fault (VDISK_TEST_FAULT)"));
+        Assert.That(doc.GetProperty("summary").GetProperty("internalErrors").GetInt32(), Is.EqualTo(1));
+
+        var junit = CliRunner.RunWith(null, env, "check", _folder, "--format", "junit");
+        Assert.That(junit.ExitCode, Is.EqualTo(3));
+        var xml = new XmlDocument();
+        xml.LoadXml(junit.Stdout);
+        Assert.That(xml.SelectNodes("//testcase/error[@type='InternalError']")!.Count, Is.EqualTo(1));
+        Assert.That(((XmlElement)xml.SelectSingleNode("/testsuites")!).GetAttribute("errors"), Is.EqualTo("1"));
+
+        var text = CliRunner.RunWith(null, env, "check", _folder);
+        Assert.That(text.ExitCode, Is.EqualTo(3));
+        Assert.That(text.Stdout.TrimEnd(), Does.EndWith("5 images: 2 ok, 2 failed, 1 internal error"));
+    }
+
+    [Test]
     public void ManyImagesInOneProcess()
     {
         // 400 hard links to one ISO: one process, every handle disposed, stable order.
