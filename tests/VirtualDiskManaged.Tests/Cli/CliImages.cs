@@ -95,13 +95,7 @@ internal static class CliImages
     /// <summary>Rewrites the trailing footer, recomputing its checksum (one's complement of the byte sum, field at 64).</summary>
     public static void WriteFooter(string path, byte[] footer, bool fixChecksum = true)
     {
-        if (fixChecksum)
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(footer.AsSpan(64), 0);
-            uint sum = 0;
-            foreach (byte b in footer) sum += b;
-            BinaryPrimitives.WriteUInt32BigEndian(footer.AsSpan(64), ~sum);
-        }
+        if (fixChecksum) Seal(footer, 64);
         Patch(path, new FileInfo(path).Length - 512, footer);
     }
 
@@ -111,6 +105,73 @@ internal static class CliImages
     /// <summary>C·H·S·512 from the footer's geometry (cylinders u16 at 56, heads at 58, sectors at 59).</summary>
     public static long FooterChsCapacity(byte[] footer) =>
         (long)BinaryPrimitives.ReadUInt16BigEndian(footer.AsSpan(56)) * footer[58] * footer[59] * 512;
+
+    /// <summary>
+    /// An empty differencing VHD (no block allocated: every read comes from the parent) whose only parent locator is
+    /// W2ru = <paramref name="relativeParent"/>. Layout per the VHD spec: footer copy at 0, dynamic header at 512
+    /// (cookie "cxsparse", table offset, block size 2 MiB, parent id = the parent footer's unique id at 68, parent
+    /// time stamp 0 = not checked, locator entry at 576), BAT at 1536, locator data, trailing footer (disk type 4).
+    /// </summary>
+    public static string DifferencingVhd(string childPath, string parentPath, string relativeParent)
+    {
+        byte[] parentFooter = ReadFooter(parentPath);
+        long size = FooterCurrentSize(parentFooter);
+        const uint blockSize = 2 << 20;
+        int entries = (int)((size + blockSize - 1) / blockSize);
+        int batBytes = (entries * 4 + 511) / 512 * 512;
+        long batOffset = 1536, locatorOffset = batOffset + batBytes;
+        byte[] locator = System.Text.Encoding.Unicode.GetBytes(relativeParent); // W2ru: UTF-16LE
+        var image = new byte[locatorOffset + 512 + 512];
+
+        var footer = new byte[512];
+        "conectix"u8.CopyTo(footer);
+        BinaryPrimitives.WriteUInt32BigEndian(footer.AsSpan(8), 2);
+        BinaryPrimitives.WriteUInt32BigEndian(footer.AsSpan(12), 0x00010000);
+        BinaryPrimitives.WriteUInt64BigEndian(footer.AsSpan(16), 512);
+        BinaryPrimitives.WriteUInt32BigEndian(footer.AsSpan(24), 800_000_000);
+        "vtst"u8.CopyTo(footer.AsSpan(28));
+        BinaryPrimitives.WriteUInt32BigEndian(footer.AsSpan(32), 0x00010000);
+        "Wi2k"u8.CopyTo(footer.AsSpan(36));
+        BinaryPrimitives.WriteUInt64BigEndian(footer.AsSpan(40), (ulong)size);
+        BinaryPrimitives.WriteUInt64BigEndian(footer.AsSpan(48), (ulong)size);
+        parentFooter.AsSpan(56, 4).CopyTo(footer.AsSpan(56)); // same geometry as the parent
+        BinaryPrimitives.WriteUInt32BigEndian(footer.AsSpan(60), 4);
+        Guid.NewGuid().ToByteArray().CopyTo(footer, 68);
+        Seal(footer, 64);
+
+        var header = new byte[1024];
+        "cxsparse"u8.CopyTo(header);
+        BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(8), ulong.MaxValue);
+        BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(16), (ulong)batOffset);
+        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(24), 0x00010000);
+        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(28), (uint)entries);
+        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(32), blockSize);
+        parentFooter.AsSpan(68, 16).CopyTo(header.AsSpan(40)); // parent unique id
+        var name = System.Text.Encoding.BigEndianUnicode.GetBytes(Path.GetFileName(parentPath));
+        name.CopyTo(header.AsSpan(64));
+        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(576), 0x57327275); // "W2ru"
+        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(580), 512);
+        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(584), (uint)locator.Length);
+        BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(592), (ulong)locatorOffset);
+        Seal(header, 36);
+
+        footer.CopyTo(image, 0);
+        header.CopyTo(image, 512);
+        image.AsSpan((int)batOffset, batBytes).Fill(0xFF);
+        locator.CopyTo(image, (int)locatorOffset);
+        footer.CopyTo(image, image.Length - 512);
+        File.WriteAllBytes(childPath, image);
+        return childPath;
+    }
+
+    /// <summary>VHD checksum: one's complement of the sum of all bytes, with the checksum field counted as zero.</summary>
+    private static void Seal(byte[] structure, int checksumOffset)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(structure.AsSpan(checksumOffset), 0);
+        uint sum = 0;
+        foreach (byte b in structure) sum += b;
+        BinaryPrimitives.WriteUInt32BigEndian(structure.AsSpan(checksumOffset), ~sum);
+    }
 
     public static string Gzip(string path, bool deleteOriginal = true)
     {
