@@ -78,8 +78,8 @@ internal static class Profiles
 
         if (top.Geometry is DiskGeometry g && g.Capacity != size)
             rules.Add(new("azure.geometry-mismatch", false,
-                $"The CHS geometry {g.Cylinders}/{g.Heads}/{g.SectorsPerTrack} gives {g.Capacity:N0} bytes, not the size {size:N0}; Azure uses the size, guests that size the disk by CHS see less.",
-                "Usually harmless for Azure; qemu-img convert with force_size=on keeps the exact size."));
+                $"The CHS geometry {g.Cylinders}/{g.Heads}/{g.SectorsPerTrack} gives {g.Capacity:N0} bytes, not the size {size:N0}; Azure uses the size (CurrentSize), a guest that sizes the disk by CHS sees {g.Capacity:N0}.",
+                "Usually harmless for Azure; to make them agree, create the disk with a CHS-exact size or convert with qemu-img convert -O vpc -o subformat=fixed,force_size=on."));
     }
 
     private static void HyperVGen2(VirtualDiskHandle handle, List<RuleViolation> rules)

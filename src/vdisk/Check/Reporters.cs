@@ -44,7 +44,8 @@ internal static class TextReport
         }
         else
         {
-            o.WriteLine($"{status,-7}{r.Path}  {r.Format} {r.Subtype}: breaks the profile");
+            string broken = string.Join(", ", r.Rules.Where(v => v.IsError).Select(v => v.Rule));
+            o.WriteLine($"{status,-7}{r.Path}  {r.Format}{(r.Format == "iso" ? "" : " " + r.Subtype)}, {Text.Size(r.VirtualSize ?? 0)}: breaks {broken}");
         }
         foreach (var w in r.Warnings) o.WriteLine($"       warning: {w.Reason}: {w.Message}");
         foreach (var v in r.Rules) o.WriteLine($"       {(v.IsError ? "rule" : "warning")} {v.Rule}: {v.Message} Fix: {v.Hint}");

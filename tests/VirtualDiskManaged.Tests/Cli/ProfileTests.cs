@@ -233,6 +233,7 @@ public sealed class ProfileTests
         Assert.That(failure.GetAttribute("type"), Is.EqualTo("ProfileRule"));
         Assert.That(failure.GetAttribute("message"), Does.Contain("azure.fixed-vhd-required"));
         var text = CliRunner.Run("check", iso, "--profile", "azure");
+        Assert.That(text.Stdout, Does.Contain(": breaks azure.fixed-vhd-required"));
         Assert.That(text.Stdout, Does.Contain("rule azure.fixed-vhd-required:"));
         Assert.That(text.Stdout, Does.Contain("Fix: "));
     }
