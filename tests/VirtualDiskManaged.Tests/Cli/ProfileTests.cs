@@ -101,6 +101,16 @@ public sealed class ProfileTests
     }
 
     [Test]
+    public void AzureRefusesADiskAbove32TiB()
+    {
+        // A sparse 33 TiB VHDX (a few MiB on disk): the upload would be 33 TiB + 512, above Azure's 32 TiB + 512.
+        var x = CheckOne(CliImages.Vhdx(_folder, "azure-huge.vhdx", "33T"), "azure", out int exit);
+        AssertBroken(x, exit, "azure.size-range");
+        AssertBroken(x, exit, "azure.fixed-vhd-required");
+        Assert.That(x.GetProperty("virtualSize").GetInt64(), Is.EqualTo(33L << 40));
+    }
+
+    [Test]
     public void AzureRefusesAFileLongerThanSizePlusFooter()
     {
         // A 24 MiB fixed disk whose footer (checksum recomputed) says 22 MiB: 2 MiB of data beyond the size.
