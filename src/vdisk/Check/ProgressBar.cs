@@ -12,6 +12,7 @@ internal sealed class ProgressBar : IDisposable
     private long _bytes;
     private int _done;
     private bool _drawn;
+    private bool _stopped;
 
     public static bool Wanted => !Console.IsErrorRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
 
@@ -38,6 +39,7 @@ internal sealed class ProgressBar : IDisposable
     {
         lock (_gate)
         {
+            if (_stopped) return;
             int done = Volatile.Read(ref _done);
             const int width = 30;
             int filled = _total == 0 ? width : (int)((long)done * width / _total);
@@ -49,7 +51,11 @@ internal sealed class ProgressBar : IDisposable
 
     public void Dispose()
     {
+        lock (_gate)
+        {
+            _stopped = true;
+            Clear();
+        }
         _timer.Dispose();
-        lock (_gate) Clear();
     }
 }
