@@ -5,7 +5,7 @@ namespace VirtualDiskManaged.Cli.Commands;
 /// <summary><c>vdisk open</c>: one OpenVirtualDisk call with explicit arguments; prints the Win32 code and why.</summary>
 internal static class OpenCommand
 {
-    internal const string OpenOptionsHelp = """
+    internal const string OpenOptionsHelp = "\n" + """
           --type T          auto (default: UNKNOWN device), iso, vhd, vhdx, vhdset, or any device id number
           --vendor V        microsoft, unknown or a GUID (default: unknown for auto, microsoft otherwise)
           --access MASK     VIRTUAL_DISK_ACCESS_MASK: hex (0x90000), decimal, or names joined with |
@@ -21,7 +21,7 @@ internal static class OpenCommand
           --read-only       version 2/3 ReadOnly = TRUE
           --rules R         documented (default) or current
           --strict          warnings fail the open
-        """;
+        """ + "\n";
 
     private const string Help = """
         Usage: vdisk open PATH [options] [--json]

@@ -38,6 +38,14 @@ public sealed class CliBasicsTests
         Assert.That(h.Stdout, Is.EqualTo(r.Stdout));
     }
 
+    [Test]
+    public void OpenHelpListsEveryOptionOnItsOwnLine()
+    {
+        var r = CliRunner.Run("open", "--help");
+        foreach (string o in new[] { "--type", "--vendor", "--access", "--flags", "--params", "--rw-depth", "--get-info-only", "--read-only", "--rules", "--strict", "--json" })
+            Assert.That(r.Stdout, Does.Match(@"(?m)^\s+" + o + @"\s"), o);
+    }
+
     [TestCase("", TestName = "No arguments")]
     [TestCase("frobnicate", TestName = "Unknown command")]
     [TestCase("check", TestName = "check without a path")]
