@@ -91,7 +91,8 @@ internal static class Mutator
             else if (op < 80) Splice(m, map, ref rng, donors, what);
             else if (op < 92) Truncate(m, ref rng, what);
             else if (op < 96) Grow(m, ref rng, what);
-            else FieldMutation(m, map, ref rng, what, structureCopy: true);
+            else if (map.Fields.Count > 0) FieldMutation(m, map, ref rng, what, structureCopy: true);
+            else BitFlips(m, map, ref rng, what);
         }
         // Fix the checksums of the structures touched (most of the time) so the mutant reaches deeper validation.
         if (map.Fixups.Count > 0 && rng.Chance(fieldTouched ? 75 : 50))
