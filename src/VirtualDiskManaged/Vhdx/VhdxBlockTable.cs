@@ -222,6 +222,15 @@ internal sealed class VhdxBlockTable
         }
         var overlap = CheckOverlaps(state.Allocated);
         if (overlap is not null) return overlap;
+        if (Differencing)
+        {
+            // A partially present block needs its chunk's sector bitmap (spec 2.5.1.2).
+            for (long block = 0; block < DataBlockCount; block++)
+                if (this[PayloadIndex(block, ChunkRatio)].PayloadState == VhdxPayloadState.PartiallyPresent
+                    && this[BitmapIndexOfBlock(block)].State != VhdxBatEntry.SbPresent)
+                    return new(VirtualDiskErrorReason.VhdxSectorBitmapMissing, _source.Path,
+                        $"Block {block} is partially present but the sector bitmap of chunk {block / ChunkRatio} is not", _batOffset + BitmapIndexOfBlock(block) * 8);
+        }
         AddWarnings(ref state, warnings);
         HasPartialLastBlock = state.PartialBlock >= 0;
         _allocation = new(state.AllocatedBytes, DataBlockCount, state.AllocatedBlocks);
