@@ -119,7 +119,7 @@ internal static class VhdxProvider
             if (used != VhdxRegionTable.UsedLength(t2) || !t1[..used].SequenceEqual(t2[..used]))
                 context.Warn(VirtualDiskErrorReason.VhdxRegionTablesDiffer, "Region table 1 was used", VhdxConstants.RegionTable2Offset);
         }
-        if (!VhdxRegionTable.TryParse(use, out table, out var reason, out var detail))
+        if (!VhdxRegionTable.TryParseIntact(use, out table, out var reason, out var detail))
             return new(reason, context.File.Path, detail, at);
         return null;
     }

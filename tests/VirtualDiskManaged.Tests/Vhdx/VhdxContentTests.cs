@@ -95,6 +95,26 @@ public sealed class VhdxContentTests
     }
 
     [Test]
+    public void ConcurrentReadersOfALazyBatSeeTheSameBytes()
+    {
+        long size = 1L << 40;
+        var writer = new VhdxWriter(size);
+        var offsets = Enumerable.Range(0, 64).Select(i => (long)i * 16_000 * VhdxWriter.MiB + i * 4096L).ToArray();
+        foreach (var (o, i) in offsets.Select((o, i) => (o, i))) writer.Fill(o, 4096, (byte)(i + 1));
+        string path = Save(writer, TestPaths.NewTempFolder("vhdx"), "many.vhdx");
+        using var disk = VirtualDisk.Open(path);
+        int failures = 0;
+        Parallel.For(0, 64 * 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, n =>
+        {
+            int i = n % 64;
+            var buffer = new byte[4096];
+            disk.Read(offsets[i], buffer);
+            if (buffer.Any(b => b != (byte)(i + 1))) Interlocked.Increment(ref failures);
+        });
+        Assert.That(failures, Is.EqualTo(0));
+    }
+
+    [Test]
     public void SixtyFourTiBDiskOpensWithoutReadingItsBat()
     {
         long size = 64L << 40;

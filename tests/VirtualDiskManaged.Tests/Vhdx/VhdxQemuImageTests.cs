@@ -33,5 +33,6 @@ public sealed class VhdxQemuImageTests
         Assert.That(disk.Subtype, Is.EqualTo(diskType == "Fixed" ? VirtualDiskProviderSubtype.Fixed : VirtualDiskProviderSubtype.Dynamic));
         Assert.That($"{disk.LogicalSectorSize} bytes", Is.EqualTo(bytesPerSector));
         Assert.That(TestPaths.ContentSha256(disk), Is.EqualTo(sha256));
+        Assert.That(disk.Info.Top.Creator, Does.StartWith("QEMU v"), "the file type identifier's creator string");
     }
 }
