@@ -157,6 +157,7 @@ internal sealed class VhdxBlockTable
                 continue;
             }
             long block = BlockOfIndex(index);
+            if (block >= DataBlockCount) continue; // differencing tables end on a whole chunk: entries past the disk are unused
             switch (e.PayloadState)
             {
                 case VhdxPayloadState.NotPresent or VhdxPayloadState.Undefined or VhdxPayloadState.Zero
@@ -279,7 +280,7 @@ internal sealed class VhdxBlockTable
                     if (!_source.TryReadExactlyAt(_batOffset + index * 8, buffer.AsSpan(0, n * 8))) break;
                     for (int i = 0; i < n; i++, index++)
                     {
-                        if (IsBitmapIndex(index)) continue;
+                        if (IsBitmapIndex(index) || BlockOfIndex(index) >= DataBlockCount) continue;
                         var e = new VhdxBatEntry(BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(i * 8)));
                         if (e.PayloadState is VhdxPayloadState.FullyPresent or VhdxPayloadState.PartiallyPresent)
                         {

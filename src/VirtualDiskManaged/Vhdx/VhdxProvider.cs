@@ -72,7 +72,9 @@ internal static class VhdxProvider
             // Rule 24: the BAT region holds every entry the virtual size needs, and those entries are in the file.
             var bat = new VhdxBlockTable(source, regions.Bat.FileOffset, metadata.VirtualSize, metadata.Parameters.BlockSize,
                 metadata.LogicalSectorSize, metadata.Parameters.HasParent,
-                [new VhdxRegion(0, VhdxConstants.HeaderSectionLength), log, regions.Bat, regions.Metadata]);
+                header.LogLength > 0
+                    ? [new VhdxRegion(0, VhdxConstants.HeaderSectionLength), log, regions.Bat, regions.Metadata]
+                    : [new VhdxRegion(0, VhdxConstants.HeaderSectionLength), regions.Bat, regions.Metadata]);
             if (bat.ByteLength > regions.Bat.Length)
                 return new(VirtualDiskErrorReason.BatRegionTooSmall, path,
                     $"{bat.EntryCount} entries need {bat.ByteLength} bytes; the BAT region is {regions.Bat.Length}", regions.Bat.FileOffset);
