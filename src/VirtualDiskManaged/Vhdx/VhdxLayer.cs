@@ -184,9 +184,12 @@ internal sealed class VhdxLayer : DiskLayer
         long limit = Math.Min(sectorsWanted, (long)bytes * 8 - bit % 8);
         bool present = (bits[0] & (1 << (int)(bit % 8))) != 0;
         long count = 1;
+        byte same = present ? (byte)0xFF : (byte)0x00;
         while (count < limit)
         {
             long b = bit % 8 + count;
+            // Whole bytes of equal bits at a time, then bit by bit.
+            if (b % 8 == 0 && count + 8 <= limit && bits[(int)(b / 8)] == same) { count += 8; continue; }
             if (((bits[(int)(b / 8)] >> (int)(b % 8)) & 1) != (present ? 1 : 0)) break;
             count++;
         }
