@@ -21,7 +21,7 @@ internal static class VhdxProvider
 
         // §D.2 rule 1: "vhdxfile" at offset 0.
         Span<byte> identifierBytes = stackalloc byte[VhdxFileIdentifier.Size];
-        if (!file.TryReadExactlyAt(0, identifierBytes) || !VhdxFileIdentifier.TryParse(identifierBytes, out var identifier, out _))
+        if (!file.TryReadExactlyAt(0, identifierBytes) || !VhdxFileIdentifier.TryParse(identifierBytes, out _, out _))
         {
             string detail = file.Length < 8 ? $"The file is {file.Length} bytes" : "The first 8 bytes are not \"vhdxfile\"";
             return new(VirtualDiskErrorReason.VhdxFileIdentifierMissing, path, detail, 0);
@@ -88,7 +88,7 @@ internal static class VhdxProvider
             }
 
             layer = new VhdxLayer(file, source, header, metadata.Parameters, metadata.VirtualSize, metadata.LogicalSectorSize,
-                metadata.PhysicalSectorSize, metadata.VirtualDiskId, identifier.Creator, metadata.Locator, bat, overlay is not null);
+                metadata.PhysicalSectorSize, metadata.VirtualDiskId, metadata.Locator, bat, overlay is not null);
             return null;
         }
         finally
