@@ -67,6 +67,19 @@ internal sealed class VhdxBlockTable
     /// <summary>Set by eager validation: a payload block ends beyond the end of the file.</summary>
     public bool HasPartialLastBlock { get; private set; }
 
+    /// <summary>Pages read so far (diagnostics and tests: a lazily paged table reads none at open).</summary>
+    public int LoadedPageCount
+    {
+        get
+        {
+            int n = 0;
+            for (int i = 0; i < _pages.Length; i++) if (Volatile.Read(ref _pages[i]) is not null) n++;
+            return n;
+        }
+    }
+
+    public int PageCount => _pages.Length;
+
     public static long PayloadIndex(long block, long chunkRatio) => block + block / chunkRatio;
 
     public long BitmapIndexOfBlock(long block) => (block / ChunkRatio) * (ChunkRatio + 1) + ChunkRatio;
