@@ -182,8 +182,12 @@ internal sealed class VhdxLog
         List<Entry>? best = null;
         FindCandidates();
         var run = new List<Entry>();
+        // A position already reached by following an earlier run starts only a suffix of that run (same head, same
+        // tail test): skipping it keeps the scan linear in the number of entries.
+        var followed = new HashSet<uint>();
         foreach (uint position in _candidates!.Order())
         {
+            if (followed.Contains(position)) continue;
             var start = Validate(position);
             if (start is null) continue;
             run.Clear();
@@ -196,6 +200,7 @@ internal sealed class VhdxLog
                 var entry = Validate(next);
                 if (entry is null || entry.Header.SequenceNumber != previous.Header.SequenceNumber + 1) break;
                 run.Add(entry);
+                followed.Add(next);
                 covered += entry.Header.EntryLength;
                 previous = entry;
             }

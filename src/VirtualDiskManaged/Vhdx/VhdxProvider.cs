@@ -9,6 +9,11 @@ namespace VirtualDiskManaged.Vhdx;
 /// Opens VHDX images (CONTRACT §8–§9, formats.md §B, §D.2): file type identifier, headers, log replay into memory,
 /// region tables, metadata, BAT. The file is only read; a pending log is applied to an in-memory overlay through which
 /// every later structure and all payload are read.
+/// Decisions: a header is valid when its signature and CRC-32C are right; version, log version and log placement are
+/// checked on the current header. Region table 1 is used when intact, else table 2 (warning). IDENTIFIER is the
+/// DataWriteGuid (what a child's parent_linkage names). BATs of up to <see cref="VhdxBlockTable.EagerEntryLimit"/>
+/// entries are validated whole at open; larger ones page by page on first use, and <see cref="DiskLayer.Verify"/>
+/// runs the whole-table checks. A missing Physical Sector Size or Virtual Disk ID item is tolerated.
 /// </summary>
 internal static class VhdxProvider
 {
