@@ -81,7 +81,7 @@ internal abstract class DiskLayer : IDisposable
     /// Reads <paramref name="buffer"/>.Length bytes at <paramref name="virtualOffset"/> (the caller clamps to the
     /// virtual size). Consecutive data runs that are contiguous in the file are merged into one read.
     /// </summary>
-    public void Read(long virtualOffset, Span<byte> buffer)
+    public virtual void Read(long virtualOffset, Span<byte> buffer)
     {
         long pendingFile = -1;
         int pendingStart = 0, pendingLength = 0, done = 0;
