@@ -64,6 +64,8 @@ internal sealed class VhdxLayer : DiskLayer
 
     public override IReadOnlyList<VirtualDiskDiagnostic> Verify() => _bat.Verify();
 
+    public override Guid? VirtualDiskId => _virtualDiskId;
+
     public override VirtualDiskFileInfo Describe()
     {
         // The creator string is for display only: decoded here, not at open (open stays allocation-light).
