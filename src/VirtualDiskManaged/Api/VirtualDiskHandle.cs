@@ -159,7 +159,7 @@ public sealed class VirtualDiskHandle : IDisposable, IAsyncDisposable
                 return null;
             case GetVirtualDiskInfoVersion.VirtualDiskId:
                 if (_top.DeviceId != VirtualStorageDeviceId.Vhdx) break;
-                info = new() { Version = version, Identifier = _top.Describe().VirtualDiskId ?? Guid.Empty };
+                info = new() { Version = version, Identifier = _top.VirtualDiskId ?? Guid.Empty };
                 return null;
             case GetVirtualDiskInfoVersion.ParentLocation:
                 if (link is null) break;

@@ -55,6 +55,9 @@ internal abstract class DiskLayer : IDisposable
     /// <summary>GET_VIRTUAL_DISK_INFO_IDENTIFIER: VHD footer unique id, VHDX DataWriteGuid... (Guid.Empty for ISO).</summary>
     public virtual Guid Identifier => Guid.Empty;
 
+    /// <summary>GET_VIRTUAL_DISK_INFO_VIRTUAL_DISK_ID: the VHDX Virtual Disk ID item; null for formats without one.</summary>
+    public virtual Guid? VirtualDiskId => null;
+
     /// <summary>Whether the data layout is 4 KiB aligned (GET_VIRTUAL_DISK_INFO_IS_4K_ALIGNED).</summary>
     public virtual bool Is4KAligned => true;
 
