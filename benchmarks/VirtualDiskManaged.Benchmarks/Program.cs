@@ -10,6 +10,11 @@ internal static class Program
 {
     private static void Main(string[] args)
     {
+        if (args.Length > 1 && args[0] == "--probe")
+        {
+            Probe.Run(args);
+            return;
+        }
         IConfig config = DefaultConfig.Instance.AddFilter(new SimpleFilter(IsMeaningful));
         // Unless a job is named on the command line (--job short, ...): one launch, enough iterations for stable
         // ratios, and the whole suite in well under half an hour on a 2-core machine.
