@@ -1,0 +1,260 @@
+using System.Buffers;
+using VirtualDiskManaged.Host;
+using VirtualDiskManaged.IO;
+
+namespace VirtualDiskManaged.Vhd;
+
+/// <summary>
+/// One VHD file of a chain (formats.md §A.8): fixed (the file minus its footer), dynamic (BAT + sector bitmaps,
+/// unallocated reads as zeros) or differencing (the sector bitmap decides this file or the parent, sector by sector).
+/// </summary>
+internal sealed class VhdLayer : DiskLayer
+{
+    private const byte StateUnknown = 0, StateAllSet = 1, StateAllClear = 2, StateMixed = 3;
+
+    private readonly VhdFooter _footer;
+    private readonly VhdDynamicHeader _header;
+    private readonly VhdBlockTable? _table;
+    private readonly string? _parentName;
+    private readonly IReadOnlyList<ParentLocator> _locators;
+    private readonly bool _shortFooter;
+
+    public VhdLayer(HostFile file, VhdFooter footer, VhdDynamicHeader header, VhdBlockTable? table, string? parentName,
+        IReadOnlyList<ParentLocator> locators, bool shortFooter) : base(file, file)
+    {
+        _footer = footer;
+        _header = header;
+        _table = table;
+        _parentName = parentName;
+        _locators = locators;
+        _shortFooter = shortFooter;
+        VirtualSize = (long)footer.CurrentSize;
+        if (footer.DiskType == VhdDiskType.Differencing)
+        {
+            ParentLink = new ParentLink
+            {
+                Locators = locators,
+                ParentDeviceId = VirtualStorageDeviceId.Vhd,
+                ParentIdentifier = header.ParentUniqueId,
+                ParentTimestamp = header.ParentTimeStamp,
+                Verify = VerifyParent,
+            };
+        }
+    }
+
+    public VhdFooter Footer => _footer;
+
+    public override long VirtualSize { get; }
+
+    public override uint DeviceId => VirtualStorageDeviceId.Vhd;
+
+    public override VirtualDiskProviderSubtype Subtype => _footer.DiskType switch
+    {
+        VhdDiskType.Fixed => VirtualDiskProviderSubtype.Fixed,
+        VhdDiskType.Dynamic => VirtualDiskProviderSubtype.Dynamic,
+        _ => VirtualDiskProviderSubtype.Differencing,
+    };
+
+    public override uint BlockSize => _table?.BlockSize ?? 0;
+
+    public override Guid Identifier => _footer.UniqueId;
+
+    public override bool Is4KAligned => _table is null || _table.DataIs4KAligned();
+
+    public override ParentLink? ParentLink { get; }
+
+    /// <summary>CONTRACT §10: the parent's footer unique id must be the child's ParentUniqueId; time stamp 0 is not checked.</summary>
+    private (VirtualDiskErrorReason, string?) VerifyParent(DiskLayer candidate)
+    {
+        if (candidate is not VhdLayer parent)
+            return (VirtualDiskErrorReason.ParentFormatMismatch, $"The parent of a VHD must be a VHD; {candidate.File.Path} is not");
+        if (parent._footer.UniqueId != _header.ParentUniqueId)
+            return (VirtualDiskErrorReason.ParentIdMismatch, $"Parent unique id {parent._footer.UniqueId}, child {File.Path} records {_header.ParentUniqueId}");
+        uint recorded = _header.ParentTimeStamp;
+        if (recorded == 0 || recorded == parent._footer.TimeStamp) return (VirtualDiskErrorReason.None, null);
+        long modified;
+        try
+        {
+            modified = (long)(System.IO.File.GetLastWriteTimeUtc(parent.File.Path) - VhdFooter.VhdEpoch.UtcDateTime).TotalSeconds;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { modified = -1; }
+        if (modified == recorded) return (VirtualDiskErrorReason.None, null);
+        return (VirtualDiskErrorReason.ParentTimestampMismatch,
+            $"{File.Path} records parent time stamp {recorded} ({VhdFooter.ToDate(recorded):u}); the parent's footer says {parent._footer.TimeStamp} and its file was last written at {modified}");
+    }
+
+    protected override Run MapRun(long virtualOffset, long maxLength)
+    {
+        if (_table is null) return Run.Data(maxLength, virtualOffset);
+        var table = _table;
+        long blockSize = table.BlockSize;
+        long block = virtualOffset / blockSize;
+        long within = virtualOffset - block * blockSize;
+        long inBlock = Math.Min(maxLength, blockSize - within);
+        uint entry = table[block];
+        bool differencing = _footer.DiskType == VhdDiskType.Differencing;
+        if (entry == VhdBlockTable.Unallocated)
+        {
+            // Merge following unallocated blocks into one run (bounded by maxLength).
+            long length = inBlock;
+            long next = block + 1;
+            while (length < maxLength && next < table.EntryCount && table[next] == VhdBlockTable.Unallocated)
+            {
+                length += Math.Min(blockSize, maxLength - length);
+                next++;
+            }
+            return differencing ? Run.FromParent(length) : Run.Zero(length);
+        }
+
+        long dataStart = (long)entry * 512 + table.BitmapSize;
+        byte state = table.GetBitmapState(block);
+        if (state == StateUnknown) state = ClassifyBitmap(block, entry);
+        if (state == StateAllSet) return Run.Data(inBlock, dataStart + within);
+        if (state == StateAllClear) return differencing ? Run.FromParent(inBlock) : Run.Zero(inBlock);
+
+        // Mixed: the longest run of equal bits from this sector, within the block and maxLength (bitmap MSB first).
+        int firstSector = (int)(within / 512);
+        long endByte = within + inBlock;
+        int lastSector = (int)((endByte + 511) / 512); // exclusive
+        var cached = table.GetCachedBitmap(block);
+        if (cached is not null) return MixedRun(cached, 0, firstSector, lastSector, within, endByte, dataStart, differencing);
+        if (table.BitmapSize <= 4096)
+        {
+            var bitmap = new byte[(int)((table.UsedBlockBytes(block) + 511) / 512 + 7) / 8];
+            Source.ReadExactlyAt((long)entry * 512, bitmap);
+            table.CacheBitmap(block, bitmap);
+            return MixedRun(bitmap, 0, firstSector, lastSector, within, endByte, dataStart, differencing);
+        }
+        // Huge blocks: read only the bitmap bytes this range needs.
+        int firstByte = firstSector / 8, lastByte = (lastSector + 7) / 8;
+        byte[] rented = ArrayPool<byte>.Shared.Rent(lastByte - firstByte);
+        try
+        {
+            Source.ReadExactlyAt((long)entry * 512 + firstByte, rented.AsSpan(0, lastByte - firstByte));
+            return MixedRun(rented.AsSpan(0, lastByte - firstByte), firstByte * 8, firstSector, lastSector, within, endByte, dataStart, differencing);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// The run from <paramref name="firstSector"/>: sectors whose bit equals the first one's, up to <paramref name="lastSector"/>.
+    /// <paramref name="bits"/> holds the bitmap from sector <paramref name="bitsBase"/> on.
+    /// </summary>
+    private static Run MixedRun(ReadOnlySpan<byte> bits, int bitsBase, int firstSector, int lastSector, long within, long endByte, long dataStart, bool differencing)
+    {
+        bool set = Bit(bits, firstSector - bitsBase);
+        int s = firstSector + 1;
+        while (s < lastSector)
+        {
+            int rel = s - bitsBase;
+            if ((rel & 7) == 0)
+            {
+                // Skip whole bytes that match.
+                var rest = bits[(rel >> 3)..];
+                int diff = set ? rest.IndexOfAnyExcept((byte)0xFF) : rest.IndexOfAnyExcept((byte)0);
+                if (diff < 0) { s = lastSector; break; }
+                s += diff * 8;
+                if (s >= lastSector) break;
+                rel = s - bitsBase;
+            }
+            if (Bit(bits, rel) != set) break;
+            s++;
+        }
+        long runEnd = Math.Min((long)Math.Min(s, lastSector) * 512, endByte);
+        long length = runEnd - within;
+        if (set) return Run.Data(length, dataStart + within);
+        return differencing ? Run.FromParent(length) : Run.Zero(length);
+    }
+
+    private static bool Bit(ReadOnlySpan<byte> bits, int index) => (bits[index >> 3] & (0x80 >> (index & 7))) != 0;
+
+    /// <summary>Reads a block's sector bitmap once and caches whether it is all set, all clear or mixed (only the bits the virtual size uses count).</summary>
+    private byte ClassifyBitmap(long block, uint entry)
+    {
+        var table = _table!;
+        long sectors = (long)(table.UsedBlockBytes(block) + 511) / 512;
+        int bytes = (int)((sectors + 7) / 8);
+        byte[] rented = ArrayPool<byte>.Shared.Rent(bytes);
+        try
+        {
+            var bits = rented.AsSpan(0, bytes);
+            Source.ReadExactlyAt((long)entry * 512, bits);
+            int full = (int)(sectors / 8);
+            int tail = (int)(sectors % 8);
+            byte mask = (byte)(0xFF << (8 - tail));
+            byte state;
+            if (!bits[..full].ContainsAnyExcept((byte)0xFF) && (tail == 0 || (bits[full] & mask) == mask)) state = StateAllSet;
+            else if (!bits[..full].ContainsAnyExcept((byte)0) && (tail == 0 || (bits[full] & mask) == 0)) state = StateAllClear;
+            else state = StateMixed;
+            table.SetBitmapState(block, state);
+            return state;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    public override (long AllocatedBytes, long Blocks, long AllocatedBlocks) Allocation
+    {
+        get
+        {
+            if (_table is null) return (VirtualSize, 0, 0);
+            long allocated = _table.CountAllocated();
+            return (allocated * (_table.BlockSize + (long)_table.BitmapSize), _table.EntryCount, allocated);
+        }
+    }
+
+    public override IReadOnlyList<VirtualDiskDiagnostic> Verify()
+    {
+        if (_table is null) return [];
+        try
+        {
+            var failure = _table.CheckOverlaps();
+            return failure is null ? [] : [failure];
+        }
+        catch (VirtualDiskException e)
+        {
+            return [e.Diagnostic];
+        }
+    }
+
+    public override VirtualDiskFileInfo Describe()
+    {
+        long blocks = 0, allocatedBlocks = 0;
+        if (_table is not null)
+        {
+            blocks = _table.EntryCount;
+            try { allocatedBlocks = _table.CountAllocated(); } catch (VirtualDiskException) { allocatedBlocks = -1; }
+        }
+        bool differencing = _footer.DiskType == VhdDiskType.Differencing;
+        return new VirtualDiskFileInfo
+        {
+            Path = File.Path,
+            Format = VirtualDiskFormat.Vhd,
+            Subtype = Subtype,
+            VirtualSize = VirtualSize,
+            FileSize = File.Length,
+            BlockSize = BlockSize,
+            Identifier = _footer.UniqueId,
+            Creator = VhdFooter.TagText(_footer.CreatorApplication),
+            CreatorVersion = $"{_footer.CreatorVersion >> 16}.{_footer.CreatorVersion & 0xFFFF}",
+            CreatorHostOs = VhdFooter.TagText(_footer.CreatorHostOs),
+            Timestamp = VhdFooter.ToDate(_footer.TimeStamp),
+            Geometry = new DiskGeometry(_footer.Cylinders, _footer.Heads, _footer.SectorsPerTrack),
+            OriginalSize = (long)Math.Min(_footer.OriginalSize, long.MaxValue),
+            ParentIdentifier = differencing ? _header.ParentUniqueId : null,
+            ParentTimestamp = differencing ? VhdFooter.ToDate(_header.ParentTimeStamp) : null,
+            ParentName = differencing ? _parentName : null,
+            ParentLocators = differencing ? _locators.Select(l => $"{l.Kind}: {l.Path}").ToArray() : [],
+            BlockCount = blocks,
+            AllocatedBlockCount = allocatedBlocks,
+        };
+    }
+
+    /// <summary>True when the footer was the 511-byte form of Virtual PC before 2004.</summary>
+    public bool ShortFooter => _shortFooter;
+}

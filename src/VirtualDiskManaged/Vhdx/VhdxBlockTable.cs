@@ -1,0 +1,288 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using VirtualDiskManaged.Host;
+
+namespace VirtualDiskManaged.Vhdx;
+
+/// <summary>
+/// The BAT (formats.md §B.7), read in pages on first use. Payload entries and sector-bitmap entries are interleaved:
+/// payload block b is entry b + b / ChunkRatio, the bitmap of chunk c is entry c·(ChunkRatio + 1) + ChunkRatio.
+/// Small tables (≤ <see cref="EagerEntryLimit"/> entries) are read and fully validated at open, including the
+/// block-against-block overlap check; larger ones validate each page when it is first loaded, and leave the whole-table
+/// overlap check to <see cref="Verify"/>. Pages publish with <see cref="Interlocked.CompareExchange{T}(ref T, T, T)"/>,
+/// so concurrent readers need no lock (two racing loaders produce identical pages; one wins).
+/// </summary>
+internal sealed class VhdxBlockTable
+{
+    /// <summary>Tables up to this many entries (512 KiB) are loaded and validated whole at open.</summary>
+    public const long EagerEntryLimit = 65536;
+
+    /// <summary>Entries per page at least (64 KiB of table); grown so that a table never has more than <see cref="MaxPages"/> pages.</summary>
+    private const int MinPageEntries = 8192;
+    private const int MaxPages = 1024;
+
+    private readonly FileView _source;
+    private readonly long _batOffset;
+    private readonly int _pageShift;
+    private readonly ulong[]?[] _pages;
+    private readonly VhdxRegion[] _reserved; // header section, log, BAT and metadata regions: no block may overlap them
+
+    public VhdxBlockTable(FileView source, long batOffset, long virtualSize, uint blockSize, int logicalSectorSize,
+        bool differencing, VhdxRegion[] reserved)
+    {
+        _source = source;
+        _batOffset = batOffset;
+        _reserved = reserved;
+        VirtualSize = virtualSize;
+        BlockSize = blockSize;
+        LogicalSectorSize = logicalSectorSize;
+        Differencing = differencing;
+        ChunkRatio = (VhdxConstants.SectorsPerChunk * logicalSectorSize) / blockSize;
+        DataBlockCount = (virtualSize + blockSize - 1) / blockSize;
+        long bitmapBlocks = (DataBlockCount + ChunkRatio - 1) / ChunkRatio;
+        // §B.7: fixed/dynamic need DataBlocks + floor((DataBlocks − 1) / ChunkRatio) entries; differencing a whole
+        // last chunk including its bitmap entry.
+        EntryCount = differencing ? bitmapBlocks * (ChunkRatio + 1) : DataBlockCount + (DataBlockCount - 1) / ChunkRatio;
+        int shift = 13; // MinPageEntries = 2^13
+        while (((EntryCount + (1L << shift) - 1) >> shift) > MaxPages) shift++;
+        _pageShift = shift;
+        _pages = new ulong[]?[(int)((EntryCount + (1L << shift) - 1) >> shift)];
+    }
+
+    public long VirtualSize { get; }
+    public uint BlockSize { get; }
+    public int LogicalSectorSize { get; }
+    public bool Differencing { get; }
+    public long ChunkRatio { get; }
+    public long DataBlockCount { get; }
+
+    /// <summary>Entries the virtual size needs (the BAT region may hold more).</summary>
+    public long EntryCount { get; }
+
+    /// <summary>Bytes of the table that are read (the entries in use).</summary>
+    public long ByteLength => EntryCount * VhdxBatEntry.Size;
+
+    public bool IsEager => EntryCount <= EagerEntryLimit;
+
+    /// <summary>Set by eager validation: a payload block ends beyond the end of the file.</summary>
+    public bool HasPartialLastBlock { get; private set; }
+
+    public static long PayloadIndex(long block, long chunkRatio) => block + block / chunkRatio;
+
+    public long BitmapIndexOfBlock(long block) => (block / ChunkRatio) * (ChunkRatio + 1) + ChunkRatio;
+
+    private bool IsBitmapIndex(long index) => index % (ChunkRatio + 1) == ChunkRatio;
+
+    /// <summary>The block number of payload entry <paramref name="index"/>.</summary>
+    private long BlockOfIndex(long index) => index - index / (ChunkRatio + 1);
+
+    /// <summary>Bytes of the file the block occupies: a whole block, or the virtual part of the disk's last block.</summary>
+    public long BlockExtent(long block) => Math.Min(BlockSize, VirtualSize - block * BlockSize);
+
+    /// <summary>The entry at <paramref name="index"/>, loading (and validating) its page on first use.</summary>
+    public VhdxBatEntry this[long index]
+    {
+        get
+        {
+            int page = (int)(index >> _pageShift);
+            var entries = Volatile.Read(ref _pages[page]) ?? LoadPage(page);
+            return new VhdxBatEntry(entries[index & ((1L << _pageShift) - 1)]);
+        }
+    }
+
+    private void AddWarnings(ref ValidationState state, List<VirtualDiskDiagnostic> warnings)
+    {
+        if (state.ReservedBitsIndex >= 0)
+            warnings.Add(new(VirtualDiskErrorReason.BatEntryReservedBitsSet, _source.Path, $"BAT entry {state.ReservedBitsIndex}", _batOffset + state.ReservedBitsIndex * 8));
+        if (state.IgnoredBitmapIndex >= 0)
+            warnings.Add(new(VirtualDiskErrorReason.VhdxSectorBitmapEntryIgnored, _source.Path, $"BAT entry {state.IgnoredBitmapIndex}", _batOffset + state.IgnoredBitmapIndex * 8));
+        if (state.PartialBlock >= 0)
+            warnings.Add(new(VirtualDiskErrorReason.VhdxLastBlockPartial, _source.Path, $"Block {state.PartialBlock} ends beyond the file length {_source.Length}"));
+    }
+
+    private ulong[] LoadPage(int page)
+    {
+        var entries = ReadPage(page);
+        var state = new ValidationState();
+        var failure = ValidatePage(page, entries, ref state);
+        if (failure is not null) ThrowHelper.Throw(failure);
+        return Interlocked.CompareExchange(ref _pages[page], entries, null) ?? entries;
+    }
+
+    private ulong[] ReadPage(int page)
+    {
+        long first = (long)page << _pageShift;
+        int count = (int)Math.Min(1L << _pageShift, EntryCount - first);
+        var entries = new ulong[count];
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(entries.AsSpan());
+        _source.ReadExactlyAt(_batOffset + first * VhdxBatEntry.Size, bytes);
+        if (!BitConverter.IsLittleEndian)
+            for (int i = 0; i < entries.Length; i++) entries[i] = BinaryPrimitives.ReverseEndianness(entries[i]);
+        return entries;
+    }
+
+    private struct ValidationState
+    {
+        public ValidationState() { }
+        public long ReservedBitsIndex = -1, IgnoredBitmapIndex = -1, PartialBlock = -1;
+        public long AllocatedBytes, AllocatedBlocks;
+        public List<(long Offset, long Length, long Index)>? Allocated;
+    }
+
+    /// <summary>§D.2 rules 25–29 for one page of entries.</summary>
+    private VirtualDiskDiagnostic? ValidatePage(int page, ulong[] entries, ref ValidationState state)
+    {
+        long first = (long)page << _pageShift;
+        long fileLength = _source.Length;
+        for (int i = 0; i < entries.Length; i++)
+        {
+            long index = first + i;
+            var e = new VhdxBatEntry(entries[i]);
+            long at = _batOffset + index * VhdxBatEntry.Size;
+            if (e.ReservedBitsSet && state.ReservedBitsIndex < 0) state.ReservedBitsIndex = index; // rule 25: warning
+            if (IsBitmapIndex(index))
+            {
+                if (!Differencing)
+                {
+                    // Rule 27 / §E VHDX 4: sector bitmap entries of fixed/dynamic files are ignored (old qemu wrote garbage).
+                    if (e.State != VhdxBatEntry.SbNotPresent && state.IgnoredBitmapIndex < 0) state.IgnoredBitmapIndex = index;
+                    continue;
+                }
+                if (e.State == VhdxBatEntry.SbNotPresent) continue;
+                if (e.State != VhdxBatEntry.SbPresent)
+                    return new(VirtualDiskErrorReason.BatEntryStateInvalid, _source.Path, $"Sector bitmap entry {index} has state {e.State}", at);
+                var failure = CheckPlacement(index, e.FileOffset, VhdxConstants.MiB, fileLength, at, allowPartial: false);
+                if (failure is not null) return failure;
+                state.Allocated?.Add((e.FileOffset, VhdxConstants.MiB, index));
+                continue;
+            }
+            long block = BlockOfIndex(index);
+            switch (e.PayloadState)
+            {
+                case VhdxPayloadState.NotPresent or VhdxPayloadState.Undefined or VhdxPayloadState.Zero
+                    or VhdxPayloadState.Unmapped or VhdxPayloadState.UnmappedV095:
+                    continue; // rule 26; FileOffsetMB is reserved for these states (§E VHDX 7)
+                case VhdxPayloadState.Reserved4:
+                    return new(VirtualDiskErrorReason.BatEntryStateInvalid, _source.Path, $"Payload entry {index} (block {block}) has reserved state 4", at);
+                case VhdxPayloadState.PartiallyPresent when !Differencing:
+                    return new(VirtualDiskErrorReason.VhdxPartialBlockNotDifferencing, _source.Path, $"Payload entry {index} (block {block})", at);
+            }
+            long extent = BlockExtent(block);
+            var placement = CheckPlacement(index, e.FileOffset, extent, fileLength, at, allowPartial: true);
+            if (placement is not null) return placement;
+            if (e.FileOffset + extent > fileLength && state.PartialBlock < 0) state.PartialBlock = block; // rule 28: short last block, warning
+            state.AllocatedBlocks++;
+            state.AllocatedBytes += extent;
+            state.Allocated?.Add((e.FileOffset, extent, index));
+        }
+        return null;
+    }
+
+    /// <summary>Rules 28–29: a present block is not at 0, starts inside the file, and overlaps no header, log or region.</summary>
+    private VirtualDiskDiagnostic? CheckPlacement(long index, long offset, long length, long fileLength, long at, bool allowPartial)
+    {
+        if (offset < 0 || offset >= fileLength || (!allowPartial && offset + length > fileLength))
+            return new(VirtualDiskErrorReason.BatEntryBeyondEndOfFile, _source.Path, $"Entry {index} points at {(ulong)offset}; the file is {fileLength} bytes", at);
+        foreach (var r in _reserved)
+            if (r.Overlaps(offset, length))
+                return new(VirtualDiskErrorReason.BatBlockOverlapsMetadata, _source.Path,
+                    $"Entry {index} at {offset} overlaps the structure at {r.FileOffset} ({r.Length} bytes)", at);
+        return null;
+    }
+
+    private VirtualDiskDiagnostic? CheckOverlaps(List<(long Offset, long Length, long Index)>? blocks)
+    {
+        if (blocks is null || blocks.Count < 2) return null;
+        blocks.Sort((a, b) => a.Offset.CompareTo(b.Offset));
+        for (int i = 1; i < blocks.Count; i++)
+        {
+            var prev = blocks[i - 1];
+            var cur = blocks[i];
+            if (cur.Offset < prev.Offset + prev.Length)
+                return new(VirtualDiskErrorReason.BatBlocksOverlap, _source.Path,
+                    $"Entries {prev.Index} and {cur.Index} both use file offset {cur.Offset}", _batOffset + cur.Index * VhdxBatEntry.Size);
+        }
+        return null;
+    }
+
+    private sealed record AllocationSummary(long AllocatedBytes, long Blocks, long AllocatedBlocks);
+
+    private AllocationSummary? _allocation;
+
+    /// <summary>Reads and validates every page now, with the block overlap check (small tables, at open). Adds warnings; returns the first failure.</summary>
+    public VirtualDiskDiagnostic? LoadAll(List<VirtualDiskDiagnostic> warnings)
+    {
+        var state = new ValidationState { Allocated = [] };
+        for (int p = 0; p < _pages.Length; p++)
+        {
+            var entries = ReadPage(p);
+            var failure = ValidatePage(p, entries, ref state);
+            if (failure is not null) return failure;
+            _pages[p] = entries;
+        }
+        var overlap = CheckOverlaps(state.Allocated);
+        if (overlap is not null) return overlap;
+        AddWarnings(ref state, warnings);
+        HasPartialLastBlock = state.PartialBlock >= 0;
+        _allocation = new(state.AllocatedBytes, DataBlockCount, state.AllocatedBlocks);
+        return null;
+    }
+
+    /// <summary>The deep check: every page validated and no two blocks overlapping. Streams the table; caches nothing.</summary>
+    public IReadOnlyList<VirtualDiskDiagnostic> Verify()
+    {
+        var problems = new List<VirtualDiskDiagnostic>();
+        var state = new ValidationState { Allocated = [] };
+        try
+        {
+            for (int p = 0; p < _pages.Length; p++)
+            {
+                var entries = Volatile.Read(ref _pages[p]) ?? ReadPage(p);
+                var failure = ValidatePage(p, entries, ref state);
+                if (failure is not null) { problems.Add(failure); return problems; }
+            }
+        }
+        catch (VirtualDiskException e)
+        {
+            problems.Add(e.Diagnostic);
+            return problems;
+        }
+        var overlap = CheckOverlaps(state.Allocated);
+        if (overlap is not null) problems.Add(overlap);
+        AddWarnings(ref state, problems);
+        _allocation ??= new(state.AllocatedBytes, DataBlockCount, state.AllocatedBlocks);
+        return problems;
+    }
+
+    /// <summary>(allocated bytes, blocks, allocated blocks); a large table is scanned once, in a bounded buffer, when first asked.</summary>
+    public (long AllocatedBytes, long Blocks, long AllocatedBlocks) Allocation
+    {
+        get
+        {
+            if (_allocation is { } known) return (known.AllocatedBytes, known.Blocks, known.AllocatedBlocks);
+            long bytes = 0, allocated = 0;
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
+            {
+                for (long index = 0; index < EntryCount;)
+                {
+                    int n = (int)Math.Min(buffer.Length / 8, EntryCount - index);
+                    if (!_source.TryReadExactlyAt(_batOffset + index * 8, buffer.AsSpan(0, n * 8))) break;
+                    for (int i = 0; i < n; i++, index++)
+                    {
+                        if (IsBitmapIndex(index)) continue;
+                        var e = new VhdxBatEntry(BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(i * 8)));
+                        if (e.PayloadState is VhdxPayloadState.FullyPresent or VhdxPayloadState.PartiallyPresent)
+                        {
+                            allocated++;
+                            bytes += BlockExtent(BlockOfIndex(index));
+                        }
+                    }
+                }
+            }
+            finally { ArrayPool<byte>.Shared.Return(buffer); }
+            _allocation = new(bytes, DataBlockCount, allocated);
+            return (bytes, DataBlockCount, allocated);
+        }
+    }
+}

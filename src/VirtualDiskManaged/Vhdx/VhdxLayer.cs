@@ -1,0 +1,196 @@
+using VirtualDiskManaged.Host;
+using VirtualDiskManaged.IO;
+
+namespace VirtualDiskManaged.Vhdx;
+
+/// <summary>
+/// A parsed VHDX file: fixed, dynamic or differencing, 512 or 4096-byte logical sectors. Payload and sector bitmaps
+/// are read through <see cref="DiskLayer.Source"/> (the file, or the replayed log overlay).
+/// </summary>
+internal sealed class VhdxLayer : DiskLayer
+{
+    private readonly VhdxBlockTable _bat;
+    private readonly VhdxHeader _header;
+    private readonly VhdxFileParameters _parameters;
+    private readonly string? _creator;
+    private readonly Guid? _virtualDiskId;
+    private readonly VhdxParentLocator? _locator;
+    private readonly ParentLink? _parentLink;
+    private readonly bool _logReplayed;
+
+    public VhdxLayer(HostFile file, FileView source, VhdxHeader header, VhdxFileParameters parameters, long virtualSize,
+        int logicalSectorSize, int physicalSectorSize, Guid? virtualDiskId, string? creator, VhdxParentLocator? locator,
+        VhdxBlockTable bat, bool logReplayed) : base(file, source)
+    {
+        _header = header;
+        _parameters = parameters;
+        VirtualSize = virtualSize;
+        LogicalSectorSize = logicalSectorSize;
+        PhysicalSectorSize = physicalSectorSize;
+        _virtualDiskId = virtualDiskId;
+        _creator = creator;
+        _locator = locator;
+        _bat = bat;
+        _logReplayed = logReplayed;
+        if (parameters.HasParent && locator is not null) _parentLink = BuildParentLink(locator);
+    }
+
+    public override long VirtualSize { get; }
+
+    public override uint DeviceId => VirtualStorageDeviceId.Vhdx;
+
+    /// <summary>PROVIDER_SUBTYPE: HasParent → differencing (4); LeaveBlockAllocated → fixed (2); else dynamic (3).</summary>
+    public override VirtualDiskProviderSubtype Subtype => _parameters.HasParent ? VirtualDiskProviderSubtype.Differencing
+        : _parameters.LeaveBlockAllocated ? VirtualDiskProviderSubtype.Fixed : VirtualDiskProviderSubtype.Dynamic;
+
+    public override int LogicalSectorSize { get; }
+
+    public override int PhysicalSectorSize { get; }
+
+    public override uint BlockSize => _parameters.BlockSize;
+
+    /// <summary>
+    /// IDENTIFIER is the DataWriteGuid: it is what a child's parent_linkage records, so IDENTIFIER of a parent equals
+    /// PARENT_IDENTIFIER of its child, as for VHD (virtdisk-api.md §6). VIRTUAL_DISK_ID carries the page 83 GUID.
+    /// </summary>
+    public override Guid Identifier => _header.DataWriteGuid;
+
+    /// <summary>Every VHDX structure and block sits on a 1 MiB boundary (§B.9).</summary>
+    public override bool Is4KAligned => true;
+
+    public override ParentLink? ParentLink => _parentLink;
+
+    internal VhdxBlockTable BlockTable => _bat;
+
+    public override (long AllocatedBytes, long Blocks, long AllocatedBlocks) Allocation => _bat.Allocation;
+
+    public override IReadOnlyList<VirtualDiskDiagnostic> Verify() => _bat.Verify();
+
+    public override VirtualDiskFileInfo Describe()
+    {
+        var (_, blocks, allocatedBlocks) = _bat.Allocation;
+        var locators = new List<string>();
+        if (_locator is not null)
+            foreach (var kv in _locator.Entries) locators.Add($"{kv.Key}: {kv.Value}");
+        return new VirtualDiskFileInfo
+        {
+            Path = File.Path,
+            Format = VirtualDiskFormat.Vhdx,
+            Subtype = Subtype,
+            VirtualSize = VirtualSize,
+            FileSize = File.Length,
+            BlockSize = BlockSize,
+            LogicalSectorSize = LogicalSectorSize,
+            PhysicalSectorSize = PhysicalSectorSize,
+            Identifier = Identifier,
+            VirtualDiskId = _virtualDiskId,
+            FileWriteGuid = _header.FileWriteGuid,
+            LogGuid = _header.LogGuid,
+            Creator = _creator,
+            ParentIdentifier = _parentLink?.ParentIdentifier,
+            ParentLocators = locators,
+            LogReplayed = _logReplayed,
+            BlockCount = blocks,
+            AllocatedBlockCount = allocatedBlocks,
+        };
+    }
+
+    /// <summary>
+    /// §B.6 / CONTRACT §10: relative_path, volume_path, absolute_win32_path in that order; the parent is recognised by
+    /// its DataWriteGuid equal to parent_linkage (or parent_linkage2). A VHDX child's parent is a VHDX.
+    /// </summary>
+    private static ParentLink BuildParentLink(VhdxParentLocator locator)
+    {
+        var locators = new List<ParentLocator>(3);
+        if (locator.RelativePath is { Length: > 0 } relative) locators.Add(new("relative_path", relative, IsRelative: true));
+        if (locator.VolumePath is { Length: > 0 } volume) locators.Add(new("volume_path", volume, IsRelative: false, WindowsOnly: true));
+        if (locator.AbsoluteWin32Path is { Length: > 0 } absolute)
+        {
+            // Drive-letter and \\?\ paths are meaningful on Windows only; tools on Linux write POSIX paths here too.
+            string trimmed = absolute.StartsWith(@"\\?\", StringComparison.Ordinal) ? absolute[4..] : absolute;
+            bool windowsOnly = (trimmed.Length >= 2 && char.IsAsciiLetter(trimmed[0]) && trimmed[1] == ':') || trimmed.StartsWith(@"\\", StringComparison.Ordinal)
+                || trimmed.StartsWith("Volume{", StringComparison.OrdinalIgnoreCase);
+            locators.Add(new("absolute_win32_path", absolute, IsRelative: false, WindowsOnly: windowsOnly));
+        }
+        Guid linkage = locator.ParentLinkage;
+        Guid? linkage2 = locator.ParentLinkage2;
+        return new ParentLink
+        {
+            Locators = locators,
+            ParentDeviceId = VirtualStorageDeviceId.Vhdx,
+            ParentIdentifier = linkage,
+            Verify = parent =>
+            {
+                if (parent is not VhdxLayer)
+                    return (VirtualDiskErrorReason.ParentFormatMismatch, "The parent of a VHDX must be a VHDX");
+                if (parent.Identifier == linkage || (linkage2 is { } l2 && parent.Identifier == l2))
+                    return (VirtualDiskErrorReason.None, null);
+                return (VirtualDiskErrorReason.ParentIdMismatch,
+                    $"The parent's DataWriteGuid is {VhdxParentLocator.Format(parent.Identifier)}; the child's parent_linkage is {VhdxParentLocator.Format(linkage)}"
+                    + (linkage2 is { } g ? $" (parent_linkage2 {VhdxParentLocator.Format(g)})" : ""));
+            },
+        };
+    }
+
+    /// <summary>Maps a virtual offset to a run within one payload block (formats.md §B.7 read resolution).</summary>
+    protected override Run MapRun(long virtualOffset, long maxLength)
+    {
+        long blockSize = _bat.BlockSize;
+        long block = virtualOffset / blockSize;
+        long inBlock = virtualOffset - block * blockSize;
+        long length = Math.Min(maxLength, blockSize - inBlock);
+        var entry = _bat[VhdxBlockTable.PayloadIndex(block, _bat.ChunkRatio)];
+        switch (entry.PayloadState)
+        {
+            case VhdxPayloadState.FullyPresent:
+                return DataRun(entry.FileOffset + inBlock, length);
+            case VhdxPayloadState.PartiallyPresent:
+                return PartialRun(block, inBlock, entry.FileOffset, length);
+            case VhdxPayloadState.NotPresent:
+                // Differencing: not in this file, read the parent. Fixed/dynamic: undefined contents, read as zeros.
+                return _parameters.HasParent ? Run.FromParent(length) : Run.Zero(length);
+            default:
+                // UNDEFINED, ZERO, UNMAPPED (and the draft's 5) read as zeros; state 4 was refused when the page loaded.
+                return Run.Zero(length);
+        }
+    }
+
+    /// <summary>Payload bytes at <paramref name="fileOffset"/>; the part of a short last block beyond the file reads as zeros.</summary>
+    private Run DataRun(long fileOffset, long length)
+    {
+        long available = Source.Length - fileOffset;
+        if (available <= 0) return Run.Zero(length);
+        return Run.Data(Math.Min(length, available), fileOffset);
+    }
+
+    /// <summary>A partially present block: the chunk's sector bitmap says, per logical sector, this file (1) or the parent (0).</summary>
+    private Run PartialRun(long block, long inBlock, long blockOffset, long length)
+    {
+        var bitmapEntry = _bat[_bat.BitmapIndexOfBlock(block)];
+        if (bitmapEntry.State != VhdxBatEntry.SbPresent)
+            ThrowHelper.Throw(VirtualDiskErrorReason.VhdxSectorBitmapMissing, File.Path,
+                $"Block {block} is partially present but the sector bitmap of chunk {block / _bat.ChunkRatio} is not");
+
+        int sectorSize = LogicalSectorSize;
+        long sectorsPerBlock = _bat.BlockSize / sectorSize;
+        long sectorInBlock = inBlock / sectorSize;
+        long bit = (block % _bat.ChunkRatio) * sectorsPerBlock + sectorInBlock; // bit k of the chunk's bitmap, LSB first (§B.7)
+        long sectorsWanted = Math.Min(sectorsPerBlock - sectorInBlock, (inBlock % sectorSize + length + sectorSize - 1) / sectorSize);
+
+        Span<byte> bits = stackalloc byte[512];
+        long firstByte = bit / 8;
+        int bytes = (int)Math.Min(bits.Length, (bit % 8 + sectorsWanted + 7) / 8);
+        Source.ReadExactlyAt(bitmapEntry.FileOffset + firstByte, bits[..bytes]);
+        long limit = Math.Min(sectorsWanted, (long)bytes * 8 - bit % 8);
+        bool present = (bits[0] & (1 << (int)(bit % 8))) != 0;
+        long count = 1;
+        while (count < limit)
+        {
+            long b = bit % 8 + count;
+            if (((bits[(int)(b / 8)] >> (int)(b % 8)) & 1) != (present ? 1 : 0)) break;
+            count++;
+        }
+        long runLength = Math.Min(length, count * sectorSize - inBlock % sectorSize);
+        return present ? DataRun(blockOffset + inBlock, runLength) : Run.FromParent(runLength);
+    }
+}
