@@ -31,10 +31,10 @@ public class VhdFooterParseBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public uint ByteSum() => Pending.ByteSum(_footer);
+    public uint ByteSum() => Parsers.ByteSum(_footer);
 
     [Benchmark]
-    public bool Parse() => Pending.ParseVhdFooter(_footer);
+    public bool Parse() => Parsers.ParseVhdFooter(_footer);
 }
 
 /// <summary>VHD dynamic header parse + validate (formats.md §A.5) against a plain byte sum of the same 1024 bytes.</summary>
@@ -51,10 +51,10 @@ public class VhdDynamicHeaderParseBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public uint ByteSum() => Pending.ByteSum(_header);
+    public uint ByteSum() => Parsers.ByteSum(_header);
 
     [Benchmark]
-    public bool Parse() => Pending.ParseVhdDynamicHeader(_header);
+    public bool Parse() => Parsers.ParseVhdDynamicHeader(_header);
 }
 
 /// <summary>
@@ -73,7 +73,7 @@ public class VhdxHeaderSetParseBenchmarks
     {
         string path = BenchImages.Empty(ImageKind.VhdxDynamic, SizeClass.Small);
         _head = HeaderBytes.Read(path, 0, 320 << 10);
-        _metadata = HeaderBytes.Read(path, Pending.VhdxMetadataOffset(_head), 1 << 20);
+        _metadata = HeaderBytes.Read(path, Parsers.VhdxMetadataOffset(_head), 1 << 20);
         if (!Parse()) throw new InvalidOperationException("The VHDX header set does not parse");
     }
 
@@ -81,12 +81,12 @@ public class VhdxHeaderSetParseBenchmarks
     public uint Crc32CFloor()
     {
         var h = _head.AsSpan();
-        return Pending.Crc32C(h.Slice(64 << 10, 4096)) ^ Pending.Crc32C(h.Slice(128 << 10, 4096))
-            ^ Pending.Crc32C(h.Slice(192 << 10, 64 << 10)) ^ Pending.Crc32C(h.Slice(256 << 10, 64 << 10));
+        return Parsers.Crc32C(h.Slice(64 << 10, 4096)) ^ Parsers.Crc32C(h.Slice(128 << 10, 4096))
+            ^ Parsers.Crc32C(h.Slice(192 << 10, 64 << 10)) ^ Parsers.Crc32C(h.Slice(256 << 10, 64 << 10));
     }
 
     [Benchmark]
-    public bool Parse() => Pending.ParseVhdxHeaderSet(_head, _metadata);
+    public bool Parse() => Parsers.ParseVhdxHeaderSet(_head, _metadata);
 }
 
 /// <summary>ISO volume descriptor recognition (formats.md §C.2, §C.4) against a compare of the "CD001" identifier alone.</summary>

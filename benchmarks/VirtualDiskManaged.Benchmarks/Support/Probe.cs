@@ -19,6 +19,21 @@ internal static class Probe
                     Console.WriteLine(BenchImages.WithContent(kind));
                 }
                 break;
+            case "verify":
+                foreach (var kind in Enum.GetValues<ImageKind>())
+                {
+                    foreach (var size in Enum.GetValues<SizeClass>())
+                    {
+                        var open = new OpenBenchmarks { Kind = kind, Size = size };
+                        open.Setup();
+                        Console.WriteLine($"open {kind} {size}: ok (floor reads {RawFloor.For(kind, BenchImages.Empty(kind, size)).TotalBytes} bytes in {RawFloor.For(kind, BenchImages.Empty(kind, size)).Files.Sum(f => f.Ranges.Length)} ranges)");
+                    }
+                    var read = new ReadBenchmarks { Kind = kind };
+                    read.Setup();
+                    read.Cleanup();
+                    Console.WriteLine($"read {kind}: content verified");
+                }
+                break;
             case "open":
             {
                 var kind = Enum.Parse<ImageKind>(args[2]);
@@ -28,9 +43,16 @@ internal static class Probe
                 var floor = RawFloor.For(kind, path);
                 string only = args.Length > 5 ? args[5] : "all";
                 if (only is "all" or "floor") Measure("floor", n, () => floor.Run());
-                if (only is not ("all" or "open")) break;
-                Measure("open", n, () => { using var h = VirtualDisk.Open(path); _ = h.VirtualSize; });
-                if (LibVhdi.IsAvailable && kind != ImageKind.Iso) Measure("libvhdi", n, () => LibVhdi.OpenAndGetSize(path));
+                if (only is "parts")
+                {
+                    Measure("hostfile", n, () => { Host.HostFile.TryOpen(path, false, out var hf); hf!.Dispose(); });
+                    Measure("hostchk", n, () => { Host.HostFile.TryOpen(path, false, out var hf); Host.HostChecks.Check(hf!, OpenVirtualDiskFlags.None, OpenRuleSet.Documented); hf!.Dispose(); });
+                    var head = new byte[320 << 10];
+                    using (var f = File.OpenRead(path)) f.ReadExactly(head);
+                    Measure("crc136k", n, () => { IO.Crc32C.Compute(head.AsSpan(64 << 10, 4096)); IO.Crc32C.Compute(head.AsSpan(128 << 10, 4096)); IO.Crc32C.Compute(head.AsSpan(192 << 10, 128 << 10)); });
+                }
+                if (only is "all" or "open" or "parts") Measure("open", n, () => { using var h = VirtualDisk.Open(path); _ = h.VirtualSize; });
+                if (only is "all" or "libvhdi" && LibVhdi.IsAvailable && kind != ImageKind.Iso) Measure("libvhdi", n, () => LibVhdi.OpenAndGetSize(path));
                 break;
             }
         }

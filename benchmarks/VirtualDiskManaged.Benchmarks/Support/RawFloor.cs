@@ -63,7 +63,7 @@ public sealed class RawFloor
         return null;
     }
 
-    /// <summary>VHD: footer; for sparse disks the dynamic header, and for differencing the first parent locator (W2ru). Returns the parent path.</summary>
+    /// <summary>VHD: footer; for sparse disks the footer copy at 0 and the dynamic header, and for differencing the first parent locator (W2ru). Returns the parent path.</summary>
     private static string? Vhd(string path, List<(long, int)> ranges)
     {
         using var f = File.OpenRead(path);
@@ -72,6 +72,7 @@ public sealed class RawFloor
         ranges.Add((length - 512, 512));
         uint diskType = BinaryPrimitives.ReadUInt32BigEndian(footer.AsSpan(60));
         if (diskType == 2) return null;
+        ranges.Add((0, 512)); // the footer copy of a sparse disk (the contract compares the two copies)
         long dataOffset = (long)BinaryPrimitives.ReadUInt64BigEndian(footer.AsSpan(16));
         var header = ReadAt(f, dataOffset, 1024);
         ranges.Add((dataOffset, 1024));

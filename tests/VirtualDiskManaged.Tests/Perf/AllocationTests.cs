@@ -1,5 +1,9 @@
+using VirtualDiskManaged.IO;
 using VirtualDiskManaged.Iso;
 using VirtualDiskManaged.Tests.Support;
+using VirtualDiskManaged.Tests.Vhd;
+using VirtualDiskManaged.Vhd;
+using VirtualDiskManaged.Vhdx;
 
 namespace VirtualDiskManaged.Tests.Perf;
 
@@ -30,6 +34,35 @@ public class AllocationTests
         string? id = null;
         Assert.That(Allocated(() => id = IsoVolumeDescriptor.Recognise(sector)), Is.Zero);
         Assert.That(id, Is.EqualTo("CD001"));
+    }
+
+    [Test]
+    public void VhdFooterAndDynamicHeaderParsingAllocateNothing()
+    {
+        var image = VhdWriter.NewDynamic(64 << 20).Build();
+        var footer = image.TrailingFooter.ToArray();
+        var header = image.Header.ToArray();
+        bool footerOk = false, headerOk = false;
+        Assert.That(Allocated(() => footerOk = VhdFooter.TryParse(footer, out _, out _)), Is.Zero);
+        Assert.That(Allocated(() => headerOk = VhdDynamicHeader.TryParse(header, out _, out _)), Is.Zero);
+        Assert.That(footerOk && headerOk, Is.True);
+    }
+
+    [Test]
+    public void VhdxHeaderRegionTableAndCrcAllocateNothing()
+    {
+        if (!TestPaths.HasTool("qemu-img")) Assert.Ignore("qemu-img is not installed");
+        string path = Path.Combine(TestPaths.NewTempFolder("perf"), "d.vhdx");
+        RunTool("qemu-img", "create", "-q", "-f", "vhdx", path, "64M");
+        var head = new byte[320 << 10];
+        using (var f = File.OpenRead(path)) f.ReadExactly(head);
+        var header = head.AsSpan(64 << 10, 4096).ToArray();
+        var regions = head.AsSpan(192 << 10, 64 << 10).ToArray();
+        bool headerOk = false, regionsOk = false;
+        Assert.That(Allocated(() => headerOk = VhdxHeader.TryParse(header, out _, out _)), Is.Zero);
+        Assert.That(Allocated(() => regionsOk = VhdxRegionTable.TryParse(regions, out _, out _, out _)), Is.Zero);
+        Assert.That(Allocated(() => Crc32C.Compute(head)), Is.Zero);
+        Assert.That(headerOk && regionsOk, Is.True);
     }
 
     [Test]
