@@ -47,7 +47,14 @@ public static class VirtDisk
         return failure?.ErrorCode ?? 0;
     }
 
-    /// <summary>GetVirtualDiskInformation: fills <paramref name="info"/> for <paramref name="version"/>.</summary>
+    /// <summary>
+    /// GetVirtualDiskInformation: fills <paramref name="info"/> for <paramref name="version"/>.
+    /// ISO handles answer SIZE (virtual and physical size = the file's length, block size 0, sector size 2048) and
+    /// VIRTUAL_STORAGE_TYPE (ISO, Microsoft). Every VHD-specific version fails on an ISO with 0xC03A001B
+    /// (ERROR_VHD_INVALID_TYPE) — PROVIDER_SUBTYPE included: its only values, fixed (2), dynamic (3) and
+    /// differencing (4), describe VHD/VHDX layouts, and what Windows returns for an ISO is not documented
+    /// (virtdisk-api.md §6), so this library refuses rather than invent a subtype.
+    /// </summary>
     /// <param name="handle">An open handle.</param>
     /// <param name="version">What to return.</param>
     /// <param name="info">The result (only the members of <paramref name="version"/> are meaningful).</param>

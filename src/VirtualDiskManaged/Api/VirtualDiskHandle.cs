@@ -113,6 +113,18 @@ public sealed class VirtualDiskHandle : IDisposable, IAsyncDisposable
         return count;
     }
 
+    /// <summary>
+    /// Deep check (what <c>vdisk check --deep</c> runs besides reading every byte): walks the metadata of every
+    /// allocated block of each file of the chain, child first, and returns every problem found (empty when none).
+    /// </summary>
+    public IReadOnlyList<VirtualDiskDiagnostic> Verify()
+    {
+        ThrowIfDisposed();
+        var problems = new List<VirtualDiskDiagnostic>();
+        for (DiskLayer? l = _top; l is not null; l = l.Parent) problems.AddRange(l.Verify());
+        return problems;
+    }
+
     /// <summary>GetVirtualDiskInformation for this handle; returns a Win32 code (0 on success).</summary>
     internal VirtualDiskDiagnostic? GetInformation(GetVirtualDiskInfoVersion version, out VirtualDiskInformation info)
     {
@@ -147,7 +159,7 @@ public sealed class VirtualDiskHandle : IDisposable, IAsyncDisposable
                 return null;
             case GetVirtualDiskInfoVersion.VirtualDiskId:
                 if (_top.DeviceId != VirtualStorageDeviceId.Vhdx) break;
-                info = new() { Version = version, Identifier = _top.Describe().VirtualDiskId ?? Guid.Empty };
+                info = new() { Version = version, Identifier = _top.VirtualDiskId ?? Guid.Empty };
                 return null;
             case GetVirtualDiskInfoVersion.ParentLocation:
                 if (link is null) break;

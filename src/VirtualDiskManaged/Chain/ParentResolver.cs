@@ -63,7 +63,7 @@ internal static class ParentResolver
             tried.Add(candidate);
             if (request.RestrictParentsToChildFolder && !IsInside(candidate, rootFolder)) { skippedOutside = true; continue; }
 
-            var hostFailure = HostFile.TryOpen(candidate, exclusive: request.MayWrite && level <= request.RWDepth, out var file);
+            var hostFailure = HostFile.TryOpen(candidate, exclusive: request.MayWrite && level <= request.RWDepth, out var file, asParent: true);
             if (hostFailure is not null)
             {
                 switch (hostFailure.Reason)
@@ -72,7 +72,7 @@ internal static class ParentResolver
                         continue;
                     case VirtualDiskErrorReason.PathIsDirectory or VirtualDiskErrorReason.NotARegularFile:
                         return new(VirtualDiskErrorReason.ParentNotARegularFile, candidate, $"Locator of {childPath}");
-                    case VirtualDiskErrorReason.PermissionDenied or VirtualDiskErrorReason.SharingViolationOtherProcess:
+                    case VirtualDiskErrorReason.PermissionDenied or VirtualDiskErrorReason.SharingViolationOtherProcess or VirtualDiskErrorReason.SharingViolation:
                         return new(VirtualDiskErrorReason.ParentAccessDenied, candidate, hostFailure.Detail);
                     default:
                         return new(VirtualDiskErrorReason.ErrorInParent, candidate, inner: hostFailure);

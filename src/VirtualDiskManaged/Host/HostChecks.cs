@@ -52,7 +52,7 @@ internal static class HostChecks
             try
             {
                 string mountInfo = File.ReadAllText("/proc/self/mountinfo");
-                loopback = IsOnLoopbackNetworkMount(mountInfo, file.Path);
+                loopback = IsOnLoopbackNetworkMount(mountInfo, file.Path, file.Identity.Device);
             }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
@@ -92,33 +92,73 @@ internal static class HostChecks
     }
 
     /// <summary>
-    /// Linux: finds the mount that holds <paramref name="fullPath"/> in /proc/self/mountinfo text (longest
-    /// mount-point prefix) and reports whether it is a cifs/smb3/nfs mount served from a loopback address.
+    /// Linux: finds the mount that holds the file in /proc/self/mountinfo text and reports whether it is a
+    /// cifs/smb3/nfs mount served from a loopback address (the source's host, or the <c>addr=</c> mount option).
+    /// The mount is the one whose device (field 3, major:minor) is <paramref name="device"/> (the file's st_dev:
+    /// immune to symbolic links and bind mounts); without a device match, the longest mount point that is a
+    /// prefix of <paramref name="fullPath"/>.
     /// </summary>
-    internal static bool IsOnLoopbackNetworkMount(string mountInfo, string fullPath)
+    internal static bool IsOnLoopbackNetworkMount(string mountInfo, string fullPath, ulong? device = null)
     {
-        string? bestMount = null, bestType = null, bestSource = null;
+        string? bestMount = null;
+        MountLine? best = null;
+        bool deviceMatched = false;
         foreach (var rawLine in mountInfo.Split('\n'))
         {
-            // mountinfo: id parent major:minor root mountpoint options [optional...] - fstype source superoptions
-            var line = rawLine.Trim();
-            if (line.Length == 0) continue;
-            var fields = line.Split(' ');
-            int dash = Array.IndexOf(fields, "-");
-            if (fields.Length < 5 || dash < 0 || dash + 2 >= fields.Length) continue;
-            string mountPoint = Unescape(fields[4]);
-            if (!IsUnder(fullPath, mountPoint)) continue;
-            if (bestMount is null || mountPoint.Length >= bestMount.Length)
+            if (!TryParseMountLine(rawLine, out var m)) continue;
+            if (device is { } dev && m.Device == FormatDevice(dev))
             {
-                bestMount = mountPoint;
-                bestType = fields[dash + 1];
-                bestSource = Unescape(fields[dash + 2]);
+                // Every mount of one superblock has the same source; any of them decides.
+                if (!deviceMatched) { deviceMatched = true; best = null; }
+                if (best is null || IsLoopbackNetwork(m)) best = m;
+                continue;
+            }
+            if (deviceMatched || !IsUnder(fullPath, m.MountPoint)) continue;
+            if (bestMount is null || m.MountPoint.Length >= bestMount.Length)
+            {
+                bestMount = m.MountPoint;
+                best = m;
             }
         }
-        if (bestType is null || bestSource is null) return false;
-        bool network = bestType is "cifs" or "smb3" or "smbfs" || bestType.StartsWith("nfs", StringComparison.Ordinal);
+        return best is { } b && IsLoopbackNetwork(b);
+    }
+
+    private readonly record struct MountLine(string Device, string MountPoint, string FsType, string Source, string SuperOptions);
+
+    private static bool TryParseMountLine(string rawLine, out MountLine line)
+    {
+        // mountinfo: id parent major:minor root mountpoint options [optional...] - fstype source superoptions
+        line = default;
+        var text = rawLine.Trim();
+        if (text.Length == 0) return false;
+        var fields = text.Split(' ');
+        if (fields.Length < 9) return false;
+        int dash = Array.IndexOf(fields, "-", 6);
+        if (dash < 0 || dash + 2 >= fields.Length) return false;
+        line = new MountLine(fields[2], Unescape(fields[4]), fields[dash + 1], Unescape(fields[dash + 2]),
+            dash + 3 < fields.Length ? fields[dash + 3] : "");
+        return true;
+    }
+
+    private static bool IsLoopbackNetwork(MountLine m)
+    {
+        bool network = m.FsType is "cifs" or "smb3" or "smbfs" || m.FsType.StartsWith("nfs", StringComparison.Ordinal);
         if (!network) return false;
-        return IsLoopbackHost(SourceHost(bestSource));
+        if (IsLoopbackHost(SourceHost(m.Source))) return true;
+        // cifs and nfs record the server address they connected to as addr=... (a host name may resolve to loopback).
+        foreach (var option in m.SuperOptions.Split(','))
+        {
+            if (option.StartsWith("addr=", StringComparison.Ordinal) && IsLoopbackHost(option[5..])) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Linux dev_t → "major:minor" as mountinfo writes it (glibc's gnu_dev_major/minor encoding).</summary>
+    internal static string FormatDevice(ulong dev)
+    {
+        ulong major = ((dev >> 8) & 0xFFF) | ((dev >> 32) & 0xFFFFF000);
+        ulong minor = (dev & 0xFF) | ((dev >> 12) & 0xFFFFFF00);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{major}:{minor}");
     }
 
     private static string SourceHost(string source)

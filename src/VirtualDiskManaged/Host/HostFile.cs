@@ -13,14 +13,51 @@ internal sealed class HostFile : FileView, IDisposable
     private readonly string _path;
     private readonly long _length;
 
-    private HostFile(SafeFileHandle handle, string path, long length, FileIdentity identity, bool exclusive)
+    private HostFile(SafeFileHandle handle, string path, long length, FileIdentity identity, bool exclusive, OsLock osLock, bool asParent)
     {
+        _asParent = asParent;
         _handle = handle;
         _path = path;
         _length = length;
         Identity = identity;
         Exclusive = exclusive;
+        _osLock = osLock;
     }
+
+    /// <summary>The advisory lock (flock) an open holds on Unix: <see cref="File.OpenHandle"/> takes LOCK_EX for FileShare.None, LOCK_SH otherwise.</summary>
+    private enum OsLock { None, Shared, Exclusive }
+
+    private readonly OsLock _osLock;
+    private readonly bool _asParent;
+    private int _disposed;
+
+    /// <summary>The locks this process holds on one file, split by who holds them (top-level handles or chain parents).</summary>
+    private record struct LockCounts(int TopShared, int TopExclusive, int ParentShared, int ParentExclusive)
+    {
+        public readonly bool IsEmpty => TopShared <= 0 && TopExclusive <= 0 && ParentShared <= 0 && ParentExclusive <= 0;
+
+        public readonly LockCounts Add(OsLock kind, bool asParent, int delta) => (kind, asParent) switch
+        {
+            (OsLock.Shared, false) => this with { TopShared = TopShared + delta },
+            (OsLock.Exclusive, false) => this with { TopExclusive = TopExclusive + delta },
+            (OsLock.Shared, true) => this with { ParentShared = ParentShared + delta },
+            (OsLock.Exclusive, true) => this with { ParentExclusive = ParentExclusive + delta },
+            _ => this,
+        };
+
+        /// <summary>Whether a lock of this kind conflicts with the given holders (flock: EX conflicts with all, SH with EX).</summary>
+        public static bool Conflicts(bool exclusive, int shared, int exclusiveHeld) => exclusiveHeld > 0 || (exclusive && shared > 0);
+    }
+
+    /// <summary>
+    /// The OS locks this process holds, by file (Linux). flock locks conflict between any two open file descriptions,
+    /// even in one process; but between top-level handles of one process CONTRACT §11's documented rules decide (a
+    /// GET_INFO open must succeed while an ATTACH_RW handle holds the file exclusively). So a top-level open of a file
+    /// whose conflicting locks are all held by this process's top-level opens is made without a lock, and the handle
+    /// table judges it. Locks held by files opened as parents of a chain (which take no part in §11) keep their OS
+    /// meaning: a parent held for writing (RWDepth) stays exclusive.
+    /// </summary>
+    private static readonly Dictionary<FileIdentity, LockCounts> LocksHeld = [];
 
     public override string Path => _path;
 
@@ -38,7 +75,11 @@ internal sealed class HostFile : FileView, IDisposable
     /// Opens <paramref name="path"/> as a backing file, mapping every failure to a reason (CONTRACT §4 step 8).
     /// Never opens FIFOs or devices (opening a FIFO would block).
     /// </summary>
-    public static VirtualDiskDiagnostic? TryOpen(string path, bool exclusive, out HostFile? file)
+    /// <param name="path">The path as given.</param>
+    /// <param name="exclusive">Take the file exclusively (an open that may write).</param>
+    /// <param name="file">The open file on success.</param>
+    /// <param name="asParent">The file is opened as a parent of a chain (not a top-level handle: CONTRACT §11).</param>
+    public static VirtualDiskDiagnostic? TryOpen(string path, bool exclusive, out HostFile? file, bool asParent = false)
     {
         file = null;
         if (path.Length == 0) return new(VirtualDiskErrorReason.EmptyPath, path);
@@ -51,36 +92,77 @@ internal sealed class HostFile : FileView, IDisposable
             return new(VirtualDiskErrorReason.PathNotFound, path, e.Message);
         }
 
-        var typeCheck = CheckType(full);
+        var typeCheck = CheckType(full, out FileIdentity? statIdentity);
         if (typeCheck is not null) return typeCheck;
 
         SafeFileHandle handle;
-        try
+        var osLock = OperatingSystem.IsWindows() ? OsLock.None : exclusive ? OsLock.Exclusive : OsLock.Shared;
+        // The lock on LocksHeld spans the open so that two threads of this process cannot both miss each other's lock.
+        lock (LocksHeld)
         {
-            handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read,
-                exclusive ? FileShare.None : FileShare.Read | FileShare.Delete, FileOptions.RandomAccess);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return MapOpenException(full, e);
-        }
+            LockCounts held = default;
+            bool heldHere = statIdentity is { } id && LocksHeld.TryGetValue(id, out held);
+            if (heldHere && !asParent && !LockCounts.Conflicts(exclusive, held.ParentShared, held.ParentExclusive) &&
+                LockCounts.Conflicts(exclusive, held.TopShared, held.TopExclusive))
+            {
+                // This process already holds a conflicting lock: open without one (CONTRACT §11, in-process rules).
+                int fd = UnixNative.OpenReadOnlyUnlocked(full, out int errno);
+                if (fd < 0) return MapErrno(full, errno);
+                handle = new SafeFileHandle(fd, ownsHandle: true);
+                osLock = OsLock.None;
+            }
+            else
+            {
+                try
+                {
+                    handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read,
+                        exclusive ? FileShare.None : FileShare.Read | FileShare.Delete, FileOptions.RandomAccess);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+                {
+                    var failure = MapOpenException(full, e);
+                    // The lock that refused us is (at least) this process's own: a parent of a chain held for writing.
+                    if (failure.Reason == VirtualDiskErrorReason.SharingViolationOtherProcess && heldHere &&
+                        LockCounts.Conflicts(exclusive, held.TopShared + held.ParentShared, held.TopExclusive + held.ParentExclusive))
+                        failure = new(VirtualDiskErrorReason.SharingViolation, full, "A chain open in this process holds the file");
+                    return failure;
+                }
+            }
 
-        try
-        {
-            long length = RandomAccess.GetLength(handle);
-            var identity = GetIdentity(handle, full);
-            file = new HostFile(handle, full, length, identity, exclusive);
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            handle.Dispose();
-            return new(VirtualDiskErrorReason.HostIoError, full, e.Message);
+            try
+            {
+                long length = RandomAccess.GetLength(handle);
+                var identity = GetIdentity(handle, full);
+                if (osLock != OsLock.None)
+                {
+                    LocksHeld.TryGetValue(identity, out var count);
+                    LocksHeld[identity] = count.Add(osLock, asParent, +1);
+                }
+                file = new HostFile(handle, full, length, identity, exclusive, osLock, asParent);
+                return null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                handle.Dispose();
+                return new(VirtualDiskErrorReason.HostIoError, full, e.Message);
+            }
         }
     }
 
-    private static VirtualDiskDiagnostic? CheckType(string full)
+    /// <summary>errno of a failed stat/open → reason (CONTRACT §4 step 8).</summary>
+    private static VirtualDiskDiagnostic MapErrno(string full, int errno) => errno switch
     {
+        UnixNative.ENOENT => Missing(full),
+        UnixNative.EACCES => new(VirtualDiskErrorReason.PermissionDenied, full, "Permission denied (EACCES)"),
+        UnixNative.ENOTDIR => new(VirtualDiskErrorReason.PathNotFound, full, "A component of the path is not a directory"),
+        UnixNative.ENAMETOOLONG => new(VirtualDiskErrorReason.PathNotFound, full, "The path is too long"),
+        UnixNative.ELOOP => new(VirtualDiskErrorReason.PathNotFound, full, "Too many levels of symbolic links"),
+        _ => new(VirtualDiskErrorReason.HostIoError, full, $"errno {errno}"),
+    };
+
+    private static VirtualDiskDiagnostic? CheckType(string full, out FileIdentity? identity)
+    {
+        identity = null;
         if (OperatingSystem.IsWindows())
         {
             if (full.StartsWith(@"\\.\", StringComparison.Ordinal) || full.StartsWith(@"\\?\GLOBALROOT", StringComparison.OrdinalIgnoreCase))
@@ -90,13 +172,16 @@ internal sealed class HostFile : FileView, IDisposable
             return null;
         }
 
-        if (UnixNative.TryStat(full, out uint mode, out _, out _))
+        if (UnixNative.TryStat(full, out uint mode, out ulong device, out ulong inode, out int errno))
         {
             uint type = mode & UnixNative.S_IFMT;
             if (type == UnixNative.S_IFDIR) return new(VirtualDiskErrorReason.PathIsDirectory, full);
             if (type != UnixNative.S_IFREG) return new(VirtualDiskErrorReason.NotARegularFile, full);
+            identity = new FileIdentity(device, inode);
             return null;
         }
+        // stat failed: a folder without search permission is "no permission" (5), not a missing file (2).
+        if (errno != 0) return MapErrno(full, errno);
         if (Directory.Exists(full)) return new(VirtualDiskErrorReason.PathIsDirectory, full);
         if (!File.Exists(full)) return Missing(full);
         return null;
@@ -157,5 +242,19 @@ internal sealed class HostFile : FileView, IDisposable
         return total;
     }
 
-    public void Dispose() => _handle.Dispose();
+    /// <summary>Closes the file (releasing its OS lock). Idempotent.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        lock (LocksHeld)
+        {
+            _handle.Dispose();
+            if (_osLock != OsLock.None && LocksHeld.TryGetValue(Identity, out var count))
+            {
+                count = count.Add(_osLock, _asParent, -1);
+                if (count.IsEmpty) LocksHeld.Remove(Identity);
+                else LocksHeld[Identity] = count;
+            }
+        }
+    }
 }

@@ -34,15 +34,46 @@ internal static partial class UnixNative
         return modeOffset >= 0 && OperatingSystem.IsLinux();
     }
 
+    // errno values (asm-generic/errno-base.h; the same on every Linux architecture).
+    public const int ENOENT = 2, EACCES = 13, ENOTDIR = 20, ENAMETOOLONG = 36, ELOOP = 40;
+
+    // open(2) flags (asm-generic/fcntl.h: x86_64, arm64, riscv64, loongarch64).
+    private const int O_RDONLY = 0, O_CLOEXEC = 0x80000;
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int OpenNative(string path, int flags);
+
     /// <summary>stat(2) of a path: file type bits, device and inode. False when unsupported here or when stat fails.</summary>
-    public static unsafe bool TryStat(string path, out uint mode, out ulong device, out ulong inode)
+    public static bool TryStat(string path, out uint mode, out ulong device, out ulong inode) =>
+        TryStat(path, out mode, out device, out inode, out _);
+
+    /// <summary>stat(2) of a path; on failure <paramref name="errno"/> says why (0 when stat is not supported here).</summary>
+    public static unsafe bool TryStat(string path, out uint mode, out ulong device, out ulong inode, out int errno)
     {
-        mode = 0; device = 0; inode = 0;
+        mode = 0; device = 0; inode = 0; errno = 0;
         if (!TryGetLayout(out int modeOffset)) return false;
         byte* buffer = stackalloc byte[256];
-        if (StatNative(path, buffer) != 0) return false;
+        if (StatNative(path, buffer) != 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            return false;
+        }
         Read(buffer, modeOffset, out mode, out device, out inode);
         return true;
+    }
+
+    /// <summary>
+    /// open(2) read-only without the advisory lock <see cref="File.OpenHandle"/> takes on Unix: for a second open,
+    /// in this process, of a file this process already holds with a conflicting lock (the in-process rules of
+    /// CONTRACT §11 decide instead). Returns -1 and the errno on failure.
+    /// </summary>
+    public static int OpenReadOnlyUnlocked(string path, out int errno)
+    {
+        errno = 0;
+        if (!OperatingSystem.IsLinux()) { errno = ENOENT; return -1; }
+        int fd = OpenNative(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) errno = Marshal.GetLastPInvokeError();
+        return fd;
     }
 
     /// <summary>fstat(2) of an open descriptor.</summary>

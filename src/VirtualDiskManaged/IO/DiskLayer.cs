@@ -55,6 +55,9 @@ internal abstract class DiskLayer : IDisposable
     /// <summary>GET_VIRTUAL_DISK_INFO_IDENTIFIER: VHD footer unique id, VHDX DataWriteGuid... (Guid.Empty for ISO).</summary>
     public virtual Guid Identifier => Guid.Empty;
 
+    /// <summary>GET_VIRTUAL_DISK_INFO_VIRTUAL_DISK_ID: the VHDX Virtual Disk ID item; null for formats without one.</summary>
+    public virtual Guid? VirtualDiskId => null;
+
     /// <summary>Whether the data layout is 4 KiB aligned (GET_VIRTUAL_DISK_INFO_IS_4K_ALIGNED).</summary>
     public virtual bool Is4KAligned => true;
 
@@ -81,7 +84,7 @@ internal abstract class DiskLayer : IDisposable
     /// Reads <paramref name="buffer"/>.Length bytes at <paramref name="virtualOffset"/> (the caller clamps to the
     /// virtual size). Consecutive data runs that are contiguous in the file are merged into one read.
     /// </summary>
-    public void Read(long virtualOffset, Span<byte> buffer)
+    public virtual void Read(long virtualOffset, Span<byte> buffer)
     {
         long pendingFile = -1;
         int pendingStart = 0, pendingLength = 0, done = 0;

@@ -49,7 +49,7 @@ internal static class VhdProvider
             VhdFooter.TryParse(copy, out copyFooter, out copyReason);
 
         VhdFooter footer;
-        long footerLength; // bytes of trailing footer at the end of the file (0 when the copy stands in)
+        long footerLength; // bytes of trailing footer at the end of the file (0 when there is none)
         if (trailingChecksumOk)
         {
             // The trailing footer is authoritative: its own field errors fail the open.
@@ -68,7 +68,8 @@ internal static class VhdProvider
         else if (copyReason == VirtualDiskErrorReason.None && copyFooter.IsSparse)
         {
             footer = copyFooter;
-            footerLength = 0;
+            // A damaged trailing footer still occupies the end of the file; block data must end before it.
+            footerLength = trailingPresent ? (shortFooter ? VhdFooter.ShortSize : VhdFooter.Size) : 0;
             context.Warn(VirtualDiskErrorReason.VhdFooterCopyUsed,
                 trailingPresent ? $"The trailing footer at {length - VhdFooter.Size} has a wrong checksum" : "No trailing footer; the copy at offset 0 was used", 0);
         }

@@ -67,6 +67,19 @@ internal sealed class VhdxBlockTable
     /// <summary>Set by eager validation: a payload block ends beyond the end of the file.</summary>
     public bool HasPartialLastBlock { get; private set; }
 
+    /// <summary>Pages read so far (diagnostics and tests: a lazily paged table reads none at open).</summary>
+    public int LoadedPageCount
+    {
+        get
+        {
+            int n = 0;
+            for (int i = 0; i < _pages.Length; i++) if (Volatile.Read(ref _pages[i]) is not null) n++;
+            return n;
+        }
+    }
+
+    public int PageCount => _pages.Length;
+
     public static long PayloadIndex(long block, long chunkRatio) => block + block / chunkRatio;
 
     public long BitmapIndexOfBlock(long block) => (block / ChunkRatio) * (ChunkRatio + 1) + ChunkRatio;
@@ -157,6 +170,7 @@ internal sealed class VhdxBlockTable
                 continue;
             }
             long block = BlockOfIndex(index);
+            if (block >= DataBlockCount) continue; // differencing tables end on a whole chunk: entries past the disk are unused
             switch (e.PayloadState)
             {
                 case VhdxPayloadState.NotPresent or VhdxPayloadState.Undefined or VhdxPayloadState.Zero
@@ -222,6 +236,15 @@ internal sealed class VhdxBlockTable
         }
         var overlap = CheckOverlaps(state.Allocated);
         if (overlap is not null) return overlap;
+        if (Differencing)
+        {
+            // A partially present block needs its chunk's sector bitmap (spec 2.5.1.2).
+            for (long block = 0; block < DataBlockCount; block++)
+                if (this[PayloadIndex(block, ChunkRatio)].PayloadState == VhdxPayloadState.PartiallyPresent
+                    && this[BitmapIndexOfBlock(block)].State != VhdxBatEntry.SbPresent)
+                    return new(VirtualDiskErrorReason.VhdxSectorBitmapMissing, _source.Path,
+                        $"Block {block} is partially present but the sector bitmap of chunk {block / ChunkRatio} is not", _batOffset + BitmapIndexOfBlock(block) * 8);
+        }
         AddWarnings(ref state, warnings);
         HasPartialLastBlock = state.PartialBlock >= 0;
         _allocation = new(state.AllocatedBytes, DataBlockCount, state.AllocatedBlocks);
@@ -270,7 +293,7 @@ internal sealed class VhdxBlockTable
                     if (!_source.TryReadExactlyAt(_batOffset + index * 8, buffer.AsSpan(0, n * 8))) break;
                     for (int i = 0; i < n; i++, index++)
                     {
-                        if (IsBitmapIndex(index)) continue;
+                        if (IsBitmapIndex(index) || BlockOfIndex(index) >= DataBlockCount) continue;
                         var e = new VhdxBatEntry(BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(i * 8)));
                         if (e.PayloadState is VhdxPayloadState.FullyPresent or VhdxPayloadState.PartiallyPresent)
                         {

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 
 namespace VirtualDiskManaged.Vhdx;
 
@@ -12,35 +11,30 @@ internal readonly struct VhdxFileIdentifier
     /// <summary>Bytes needed to parse: the signature and the creator field.</summary>
     public const int Size = CreatorOffset + CreatorLength;
 
-    private VhdxFileIdentifier(string? creator) => Creator = creator;
-
-    /// <summary>The creator string (diagnostic only), or null when empty.</summary>
-    public string? Creator { get; }
-
     /// <summary>Whether the first eight bytes are "vhdxfile" (§D.2 rule 1).</summary>
     public static bool HasSignature(ReadOnlySpan<byte> data) =>
         data.Length >= 8 && BinaryPrimitives.ReadUInt64LittleEndian(data) == Signature;
 
+    /// <summary>Checks the signature (allocation-free; the creator is decoded only on demand by <see cref="ReadCreator"/>).</summary>
     public static bool TryParse(ReadOnlySpan<byte> data, out VhdxFileIdentifier identifier, out VirtualDiskErrorReason reason)
     {
         identifier = default;
-        if (data.Length < Size || !HasSignature(data))
+        bool ok = data.Length >= Size && HasSignature(data);
+        reason = ok ? VirtualDiskErrorReason.None : VirtualDiskErrorReason.VhdxFileIdentifierMissing;
+        return ok;
+    }
+
+    /// <summary>The creator string (diagnostic only: UTF-16 LE up to the first NUL), or null when empty.</summary>
+    public static string? ReadCreator(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < Size) return null;
+        var field = data.Slice(CreatorOffset, CreatorLength);
+        int end = 0;
+        while (end < CreatorLength / 2 && BinaryPrimitives.ReadUInt16LittleEndian(field[(2 * end)..]) != 0) end++;
+        if (end == 0) return null;
+        return string.Create(end, field.ToArray(), static (chars, bytes) =>
         {
-            reason = VirtualDiskErrorReason.VhdxFileIdentifierMissing;
-            return false;
-        }
-        var chars = MemoryMarshal.Cast<byte, char>(data.Slice(CreatorOffset, CreatorLength));
-        int end = chars.IndexOf('\0');
-        if (end < 0) end = chars.Length;
-        string? creator = null;
-        if (end > 0)
-        {
-            Span<char> text = stackalloc char[end];
-            for (int i = 0; i < end; i++) text[i] = (char)BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(CreatorOffset + 2 * i, 2));
-            creator = new string(text);
-        }
-        identifier = new VhdxFileIdentifier(creator);
-        reason = VirtualDiskErrorReason.None;
-        return true;
+            for (int i = 0; i < chars.Length; i++) chars[i] = (char)BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(2 * i));
+        });
     }
 }

@@ -12,14 +12,13 @@ internal sealed class VhdxLayer : DiskLayer
     private readonly VhdxBlockTable _bat;
     private readonly VhdxHeader _header;
     private readonly VhdxFileParameters _parameters;
-    private readonly string? _creator;
     private readonly Guid? _virtualDiskId;
     private readonly VhdxParentLocator? _locator;
     private readonly ParentLink? _parentLink;
     private readonly bool _logReplayed;
 
     public VhdxLayer(HostFile file, FileView source, VhdxHeader header, VhdxFileParameters parameters, long virtualSize,
-        int logicalSectorSize, int physicalSectorSize, Guid? virtualDiskId, string? creator, VhdxParentLocator? locator,
+        int logicalSectorSize, int physicalSectorSize, Guid? virtualDiskId, VhdxParentLocator? locator,
         VhdxBlockTable bat, bool logReplayed) : base(file, source)
     {
         _header = header;
@@ -28,7 +27,6 @@ internal sealed class VhdxLayer : DiskLayer
         LogicalSectorSize = logicalSectorSize;
         PhysicalSectorSize = physicalSectorSize;
         _virtualDiskId = virtualDiskId;
-        _creator = creator;
         _locator = locator;
         _bat = bat;
         _logReplayed = logReplayed;
@@ -66,8 +64,13 @@ internal sealed class VhdxLayer : DiskLayer
 
     public override IReadOnlyList<VirtualDiskDiagnostic> Verify() => _bat.Verify();
 
+    public override Guid? VirtualDiskId => _virtualDiskId;
+
     public override VirtualDiskFileInfo Describe()
     {
+        // The creator string is for display only: decoded here, not at open (open stays allocation-light).
+        Span<byte> identifier = stackalloc byte[VhdxFileIdentifier.Size];
+        string? creator = File.TryReadExactlyAt(0, identifier) ? VhdxFileIdentifier.ReadCreator(identifier) : null;
         var (_, blocks, allocatedBlocks) = _bat.Allocation;
         var locators = new List<string>();
         if (_locator is not null)
@@ -86,7 +89,7 @@ internal sealed class VhdxLayer : DiskLayer
             VirtualDiskId = _virtualDiskId,
             FileWriteGuid = _header.FileWriteGuid,
             LogGuid = _header.LogGuid,
-            Creator = _creator,
+            Creator = creator,
             ParentIdentifier = _parentLink?.ParentIdentifier,
             ParentLocators = locators,
             LogReplayed = _logReplayed,
@@ -184,9 +187,12 @@ internal sealed class VhdxLayer : DiskLayer
         long limit = Math.Min(sectorsWanted, (long)bytes * 8 - bit % 8);
         bool present = (bits[0] & (1 << (int)(bit % 8))) != 0;
         long count = 1;
+        byte same = present ? (byte)0xFF : (byte)0x00;
         while (count < limit)
         {
             long b = bit % 8 + count;
+            // Whole bytes of equal bits at a time, then bit by bit.
+            if (b % 8 == 0 && count + 8 <= limit && bits[(int)(b / 8)] == same) { count += 8; continue; }
             if (((bits[(int)(b / 8)] >> (int)(b % 8)) & 1) != (present ? 1 : 0)) break;
             count++;
         }

@@ -9,6 +9,11 @@ namespace VirtualDiskManaged.Vhdx;
 /// Opens VHDX images (CONTRACT §8–§9, formats.md §B, §D.2): file type identifier, headers, log replay into memory,
 /// region tables, metadata, BAT. The file is only read; a pending log is applied to an in-memory overlay through which
 /// every later structure and all payload are read.
+/// Decisions: a header is valid when its signature and CRC-32C are right; version, log version and log placement are
+/// checked on the current header. Region table 1 is used when intact, else table 2 (warning). IDENTIFIER is the
+/// DataWriteGuid (what a child's parent_linkage names). BATs of up to <see cref="VhdxBlockTable.EagerEntryLimit"/>
+/// entries are validated whole at open; larger ones page by page on first use, and <see cref="DiskLayer.Verify"/>
+/// runs the whole-table checks. A missing Physical Sector Size or Virtual Disk ID item is tolerated.
 /// </summary>
 internal static class VhdxProvider
 {
@@ -21,7 +26,7 @@ internal static class VhdxProvider
 
         // §D.2 rule 1: "vhdxfile" at offset 0.
         Span<byte> identifierBytes = stackalloc byte[VhdxFileIdentifier.Size];
-        if (!file.TryReadExactlyAt(0, identifierBytes) || !VhdxFileIdentifier.TryParse(identifierBytes, out var identifier, out _))
+        if (!file.TryReadExactlyAt(0, identifierBytes) || !VhdxFileIdentifier.TryParse(identifierBytes, out _, out _))
         {
             string detail = file.Length < 8 ? $"The file is {file.Length} bytes" : "The first 8 bytes are not \"vhdxfile\"";
             return new(VirtualDiskErrorReason.VhdxFileIdentifierMissing, path, detail, 0);
@@ -72,7 +77,9 @@ internal static class VhdxProvider
             // Rule 24: the BAT region holds every entry the virtual size needs, and those entries are in the file.
             var bat = new VhdxBlockTable(source, regions.Bat.FileOffset, metadata.VirtualSize, metadata.Parameters.BlockSize,
                 metadata.LogicalSectorSize, metadata.Parameters.HasParent,
-                [new VhdxRegion(0, VhdxConstants.HeaderSectionLength), log, regions.Bat, regions.Metadata]);
+                header.LogLength > 0
+                    ? [new VhdxRegion(0, VhdxConstants.HeaderSectionLength), log, regions.Bat, regions.Metadata]
+                    : [new VhdxRegion(0, VhdxConstants.HeaderSectionLength), regions.Bat, regions.Metadata]);
             if (bat.ByteLength > regions.Bat.Length)
                 return new(VirtualDiskErrorReason.BatRegionTooSmall, path,
                     $"{bat.EntryCount} entries need {bat.ByteLength} bytes; the BAT region is {regions.Bat.Length}", regions.Bat.FileOffset);
@@ -86,7 +93,7 @@ internal static class VhdxProvider
             }
 
             layer = new VhdxLayer(file, source, header, metadata.Parameters, metadata.VirtualSize, metadata.LogicalSectorSize,
-                metadata.PhysicalSectorSize, metadata.VirtualDiskId, identifier.Creator, metadata.Locator, bat, overlay is not null);
+                metadata.PhysicalSectorSize, metadata.VirtualDiskId, metadata.Locator, bat, overlay is not null);
             return null;
         }
         finally
@@ -119,7 +126,7 @@ internal static class VhdxProvider
             if (used != VhdxRegionTable.UsedLength(t2) || !t1[..used].SequenceEqual(t2[..used]))
                 context.Warn(VirtualDiskErrorReason.VhdxRegionTablesDiffer, "Region table 1 was used", VhdxConstants.RegionTable2Offset);
         }
-        if (!VhdxRegionTable.TryParse(use, out table, out var reason, out var detail))
+        if (!VhdxRegionTable.TryParseIntact(use, out table, out var reason, out var detail))
             return new(reason, context.File.Path, detail, at);
         return null;
     }

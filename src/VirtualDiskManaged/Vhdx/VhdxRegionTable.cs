@@ -49,9 +49,18 @@ internal readonly struct VhdxRegionTable
     /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> data, out VhdxRegionTable table, out VirtualDiskErrorReason reason, out string? detail)
     {
+        if (IsIntact(data)) return TryParseIntact(data, out table, out reason, out detail);
         table = default;
         detail = null;
-        if (!IsIntact(data)) { reason = VirtualDiskErrorReason.VhdxRegionTableInvalid; return false; }
+        reason = VirtualDiskErrorReason.VhdxRegionTableInvalid;
+        return false;
+    }
+
+    /// <summary>As <see cref="TryParse"/> for a table already found intact by <see cref="IsIntact"/> (no second CRC pass).</summary>
+    public static bool TryParseIntact(ReadOnlySpan<byte> data, out VhdxRegionTable table, out VirtualDiskErrorReason reason, out string? detail)
+    {
+        table = default;
+        detail = null;
         int count = (int)BinaryPrimitives.ReadUInt32LittleEndian(data[EntryCountOffset..]);
         VhdxRegion bat = default, metadata = default;
         int batCount = 0, metadataCount = 0;

@@ -328,5 +328,56 @@ public sealed class VhdChainTests
             baseHandle?.Dispose();
             Assert.That(b, Is.EqualTo(0u));
         }
+        }
+
+    [Test]
+    public void ChainDeeperThan256IsRefused()
+    {
+        string folder = TestPaths.NewTempFolder("deep");
+        var previous = VhdWriter.NewDynamic(MiB);
+        previous.Save(Path.Combine(folder, "l0.vhd"));
+        for (int level = 1; level <= 257; level++)
+        {
+            var next = VhdWriter.NewDifferencing(previous).Locator(VhdWriter.W2ru, $@".\l{level - 1}.vhd");
+            next.Save(Path.Combine(folder, $"l{level}.vhd"));
+            previous = next;
+        }
+        // l256 has exactly 256 parents; l257 has one more.
+        using (var ok = VirtualDisk.Open(Path.Combine(folder, "l256.vhd"))) Assert.That(ok.Info.Chain, Has.Count.EqualTo(257));
+        string top = Path.Combine(folder, "l257.vhd");
+        Assert.That(VirtDisk.OpenVirtualDisk(VirtualStorageType.Auto, top, VirtualDiskAccessMask.AttachRO, OpenVirtualDiskFlags.None, null, out _), Is.EqualTo(0xC03A0018u));
+        Assert.That(Assert.Throws<VirtualDiskException>(() => VirtualDisk.Open(top))!.Reason, Is.EqualTo(R.ChainTooDeep));
+    }
+
+    [Test]
+    public void FragmentedBitmapsReadCorrectlyWholeAndInPieces()
+    {
+        // Bitmaps that alternate sector by sector at two levels (the overlay read path), over a random base.
+        const long size = 4 * MiB;
+        var rng = new Random(42);
+        var baseData = new byte[size];
+        rng.NextBytes(baseData);
+        var b = VhdWriter.NewDynamic(size, 1 << 20).Write(0, baseData);
+        var m = VhdWriter.NewDifferencing(b, 1 << 20).Locator(VhdWriter.W2ru, @".\base.vhd");
+        for (long o = 0; o < size; o += 8192) m.Fill(o, 4096, (byte)(o >> 12));
+        var t = VhdWriter.NewDifferencing(m, 1 << 20).Locator(VhdWriter.W2ru, @".\mid.vhd");
+        for (long o = 512; o < 3 * MiB; o += 1536) t.Fill(o, 512, 0xEE);
+        string folder = TestPaths.NewTempFolder("frag");
+        b.Save(Path.Combine(folder, "base.vhd"));
+        m.Save(Path.Combine(folder, "mid.vhd"));
+        t.Save(Path.Combine(folder, "top.vhd"));
+        byte[] expected = t.ExpectedContent(m.ExpectedContent(b.ExpectedContent()));
+        using var handle = VirtualDisk.Open(Path.Combine(folder, "top.vhd"));
+        Assert.That(ReadAll(handle), Is.EqualTo(expected));
+        using var stream = handle.OpenStream();
+        for (int i = 0; i < 300; i++)
+        {
+            long offset = rng.NextInt64(0, size);
+            int length = (int)Math.Min(rng.Next(1, 3 << 20), size - offset);
+            var buffer = new byte[length];
+            stream.Position = offset;
+            stream.ReadExactly(buffer);
+            Assert.That(buffer.AsSpan().SequenceEqual(expected.AsSpan((int)offset, length)), Is.True, $"{length} bytes at {offset}");
+        }
     }
 }

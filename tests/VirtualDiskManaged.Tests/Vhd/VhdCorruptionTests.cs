@@ -84,6 +84,16 @@ public sealed class VhdCorruptionTests
     }
 
     [Test]
+    public void BlockOverADamagedTrailingFooterIsBatCorrupt()
+    {
+        // The copy at 0 stands in, but the damaged trailing footer still ends the block data area.
+        var image = SmallDynamic().Build();
+        image.TrailingFooter[100] ^= 1;
+        image.SetBatEntry(3, (uint)((image.FooterOffset - (2 << 20)) / 512));
+        AssertFails(Save(image), 0xC03A000A, R.BatEntryBeyondEndOfFile);
+    }
+
+    [Test]
     public void MissingTrailingFooterFallsBackToTheCopy()
     {
         var writer = SmallDynamic();

@@ -184,6 +184,39 @@ public sealed class VhdxChainTests
         Assert.That(TestPaths.ContentSha256(disk), Is.EqualTo(Sha(expected)));
     }
 
+    [TestCase(512)]
+    [TestCase(4096)]
+    public void RandomSectorsInPartialBlocks_UnalignedReads(int sectorSize)
+    {
+        string folder = TestPaths.NewTempFolder("chain");
+        long size = 6 * MiB;
+        var parentWriter = new VhdxWriter(size, logicalSectorSize: sectorSize);
+        var parent = new ModelDisk(parentWriter).Fill(0, (int)size, 0x70);
+        Save(parentWriter, folder, "p.vhdx");
+        var childWriter = new VhdxWriter(size, logicalSectorSize: sectorSize) { Parent = new VhdxParentSpec(parentWriter.DataWriteGuid, "p.vhdx") };
+        var child = new ModelDisk(childWriter, parent.Content);
+        var rng = new Random(sectorSize);
+        for (int i = 0; i < 300; i++)
+        {
+            long sector = rng.NextInt64(size / sectorSize);
+            int count = rng.Next(1, 20);
+            count = (int)Math.Min(count, size / sectorSize - sector);
+            child.Fill(sector * sectorSize, count * sectorSize, (byte)rng.Next(1, 255));
+        }
+        string path = Save(childWriter, folder, "c.vhdx");
+        using var disk = VirtualDisk.Open(path);
+        var buffer = new byte[300_000];
+        for (long at = 0; at < size;)
+        {
+            int n = (int)Math.Min(rng.Next(1, buffer.Length), size - at);
+            Assert.That(disk.Read(at, buffer.AsSpan(0, n)), Is.EqualTo(n));
+            if (!buffer.AsSpan(0, n).SequenceEqual(child.Content.AsSpan((int)at, n)))
+                Assert.Fail($"Bytes {at}..{at + n} differ");
+            at += n;
+        }
+        Assert.That(TestPaths.ContentSha256(disk), Is.EqualTo(child.Sha256));
+    }
+
     [Test]
     public void NoParentsOpensTheChildAlone()
     {

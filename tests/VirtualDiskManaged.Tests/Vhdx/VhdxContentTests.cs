@@ -40,6 +40,8 @@ public sealed class VhdxContentTests
         var model = new ModelDisk(new VhdxWriter(5 * VhdxWriter.MiB) { Fixed = true }).Fill(VhdxWriter.MiB, 100_000, 0x77);
         string path = Save(model.Writer, TestPaths.NewTempFolder("vhdx"), "fixed.vhdx");
         using var disk = VirtualDisk.Open(path);
+        var table = ((VirtualDiskManaged.Vhdx.VhdxLayer)disk.TopLayerForTests()).BlockTable;
+        Assert.That(table.LoadedPageCount, Is.EqualTo(table.PageCount), "a small table is read and validated at open");
         Assert.That(disk.Subtype, Is.EqualTo(VirtualDiskProviderSubtype.Fixed));
         Assert.That(TestPaths.ContentSha256(disk), Is.EqualTo(model.Sha256));
         Assert.That(disk.Info.Top.AllocatedBlockCount, Is.EqualTo(5));
@@ -95,6 +97,26 @@ public sealed class VhdxContentTests
     }
 
     [Test]
+    public void ConcurrentReadersOfALazyBatSeeTheSameBytes()
+    {
+        long size = 1L << 40;
+        var writer = new VhdxWriter(size);
+        var offsets = Enumerable.Range(0, 64).Select(i => (long)i * 16_000 * VhdxWriter.MiB + i * 4096L).ToArray();
+        foreach (var (o, i) in offsets.Select((o, i) => (o, i))) writer.Fill(o, 4096, (byte)(i + 1));
+        string path = Save(writer, TestPaths.NewTempFolder("vhdx"), "many.vhdx");
+        using var disk = VirtualDisk.Open(path);
+        int failures = 0;
+        Parallel.For(0, 64 * 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, n =>
+        {
+            int i = n % 64;
+            var buffer = new byte[4096];
+            disk.Read(offsets[i], buffer);
+            if (buffer.Any(b => b != (byte)(i + 1))) Interlocked.Increment(ref failures);
+        });
+        Assert.That(failures, Is.EqualTo(0));
+    }
+
+    [Test]
     public void SixtyFourTiBDiskOpensWithoutReadingItsBat()
     {
         long size = 64L << 40;
@@ -102,10 +124,14 @@ public sealed class VhdxContentTests
         string path = Save(writer, TestPaths.NewTempFolder("vhdx"), "huge.vhdx");
         using var disk = VirtualDisk.Open(path);
         Assert.That(disk.VirtualSize, Is.EqualTo(size));
+        var table = ((VirtualDiskManaged.Vhdx.VhdxLayer)disk.TopLayerForTests()).BlockTable;
+        Assert.That(table.IsEager, Is.False);
+        Assert.That(table.LoadedPageCount, Is.EqualTo(0), "open read no BAT page");
         var buffer = new byte[512];
         buffer.AsSpan().Fill(0xFF);
         disk.Read(size - 512, buffer);
         Assert.That(buffer, Is.All.EqualTo(0));
+        Assert.That(table.LoadedPageCount, Is.EqualTo(1), "one read loads one page");
     }
 
     [Test]

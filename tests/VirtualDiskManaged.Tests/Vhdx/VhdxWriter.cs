@@ -83,6 +83,9 @@ internal sealed class VhdxWriter
     /// <summary>Extra zero descriptors put in the last log entry (file offset, length; both 4 KiB multiples).</summary>
     public List<(long Offset, long Length)> LogZeroRanges { get; } = [];
 
+    /// <summary>FlushedFileOffset written into the log entries (default: the file length).</summary>
+    public long? LogFlushedFileOffset { get; init; }
+
     /// <summary>Sequence number of the first log entry.</summary>
     public ulong LogFirstSequence { get; init; } = 100;
 
@@ -333,7 +336,7 @@ internal sealed class VhdxWriter
             BinaryPrimitives.WriteUInt64LittleEndian(entry.AsSpan(16), sequence);
             BinaryPrimitives.WriteUInt32LittleEndian(entry.AsSpan(24), (uint)descriptors);
             logGuid.TryWriteBytes(entry.AsSpan(32));
-            BinaryPrimitives.WriteUInt64LittleEndian(entry.AsSpan(48), (ulong)fileLength); // FlushedFileOffset
+            BinaryPrimitives.WriteUInt64LittleEndian(entry.AsSpan(48), (ulong)(LogFlushedFileOffset ?? fileLength)); // FlushedFileOffset
             BinaryPrimitives.WriteUInt64LittleEndian(entry.AsSpan(56), (ulong)fileLength); // LastFileOffset
             int d = 0;
             foreach (var (target, bytes) in data)
