@@ -147,9 +147,9 @@ internal static partial class UnixNative
     }
 
     /// <summary>
-    /// open(2) read-only without the advisory lock <see cref="File.OpenHandle"/> takes on Unix: for a second open,
-    /// in this process, of a file this process already holds with a conflicting lock (the in-process rules of
-    /// CONTRACT §11 decide instead). Returns -1 and the errno on failure.
+    /// open(2) read-only (O_CLOEXEC), taking no advisory lock: Linux opens lock afterwards with <see cref="TryFLock"/>
+    /// unless this process already holds a conflicting lock (the in-process rules of CONTRACT §11 decide then).
+    /// Returns -1 and the errno on failure.
     /// </summary>
     public static int OpenReadOnlyUnlocked(string path, out int errno)
     {
