@@ -239,8 +239,8 @@ internal sealed class VhdxLayer : DiskLayer
         if (cached is not null)
         {
             bool set = (cached[(int)(sectorInBlock >> 3)] & (1 << (int)(sectorInBlock & 7))) != 0;
-            long same = SameBits(cached, sectorInBlock, sectorsWanted, set);
-            long run = Math.Min(length, same * sectorSize - inBlock % sectorSize);
+            long equal = SameBits(cached, sectorInBlock, sectorsWanted, set);
+            long run = Math.Min(length, equal * sectorSize - inBlock % sectorSize);
             return set ? DataRun(blockOffset + inBlock, run) : Run.FromParent(run);
         }
 
