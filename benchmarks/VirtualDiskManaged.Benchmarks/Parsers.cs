@@ -50,7 +50,7 @@ internal static class Parsers
             int used = VhdxRegionTable.UsedLength(t1);
             if (used != VhdxRegionTable.UsedLength(t2) || !t1[..used].SequenceEqual(t2[..used])) return false;
         }
-        if (!VhdxRegionTable.TryParse(t1, out var regions, out _, out _)) return false;
+        if (!VhdxRegionTable.TryParseIntact(t1, out var regions, out _, out _)) return false;
 
         if (!VhdxMetadataTable.TryParse(metadata[..VhdxConstants.MetadataTableSize], regions.Metadata.Length, out var table, out _, out _)) return false;
         if (!VhdxFileParameters.TryParse(Item(metadata, table.FileParameters), out var parameters, out _, out _)) return false;

@@ -34,6 +34,7 @@ public class ReadBenchmarks
     {
         var (image, raw) = BenchImages.WithContent(Kind);
         _handle = VirtualDisk.Open(image);
+        PageCache.Reload(_handle.Info.Chain.Select(f => f.Path).Append(raw));
         _disk = _handle.OpenStream();
         _raw = new FileStream(raw, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.RandomAccess);
         var random = new Random(42);

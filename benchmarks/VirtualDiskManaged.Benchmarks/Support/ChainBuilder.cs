@@ -30,23 +30,32 @@ internal static class ChainBuilder
         string middleName = $"content-{kind}-level2{ext}".ToLowerInvariant();
         string topName = $"content-{kind}{ext}".ToLowerInvariant();
         string rawName = $"content-{kind}.raw".ToLowerInvariant();
-        byte[] content = File.ReadAllBytes(raw);
-        var level2 = Overwrites(content.Length, step: 4 << 20, at: 1 << 20, length: 1 << 20, seed: 2);
-        var level3 = Overwrites(content.Length, step: 1 << 20, at: 512 << 10, length: 64 << 10, seed: 3);
+        // Built only when an image is missing (the writers hold the whole file in memory).
+        var level2 = new Lazy<List<(long, byte[])>>(() => Overwrites(BenchImages.ContentSize, step: 4 << 20, at: 1 << 20, length: 1 << 20, seed: 2));
+        var level3 = new Lazy<List<(long, byte[])>>(() => Overwrites(BenchImages.ContentSize, step: 1 << 20, at: 512 << 10, length: 64 << 10, seed: 3));
+        string middlePath, topPath;
         if (vhd)
         {
-            var middle = VhdChild(baseImage);
-            foreach (var (offset, data) in level2) middle.Write(offset, data);
-            string middlePath = BenchImages.Make(middleName, t => middle.Save(t));
-            var top = VhdWriter.NewDifferencing(FromFile(middlePath)).Locator(VhdWriter.W2ru, @".\" + middleName);
-            top.ParentName = middleName;
-            foreach (var (offset, data) in level3) top.Write(offset, data);
-            string topPath = BenchImages.Make(topName, t => top.Save(t));
-            return (topPath, BenchImages.Make(rawName, t => File.WriteAllBytes(t, Apply(content, level2, level3))));
+            middlePath = BenchImages.Make(middleName, t =>
+            {
+                var middle = VhdChild(baseImage);
+                foreach (var (offset, data) in level2.Value) middle.Write(offset, data);
+                middle.Save(t);
+            });
+            topPath = BenchImages.Make(topName, t =>
+            {
+                var top = VhdWriter.NewDifferencing(FromFile(middlePath)).Locator(VhdWriter.W2ru, @".\" + middleName);
+                top.ParentName = middleName;
+                foreach (var (offset, data) in level3.Value) top.Write(offset, data);
+                top.Save(t);
+            });
         }
-        string vhdxMiddle = BenchImages.Make(middleName, t => VhdxChild(baseImage, t, level2));
-        string vhdxTop = BenchImages.Make(topName, t => VhdxChild(vhdxMiddle, t, level3));
-        return (vhdxTop, BenchImages.Make(rawName, t => File.WriteAllBytes(t, Apply(content, level2, level3))));
+        else
+        {
+            middlePath = BenchImages.Make(middleName, t => VhdxChild(baseImage, t, level2.Value));
+            topPath = BenchImages.Make(topName, t => VhdxChild(middlePath, t, level3.Value));
+        }
+        return (topPath, BenchImages.Make(rawName, t => File.WriteAllBytes(t, Apply(File.ReadAllBytes(raw), level2.Value, level3.Value))));
     }
 
     /// <summary>Seeded random overwrites of <paramref name="length"/> bytes at <paramref name="at"/> in every <paramref name="step"/>.</summary>

@@ -34,6 +34,32 @@ internal static class Probe
                     Console.WriteLine($"read {kind}: content verified");
                 }
                 break;
+            case "read":
+            {
+                var kind = Enum.Parse<ImageKind>(args[2]);
+                var (image, raw) = BenchImages.WithContent(kind);
+                using var handle = VirtualDisk.Open(image);
+                if (args.Length <= 3 || args[3] != "asis") PageCache.Reload(handle.Info.Chain.Select(f => f.Path).Append(raw));
+                using var disk = handle.OpenStream();
+                using var rawStream = new FileStream(raw, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.RandomAccess);
+                var buffer = new byte[1 << 20];
+                var offsets = Enumerable.Range(0, 1024).Select(i => (long)new Random(i).Next(BenchImages.ContentSize / 4096) * 4096).ToArray();
+                double Best(Stream st, bool sequential)
+                {
+                    double best = double.MaxValue;
+                    for (int r = 0; r < 15; r++)
+                    {
+                        var sw = Stopwatch.StartNew();
+                        if (sequential) { st.Position = 0; for (int i = 0; i < BenchImages.ContentSize >> 20; i++) st.ReadExactly(buffer); }
+                        else foreach (long o in offsets) { st.Position = o; st.ReadExactly(buffer.AsSpan(0, 4096)); }
+                        best = Math.Min(best, sw.Elapsed.TotalMicroseconds / (sequential ? BenchImages.ContentSize >> 20 : offsets.Length));
+                    }
+                    return best;
+                }
+                double sr = Best(rawStream, true), sd = Best(disk, true), rr = Best(rawStream, false), rd = Best(disk, false);
+                Console.WriteLine($"{kind}: seq raw {sr:F1} us disk {sd:F1} us ({sr / sd:F2}x)  random raw {rr:F2} us disk {rd:F2} us ({rr / rd:F2}x)");
+                break;
+            }
             case "open":
             {
                 var kind = Enum.Parse<ImageKind>(args[2]);
