@@ -34,6 +34,26 @@ internal static class Probe
                     Console.WriteLine($"read {kind}: content verified");
                 }
                 break;
+            case "pread":
+            {
+                PageCache.Reload(args.Skip(2));
+                var buffer = new byte[4096];
+                foreach (string file in args.Skip(2))
+                {
+                    using var h = File.OpenHandle(file);
+                    long len = RandomAccess.GetLength(h) / 4096 - 1;
+                    var offsets = Enumerable.Range(0, 1024).Select(i => (long)new Random(i).NextInt64(len) * 4096).ToArray();
+                    double best = double.MaxValue;
+                    for (int r = 0; r < 15; r++)
+                    {
+                        var sw = Stopwatch.StartNew();
+                        foreach (long o in offsets) RandomAccess.Read(h, buffer, o);
+                        best = Math.Min(best, sw.Elapsed.TotalMicroseconds / offsets.Length);
+                    }
+                    Console.WriteLine($"{Path.GetFileName(file)}: {best:F2} us per 4 KiB pread");
+                }
+                break;
+            }
             case "read":
             {
                 var kind = Enum.Parse<ImageKind>(args[2]);
