@@ -88,7 +88,8 @@ for cls, base, limit, label in [
     b = next(r for r in data if r["Method"] == base)
     p = next(r for r in data if r["Method"] != base)
     t, bt, alloc = ns(p["Mean"]), ns(b["Mean"]), size(p["Allocated"])
-    rows.append([label, fmt_time(t), f"{base} {fmt_time(bt)}", f"{t / bt:.2f}", fmt_bytes(alloc)])
+    ratio = f"{t / bt:.2f}" if bt else "— (baseline below timer resolution)"
+    rows.append([label, fmt_time(t), f"{base} {fmt_time(bt)}", ratio, fmt_bytes(alloc)])
     if limit is not None:
         targets.append((f"{label} ≤ {limit} ns, 0 B", f"{fmt_time(t)}, {fmt_bytes(alloc)}", t <= limit and alloc == 0))
     if cls == "VhdxHeaderSetParseBenchmarks":

@@ -97,6 +97,12 @@ internal static class Probe
                     using (var f = File.OpenRead(path)) f.ReadExactly(head);
                     Measure("crc136k", n, () => { IO.Crc32C.Compute(head.AsSpan(64 << 10, 4096)); IO.Crc32C.Compute(head.AsSpan(128 << 10, 4096)); IO.Crc32C.Compute(head.AsSpan(192 << 10, 128 << 10)); });
                 }
+                if (only is "noparents")
+                {
+                    var o = new VirtualDiskOpenOptions { Flags = OpenVirtualDiskFlags.NoParents };
+                    Measure("open-np", n, () => { using var h = VirtualDisk.Open(path, o); _ = h.VirtualSize; });
+                    Measure("libvhdi", n, () => LibVhdi.OpenAndGetSize(path));
+                }
                 if (only is "all" or "open" or "parts") Measure("open", n, () => { using var h = VirtualDisk.Open(path); _ = h.VirtualSize; });
                 if (only is "all" or "libvhdi" && LibVhdi.IsAvailable && kind != ImageKind.Iso) Measure("libvhdi", n, () => LibVhdi.OpenAndGetSize(path));
                 break;
