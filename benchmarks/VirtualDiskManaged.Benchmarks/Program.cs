@@ -1,8 +1,40 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Filters;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using VirtualDiskManaged.Benchmarks.Support;
 
 namespace VirtualDiskManaged.Benchmarks;
 
 internal static class Program
 {
-    private static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    private static void Main(string[] args)
+    {
+        if (args.Length > 1 && args[0] == "--probe")
+        {
+            Probe.Run(args);
+            return;
+        }
+        IConfig config = DefaultConfig.Instance.AddFilter(new SimpleFilter(IsMeaningful));
+        // Unless a job is named on the command line (--job short, ...): one launch, enough iterations for stable
+        // ratios, and the whole suite in well under half an hour on a 2-core machine.
+        if (!args.Any(a => a is "--job" or "-j" || a.StartsWith("--job=", StringComparison.Ordinal)))
+            config = config.AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(4).WithIterationCount(12)
+                .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(150)).AsDefault());
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+    }
+
+    /// <summary>Drops combinations that measure nothing: libvhdi where it is not installed or for ISO, ISO at the large size.</summary>
+    private static bool IsMeaningful(BenchmarkDotNet.Running.BenchmarkCase benchmark)
+    {
+        var kind = benchmark.Parameters.Items.FirstOrDefault(p => p.Name == "Kind")?.Value as ImageKind?;
+        var size = benchmark.Parameters.Items.FirstOrDefault(p => p.Name == "Size")?.Value as SizeClass?;
+        if (kind == ImageKind.Iso && size == SizeClass.Large) return false;
+        // VDM_BENCH_KINDS=Iso,VhdDynamic limits a trial run to some kinds.
+        string? only = Environment.GetEnvironmentVariable("VDM_BENCH_KINDS");
+        if (kind is not null && !string.IsNullOrEmpty(only) && !only.Split(',').Contains(kind.Value.ToString())) return false;
+        if (benchmark.Descriptor.WorkloadMethod.Name == nameof(OpenBenchmarks.Libvhdi))
+            return kind != ImageKind.Iso && LibVhdi.IsAvailable;
+        return true;
+    }
 }

@@ -47,8 +47,13 @@ internal static class HostChecks
         }
         if (OperatingSystem.IsLinux())
         {
-            int flags = UnixNative.GetInodeFlags((int)file.Handle.DangerousGetHandle());
+            // statx at open already said whether the inode is compressed or encrypted, where the file system reports it.
+            int flags = file.Statx is { AttributesKnown: true } sx
+                ? (sx.Compressed ? UnixNative.FS_COMPR_FL : 0) | (sx.Encrypted ? UnixNative.FS_ENCRYPT_FL : 0)
+                : UnixNative.GetInodeFlags((int)file.Handle.DangerousGetHandle());
             bool loopback = false;
+            // Only a file on an anonymous device can be on a network mount: skip reading and parsing the mount table otherwise.
+            if (UnixNative.MayBeNetworkDevice(file.Identity.Device))
             try
             {
                 string mountInfo = File.ReadAllText("/proc/self/mountinfo");

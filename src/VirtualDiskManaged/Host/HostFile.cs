@@ -13,9 +13,11 @@ internal sealed class HostFile : FileView, IDisposable
     private readonly string _path;
     private readonly long _length;
 
-    private HostFile(SafeFileHandle handle, string path, long length, FileIdentity identity, bool exclusive, OsLock osLock, bool asParent)
+    private HostFile(SafeFileHandle handle, string path, long length, FileIdentity identity, bool exclusive, OsLock osLock, bool asParent,
+        UnixNative.StatxResult? statx = null)
     {
         _asParent = asParent;
+        Statx = statx;
         _handle = handle;
         _path = path;
         _length = length;
@@ -66,6 +68,12 @@ internal sealed class HostFile : FileView, IDisposable
     /// <summary>Same-file identity (device + inode / volume + file index).</summary>
     public FileIdentity Identity { get; }
 
+    /// <summary>Linux: what statx said at open (its compressed/encrypted attributes spare HostChecks the inode-flags ioctl).</summary>
+    internal UnixNative.StatxResult? Statx { get; }
+
+    /// <summary>Linux: reads with pread(2) directly (RandomAccess would first probe the descriptor with lseek).</summary>
+    private readonly bool _directPRead = OperatingSystem.IsLinux();
+
     /// <summary>True when the file was opened exclusively (an open that may write).</summary>
     public bool Exclusive { get; }
 
@@ -102,8 +110,31 @@ internal sealed class HostFile : FileView, IDisposable
         {
             LockCounts held = default;
             bool heldHere = statIdentity is { } id && LocksHeld.TryGetValue(id, out held);
-            if (heldHere && !asParent && !LockCounts.Conflicts(exclusive, held.ParentShared, held.ParentExclusive) &&
-                LockCounts.Conflicts(exclusive, held.TopShared, held.TopExclusive))
+            bool unlocked = heldHere && !asParent && !LockCounts.Conflicts(exclusive, held.ParentShared, held.ParentExclusive) &&
+                LockCounts.Conflicts(exclusive, held.TopShared, held.TopExclusive);
+            if (OperatingSystem.IsLinux())
+            {
+                // open(2) + flock(2) directly: what File.OpenHandle does here, minus its fstat, its POSIX_FADV_RANDOM
+                // (which also turns off readahead for sequential readers) and its unlock before close.
+                int fd = UnixNative.OpenReadOnlyUnlocked(full, out int errno);
+                if (fd < 0) return MapErrno(full, errno);
+                handle = new SafeFileHandle(fd, ownsHandle: true);
+                if (unlocked || FileLockingDisabled) osLock = OsLock.None;
+                else
+                {
+                    errno = UnixNative.TryFLock(fd, exclusive ? UnixNative.LOCK_EX : UnixNative.LOCK_SH);
+                    if (errno == UnixNative.EWOULDBLOCK)
+                    {
+                        handle.Dispose();
+                        // The lock that refused us is (at least) this process's own: a parent of a chain held for writing.
+                        return heldHere && LockCounts.Conflicts(exclusive, held.TopShared + held.ParentShared, held.TopExclusive + held.ParentExclusive)
+                            ? new(VirtualDiskErrorReason.SharingViolation, full, "A chain open in this process holds the file")
+                            : new(VirtualDiskErrorReason.SharingViolationOtherProcess, full, "Another process holds a conflicting lock on the file (flock)");
+                    }
+                    if (errno != 0) osLock = OsLock.None; // no lock support here (ENOLCK, EINVAL): File.OpenHandle ignores this too
+                }
+            }
+            else if (unlocked)
             {
                 // This process already holds a conflicting lock: open without one (CONTRACT §11, in-process rules).
                 int fd = UnixNative.OpenReadOnlyUnlocked(full, out int errno);
@@ -131,14 +162,31 @@ internal sealed class HostFile : FileView, IDisposable
 
             try
             {
-                long length = RandomAccess.GetLength(handle);
-                var identity = GetIdentity(handle, full);
+                UnixNative.StatxResult? statx = null;
+                FileIdentity identity;
+                long length;
+                uint type;
+                if (OperatingSystem.IsLinux() && UnixNative.TryStatx((int)handle.DangerousGetHandle(), out var sx))
+                {
+                    // One statx: type, identity, size, and the compressed/encrypted inode attributes.
+                    statx = sx;
+                    identity = new FileIdentity(sx.Device, sx.Inode);
+                    length = sx.Size;
+                    type = sx.Type;
+                }
+                else identity = GetIdentity(handle, full, out length, out type);
+                if (type != 0 && type != UnixNative.S_IFREG)
+                {
+                    // Replaced by a folder or a special file between the stat and the open.
+                    handle.Dispose();
+                    return new(type == UnixNative.S_IFDIR ? VirtualDiskErrorReason.PathIsDirectory : VirtualDiskErrorReason.NotARegularFile, full);
+                }
                 if (osLock != OsLock.None)
                 {
                     LocksHeld.TryGetValue(identity, out var count);
                     LocksHeld[identity] = count.Add(osLock, asParent, +1);
                 }
-                file = new HostFile(handle, full, length, identity, exclusive, osLock, asParent);
+                file = new HostFile(handle, full, length, identity, exclusive, osLock, asParent, statx);
                 return null;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -211,13 +259,26 @@ internal sealed class HostFile : FileView, IDisposable
         (e.HResult & 0xFFFF) == 32 || e.HResult == 11 /* EWOULDBLOCK from flock */ ||
         e.Message.Contains("being used by another process", StringComparison.OrdinalIgnoreCase);
 
-    private static FileIdentity GetIdentity(SafeFileHandle handle, string full)
+    /// <summary>Identity, length and (Unix) file type bits of an open file: one fstat on Unix.</summary>
+    private static FileIdentity GetIdentity(SafeFileHandle handle, string full, out long length, out uint type)
     {
+        type = 0;
+        if (!OperatingSystem.IsWindows() &&
+            UnixNative.TryFStat((int)handle.DangerousGetHandle(), out uint mode, out ulong dev, out ulong ino, out length))
+        {
+            type = mode & UnixNative.S_IFMT;
+            return new FileIdentity(dev, ino);
+        }
+        length = RandomAccess.GetLength(handle);
         if (OperatingSystem.IsWindows())
             return WindowsNative.TryGetIdentity(handle, out var id) ? id : PathIdentity(full);
-        int fd = (int)handle.DangerousGetHandle();
-        return UnixNative.TryFStat(fd, out _, out ulong dev, out ulong ino) ? new FileIdentity(dev, ino) : PathIdentity(full);
+        return PathIdentity(full);
     }
+
+    /// <summary>The runtime's switch that turns off advisory locking (File.OpenHandle honours it; so do we).</summary>
+    private static readonly bool FileLockingDisabled =
+        (AppContext.TryGetSwitch("System.IO.DisableFileLocking", out bool disabled) && disabled) ||
+        Environment.GetEnvironmentVariable("DOTNET_SYSTEM_IO_DISABLEFILELOCKING") is "1" or "true" or "True" or "TRUE";
 
     // Fallback when the OS gives no id: the case-folded full path (hard links are then not recognised).
     private static FileIdentity PathIdentity(string full) =>
@@ -225,6 +286,7 @@ internal sealed class HostFile : FileView, IDisposable
 
     public override int ReadAt(long offset, Span<byte> buffer)
     {
+        if (_directPRead) return ReadAtDirect(offset, buffer);
         int total = 0;
         try
         {
@@ -238,6 +300,19 @@ internal sealed class HostFile : FileView, IDisposable
         catch (IOException e)
         {
             ThrowHelper.Throw(VirtualDiskErrorReason.HostIoError, _path, e.Message, offset + total);
+        }
+        return total;
+    }
+
+    private int ReadAtDirect(long offset, Span<byte> buffer)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            long n = UnixNative.PRead(_handle, buffer[total..], offset + total); // ObjectDisposedException after Dispose, as RandomAccess
+            if (n == 0) break;
+            if (n < 0) ThrowHelper.Throw(VirtualDiskErrorReason.HostIoError, _path, $"pread failed (errno {-n})", offset + total);
+            total += (int)n;
         }
         return total;
     }

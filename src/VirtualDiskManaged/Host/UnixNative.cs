@@ -43,6 +43,90 @@ internal static partial class UnixNative
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int OpenNative(string path, int flags);
 
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static partial int FLockNative(int fd, int operation);
+
+    // flock(2) operations (sys/file.h) and EWOULDBLOCK (= EAGAIN on Linux).
+    public const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, EWOULDBLOCK = 11;
+
+    /// <summary>flock(2) without blocking; returns 0, or the errno (EWOULDBLOCK when another open file description holds a conflicting lock).</summary>
+    public static int TryFLock(int fd, int operation) =>
+        FLockNative(fd, operation | LOCK_NB) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static unsafe partial int StatxNative(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
+    private static unsafe partial nint PReadNative(SafeHandle fd, byte* buffer, nuint count, long offset);
+
+    private const int AT_EMPTY_PATH = 0x1000;
+    private const uint STATX_TYPE = 0x1, STATX_MODE = 0x2, STATX_INO = 0x100, STATX_SIZE = 0x200;
+    private const ulong STATX_ATTR_COMPRESSED = 0x4, STATX_ATTR_ENCRYPTED = 0x800;
+    public const int EINTR = 4;
+    private static int _statxMissing;
+
+    /// <summary>What one statx(2) of an open file says: type, identity, size, and the compressed/encrypted attributes when the file system reports them.</summary>
+    public readonly record struct StatxResult(uint Type, ulong Device, ulong Inode, long Size, bool AttributesKnown, bool Compressed, bool Encrypted);
+
+    /// <summary>
+    /// statx(2) of an open descriptor (Linux, fixed struct layout on every architecture). Replaces fstat + the
+    /// FS_IOC_GETFLAGS ioctl when the file system reports STATX_ATTR_COMPRESSED and STATX_ATTR_ENCRYPTED (the same
+    /// inode flags, FS_COMPR_FL and FS_ENCRYPT_FL). False when statx is unavailable or fails.
+    /// </summary>
+    public static unsafe bool TryStatx(int fd, out StatxResult result)
+    {
+        result = default;
+        if (!OperatingSystem.IsLinux() || Volatile.Read(ref _statxMissing) != 0) return false;
+        byte* b = stackalloc byte[256];
+        try
+        {
+            if (StatxNative(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_MODE | STATX_INO | STATX_SIZE, b) != 0) return false;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            Volatile.Write(ref _statxMissing, 1);
+            return false;
+        }
+        uint mask = *(uint*)b;
+        if ((mask & (STATX_TYPE | STATX_INO | STATX_SIZE)) != (STATX_TYPE | STATX_INO | STATX_SIZE)) return false;
+        ulong attributes = *(ulong*)(b + 8), attributesMask = *(ulong*)(b + 56);
+        uint devMajor = *(uint*)(b + 136), devMinor = *(uint*)(b + 140);
+        // glibc's makedev, so the device equals stat's st_dev.
+        ulong device = (((ulong)devMajor & 0xFFFFF000) << 32) | (((ulong)devMajor & 0xFFF) << 8) |
+                       (((ulong)devMinor & 0xFFFFFF00) << 12) | ((ulong)devMinor & 0xFF);
+        const ulong both = STATX_ATTR_COMPRESSED | STATX_ATTR_ENCRYPTED;
+        result = new StatxResult(*(ushort*)(b + 28) & S_IFMT, device, *(ulong*)(b + 32), *(long*)(b + 40),
+            (attributesMask & both) == both, (attributes & STATX_ATTR_COMPRESSED) != 0, (attributes & STATX_ATTR_ENCRYPTED) != 0);
+        return true;
+    }
+
+    /// <summary>pread(2), retried on EINTR; returns the count read or -errno. The handle is held for the call (SafeHandle marshalling).</summary>
+    public static unsafe long PRead(SafeHandle fd, Span<byte> buffer, long offset)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                nint n = PReadNative(fd, p, (nuint)buffer.Length, offset);
+                if (n >= 0) return n;
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno != EINTR) return -errno;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a file on device <paramref name="device"/> (st_dev) may be on a network file system. NFS, CIFS and
+    /// SMB superblocks always get an anonymous device number (major 0, set_anon_super); a file system on a block
+    /// device (major ≠ 0) is local, so the mount table need not be read. Unknown devices (ulong.MaxValue) may be.
+    /// </summary>
+    public static bool MayBeNetworkDevice(ulong device)
+    {
+        if (device == ulong.MaxValue || !OperatingSystem.IsLinux()) return true;
+        ulong major = ((device >> 8) & 0xFFF) | ((device >> 32) & 0xFFFFF000);
+        return major == 0;
+    }
+
     /// <summary>stat(2) of a path: file type bits, device and inode. False when unsupported here or when stat fails.</summary>
     public static bool TryStat(string path, out uint mode, out ulong device, out ulong inode) =>
         TryStat(path, out mode, out device, out inode, out _);
@@ -63,9 +147,9 @@ internal static partial class UnixNative
     }
 
     /// <summary>
-    /// open(2) read-only without the advisory lock <see cref="File.OpenHandle"/> takes on Unix: for a second open,
-    /// in this process, of a file this process already holds with a conflicting lock (the in-process rules of
-    /// CONTRACT §11 decide instead). Returns -1 and the errno on failure.
+    /// open(2) read-only (O_CLOEXEC), taking no advisory lock: Linux opens lock afterwards with <see cref="TryFLock"/>
+    /// unless this process already holds a conflicting lock (the in-process rules of CONTRACT §11 decide then).
+    /// Returns -1 and the errno on failure.
     /// </summary>
     public static int OpenReadOnlyUnlocked(string path, out int errno)
     {
@@ -77,13 +161,17 @@ internal static partial class UnixNative
     }
 
     /// <summary>fstat(2) of an open descriptor.</summary>
-    public static unsafe bool TryFStat(int fd, out uint mode, out ulong device, out ulong inode)
+    public static bool TryFStat(int fd, out uint mode, out ulong device, out ulong inode) => TryFStat(fd, out mode, out device, out inode, out _);
+
+    /// <summary>fstat(2) of an open descriptor with st_size (offset 48 in both 64-bit layouts we know).</summary>
+    public static unsafe bool TryFStat(int fd, out uint mode, out ulong device, out ulong inode, out long size)
     {
-        mode = 0; device = 0; inode = 0;
+        mode = 0; device = 0; inode = 0; size = 0;
         if (!TryGetLayout(out int modeOffset)) return false;
         byte* buffer = stackalloc byte[256];
         if (FStatNative(fd, buffer) != 0) return false;
         Read(buffer, modeOffset, out mode, out device, out inode);
+        size = *(long*)(buffer + 48);
         return true;
     }
 

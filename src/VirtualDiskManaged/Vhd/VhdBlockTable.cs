@@ -22,8 +22,10 @@ internal sealed class VhdBlockTable
     private readonly ulong _tableOffset;
     private readonly long _entries; // entries that cover the virtual size (≤ MaxTableEntries)
     private readonly uint[]?[] _pages;
-    private readonly byte[]?[] _bitmapStates;
-    private readonly byte[]?[]?[] _bitmaps;
+    // Per-page bitmap summaries and cached bitmaps: the page arrays are made on first use (reads), not at open, so an
+    // open of a 2 TiB disk allocates one array of page references, not three.
+    private byte[]?[]? _bitmapStates;
+    private byte[]?[]?[]? _bitmaps;
     private long _cachedBitmapBytes;
 
     /// <summary>Mixed sector bitmaps are cached up to this many bytes per table (64 MiB: 128 Ki blocks of 2 MiB); beyond it they are re-read.</summary>
@@ -43,8 +45,6 @@ internal sealed class VhdBlockTable
         _metadata = metadata;
         long pageCount = (entries + PageEntries - 1) >> PageShift;
         _pages = new uint[]?[pageCount];
-        _bitmapStates = new byte[]?[pageCount];
-        _bitmaps = new byte[]?[]?[pageCount];
     }
 
     public uint BlockSize { get; }
@@ -67,18 +67,20 @@ internal sealed class VhdBlockTable
     /// <summary>Cached bitmap summary of an allocated block: 0 unknown, 1 all set, 2 all clear, 3 mixed. Races are benign (the value is a pure function of the file).</summary>
     public byte GetBitmapState(long block)
     {
-        var states = Volatile.Read(ref _bitmapStates[block >> PageShift]);
+        var top = Volatile.Read(ref _bitmapStates);
+        var states = top is null ? null : Volatile.Read(ref top[block >> PageShift]);
         return states is null ? (byte)0 : states[block & (PageEntries - 1)];
     }
 
     public void SetBitmapState(long block, byte state)
     {
         long p = block >> PageShift;
-        var states = Volatile.Read(ref _bitmapStates[p]);
+        var top = Volatile.Read(ref _bitmapStates) ?? Publish(ref _bitmapStates, new byte[]?[_pages.Length]);
+        var states = Volatile.Read(ref top[p]);
         if (states is null)
         {
-            Interlocked.CompareExchange(ref _bitmapStates[p], new byte[PageLength(p)], null);
-            states = Volatile.Read(ref _bitmapStates[p])!;
+            Interlocked.CompareExchange(ref top[p], new byte[PageLength(p)], null);
+            states = Volatile.Read(ref top[p])!;
         }
         states[block & (PageEntries - 1)] = state;
     }
@@ -86,7 +88,8 @@ internal sealed class VhdBlockTable
     /// <summary>A cached mixed bitmap of <paramref name="block"/>, or null.</summary>
     public byte[]? GetCachedBitmap(long block)
     {
-        var page = Volatile.Read(ref _bitmaps[block >> PageShift]);
+        var top = Volatile.Read(ref _bitmaps);
+        var page = top is null ? null : Volatile.Read(ref top[block >> PageShift]);
         return page is null ? null : Volatile.Read(ref page[block & (PageEntries - 1)]);
     }
 
@@ -99,15 +102,20 @@ internal sealed class VhdBlockTable
             return;
         }
         long p = block >> PageShift;
-        var page = Volatile.Read(ref _bitmaps[p]);
+        var top = Volatile.Read(ref _bitmaps) ?? Publish(ref _bitmaps, new byte[]?[]?[_pages.Length]);
+        var page = Volatile.Read(ref top[p]);
         if (page is null)
         {
-            Interlocked.CompareExchange(ref _bitmaps[p], new byte[]?[PageLength(p)], null);
-            page = Volatile.Read(ref _bitmaps[p])!;
+            Interlocked.CompareExchange(ref top[p], new byte[]?[PageLength(p)], null);
+            page = Volatile.Read(ref top[p])!;
         }
         if (Interlocked.CompareExchange(ref page[block & (PageEntries - 1)], bitmap, null) is not null)
             Interlocked.Add(ref _cachedBitmapBytes, -bitmap.Length);
     }
+
+    /// <summary>Publishes <paramref name="value"/> into an empty <paramref name="field"/> (or returns what another thread published first).</summary>
+    private static T Publish<T>(ref T? field, T value) where T : class =>
+        Interlocked.CompareExchange(ref field, value, null) ?? value;
 
     /// <summary>Entries in page <paramref name="pageIndex"/> (the last page may be partial).</summary>
     private int PageLength(long pageIndex) => (int)Math.Min(PageEntries, _entries - (pageIndex << PageShift));

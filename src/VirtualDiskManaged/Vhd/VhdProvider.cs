@@ -43,10 +43,22 @@ internal static class VhdProvider
         bool trailingPresent = trailingReason != VirtualDiskErrorReason.VhdFooterMissing;
         bool trailingChecksumOk = trailingPresent && trailingReason != VirtualDiskErrorReason.VhdFooterChecksumMismatch;
 
+        // The copy at 0 matters only for sparse disks or when the trailing footer is unusable. It is read together with
+        // the 1024 bytes after it, where every writer puts the dynamic header (one read instead of two).
         var copyReason = VirtualDiskErrorReason.VhdFooterMissing;
         VhdFooter copyFooter = default;
-        if (length >= VhdFooter.Size && file.TryReadExactlyAt(0, copy) && VhdFooter.HasCookie(copy))
-            VhdFooter.TryParse(copy, out copyFooter, out copyReason);
+        Span<byte> head = stackalloc byte[VhdFooter.Size + VhdDynamicHeader.Size];
+        int headLength = 0;
+        if (length >= VhdFooter.Size && (!trailingChecksumOk || trailingFooter.IsSparse))
+        {
+            headLength = (int)Math.Min(head.Length, length);
+            if (file.TryReadExactlyAt(0, head[..headLength]))
+            {
+                head[..VhdFooter.Size].CopyTo(copy);
+                if (VhdFooter.HasCookie(copy)) VhdFooter.TryParse(copy, out copyFooter, out copyReason);
+            }
+            else headLength = 0;
+        }
 
         VhdFooter footer;
         long footerLength; // bytes of trailing footer at the end of the file (0 when there is none)
@@ -124,7 +136,8 @@ internal static class VhdProvider
             return Fail(VirtualDiskErrorReason.VhdDataOffsetInvalid, path,
                 $"Data offset 0x{footer.DataOffset:X} must be a sector-aligned offset ≥ 512 with 1024 header bytes before {dataEnd}");
         Span<byte> headerBytes = stackalloc byte[VhdDynamicHeader.Size];
-        file.ReadExactlyAt((long)headerOffset, headerBytes);
+        if (headerOffset + VhdDynamicHeader.Size <= (ulong)headLength) head.Slice((int)headerOffset, VhdDynamicHeader.Size).CopyTo(headerBytes);
+        else file.ReadExactlyAt((long)headerOffset, headerBytes);
         if (!VhdDynamicHeader.TryParse(headerBytes, out var header, out var headerReason))
             return Fail(headerReason, path, HeaderDetail(headerReason, headerBytes), (long)headerOffset);
 

@@ -166,6 +166,59 @@ internal sealed class VhdxLayer : DiskLayer
         return Run.Data(Math.Min(length, available), fileOffset);
     }
 
+    /// <summary>Cached sector bitmaps of partially present blocks are kept up to this many bytes per layer; beyond it they are re-read.</summary>
+    internal const long BitmapCacheLimit = 64L << 20;
+
+    private System.Collections.Concurrent.ConcurrentDictionary<long, byte[]>? _bitmaps;
+    private long _cachedBitmapBytes;
+
+    /// <summary>
+    /// The sector bitmap bits of <paramref name="block"/> (one bit per logical sector, LSB first), read once per block
+    /// and published immutable; null when the cache budget is spent. Its size is fixed by the validated block and
+    /// sector sizes (at most 256 MiB / 512 / 8 = 64 KiB).
+    /// </summary>
+    private byte[]? BlockBitmap(long block, long bitmapBlockOffset, long sectorsPerBlock)
+    {
+        var map = Volatile.Read(ref _bitmaps);
+        if (map is not null && map.TryGetValue(block, out var hit)) return hit;
+        int bytes = (int)(sectorsPerBlock / 8);
+        if (Interlocked.Add(ref _cachedBitmapBytes, bytes) > BitmapCacheLimit)
+        {
+            Interlocked.Add(ref _cachedBitmapBytes, -bytes);
+            return null;
+        }
+        var bits = new byte[bytes];
+        Source.ReadExactlyAt(bitmapBlockOffset + (block % _bat.ChunkRatio) * (sectorsPerBlock / 8), bits);
+        if (map is null)
+        {
+            Interlocked.CompareExchange(ref _bitmaps, new System.Collections.Concurrent.ConcurrentDictionary<long, byte[]>(), null);
+            map = Volatile.Read(ref _bitmaps)!;
+        }
+        var published = map.GetOrAdd(block, bits);
+        if (!ReferenceEquals(published, bits)) Interlocked.Add(ref _cachedBitmapBytes, -bytes);
+        return published;
+    }
+
+    /// <summary>How many bits from <paramref name="start"/> (at most <paramref name="limit"/>) equal <paramref name="set"/>; whole bytes are skipped vectorised.</summary>
+    private static long SameBits(ReadOnlySpan<byte> bits, long start, long limit, bool set)
+    {
+        long i = start, end = start + limit;
+        byte uniform = set ? (byte)0xFF : (byte)0;
+        while (i < end)
+        {
+            if ((i & 7) == 0 && i + 8 <= end)
+            {
+                int from = (int)(i >> 3), to = (int)(end >> 3);
+                int diff = bits[from..to].IndexOfAnyExcept(uniform);
+                if (diff < 0) { i = (long)to << 3; continue; }
+                i = (long)(from + diff) << 3;
+            }
+            if (((bits[(int)(i >> 3)] & (1 << (int)(i & 7))) != 0) != set) break;
+            i++;
+        }
+        return i - start;
+    }
+
     /// <summary>A partially present block: the chunk's sector bitmap says, per logical sector, this file (1) or the parent (0).</summary>
     private Run PartialRun(long block, long inBlock, long blockOffset, long length)
     {
@@ -179,6 +232,17 @@ internal sealed class VhdxLayer : DiskLayer
         long sectorInBlock = inBlock / sectorSize;
         long bit = (block % _bat.ChunkRatio) * sectorsPerBlock + sectorInBlock; // bit k of the chunk's bitmap, LSB first (§B.7)
         long sectorsWanted = Math.Min(sectorsPerBlock - sectorInBlock, (inBlock % sectorSize + length + sectorSize - 1) / sectorSize);
+
+        // The block's part of the chunk bitmap (BlockSize / sector size / 8 bytes: 512 B for 2 MiB blocks), read once and
+        // kept while the cache budget allows; a run is then found without a read.
+        var cached = BlockBitmap(block, bitmapEntry.FileOffset, sectorsPerBlock);
+        if (cached is not null)
+        {
+            bool set = (cached[(int)(sectorInBlock >> 3)] & (1 << (int)(sectorInBlock & 7))) != 0;
+            long equal = SameBits(cached, sectorInBlock, sectorsWanted, set);
+            long run = Math.Min(length, equal * sectorSize - inBlock % sectorSize);
+            return set ? DataRun(blockOffset + inBlock, run) : Run.FromParent(run);
+        }
 
         Span<byte> bits = stackalloc byte[512];
         long firstByte = bit / 8;
