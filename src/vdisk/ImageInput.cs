@@ -55,6 +55,22 @@ internal sealed class ImageInput : IDisposable
 
     public static bool IsGzip(string path) => path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Prepares <paramref name="path"/> for a command; when a .gz cannot be expanded, says why on stderr and returns false.</summary>
+    public static bool TryPrepareForCommand(string path, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ImageInput? input)
+    {
+        try
+        {
+            input = Prepare(path);
+            return true;
+        }
+        catch (InputException e)
+        {
+            Console.Error.WriteLine("vdisk: " + e.Message);
+            input = null;
+            return false;
+        }
+    }
+
     /// <summary>Prepares <paramref name="path"/>; throws <see cref="InputException"/> when a .gz cannot be expanded.</summary>
     public static ImageInput Prepare(string path)
     {

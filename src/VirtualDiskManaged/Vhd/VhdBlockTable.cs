@@ -131,14 +131,16 @@ internal sealed class VhdBlockTable
         return published ?? page!;
     }
 
-    private VirtualDiskDiagnostic? TryLoadPage(long pageIndex, out uint[]? page)
+    // prefix: the first bytes of the file when the caller has them already; a page inside them is not read again.
+    private VirtualDiskDiagnostic? TryLoadPage(long pageIndex, out uint[]? page, ReadOnlySpan<byte> prefix = default)
     {
         long first = pageIndex << PageShift;
         int count = PageLength(pageIndex);
         page = new uint[count];
         var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(page.AsSpan());
         long offset = (long)_tableOffset + first * 4;
-        if (!_file.TryReadExactlyAt(offset, bytes))
+        if (offset <= prefix.Length - bytes.Length) prefix.Slice((int)offset, bytes.Length).CopyTo(bytes);
+        else if (!_file.TryReadExactlyAt(offset, bytes))
             return new(VirtualDiskErrorReason.BatBeyondEndOfFile, _file.Path, $"BAT entries {first}..{first + count - 1} at offset {offset} could not be read", offset);
         for (int i = 0; i < count; i++)
         {
@@ -170,12 +172,13 @@ internal sealed class VhdBlockTable
     }
 
     /// <summary>Loads every page now (open of a small table); returns the first failure.</summary>
-    public VirtualDiskDiagnostic? LoadAll()
+    /// <param name="prefix">The first bytes of the file, if already read (the BAT of a small disk usually lies inside them).</param>
+    public VirtualDiskDiagnostic? LoadAll(ReadOnlySpan<byte> prefix = default)
     {
         for (long p = 0; p < _pages.Length; p++)
         {
             if (Volatile.Read(ref _pages[p]) is not null) continue;
-            var failure = TryLoadPage(p, out var page);
+            var failure = TryLoadPage(p, out var page, prefix);
             if (failure is not null) return failure;
             Interlocked.CompareExchange(ref _pages[p], page, null);
         }
@@ -183,9 +186,10 @@ internal sealed class VhdBlockTable
     }
 
     /// <summary>Rule D.1#17: no two blocks overlap (found by sorting the block starts). Loads the whole table.</summary>
-    public VirtualDiskDiagnostic? CheckOverlaps()
+    /// <param name="prefix">The first bytes of the file, if already read.</param>
+    public VirtualDiskDiagnostic? CheckOverlaps(ReadOnlySpan<byte> prefix = default)
     {
-        var failure = LoadAll();
+        var failure = LoadAll(prefix);
         if (failure is not null) return failure;
         int allocated = 0;
         for (long b = 0; b < _entries; b++) if (this[b] != Unallocated) allocated++;

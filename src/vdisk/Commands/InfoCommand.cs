@@ -27,16 +27,7 @@ internal static class InfoCommand
         bool json = a.Has("json");
         var options = open.ToReadingOptions();
 
-        ImageInput input;
-        try
-        {
-            input = ImageInput.Prepare(a.Positionals[0]);
-        }
-        catch (InputException e)
-        {
-            Console.Error.WriteLine("vdisk: " + e.Message);
-            return Program.ExitFailed;
-        }
+        if (!ImageInput.TryPrepareForCommand(a.Positionals[0], out var input)) return Program.ExitFailed;
         using (input)
         {
             VirtualDiskHandle? handle = null;

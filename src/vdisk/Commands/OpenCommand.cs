@@ -46,16 +46,7 @@ internal static class OpenCommand
         bool json = a.Has("json");
         string path = a.Positionals[0];
 
-        ImageInput input;
-        try
-        {
-            input = ImageInput.Prepare(path);
-        }
-        catch (InputException e)
-        {
-            Console.Error.WriteLine("vdisk: " + e.Message);
-            return Program.ExitFailed;
-        }
+        if (!ImageInput.TryPrepareForCommand(path, out var input)) return Program.ExitFailed;
         using (input)
         {
             VirtualDiskHandle? handle = null;

@@ -5,16 +5,7 @@ internal static class Reading
 {
     public static int WithImage(string path, VirtualDiskOpenOptions options, Func<ImageInput, VirtualDiskHandle, int> body)
     {
-        ImageInput input;
-        try
-        {
-            input = ImageInput.Prepare(path);
-        }
-        catch (InputException e)
-        {
-            Console.Error.WriteLine("vdisk: " + e.Message);
-            return Program.ExitFailed;
-        }
+        if (!ImageInput.TryPrepareForCommand(path, out var input)) return Program.ExitFailed;
         using (input)
         {
             VirtualDiskHandle? handle = null;
