@@ -20,6 +20,9 @@ internal static partial class LibVhdi
     [LibraryImport(Library, EntryPoint = "libvhdi_file_get_media_size")]
     private static partial int FileGetMediaSize(nint file, out ulong mediaSize, out nint error);
 
+    [LibraryImport(Library, EntryPoint = "libvhdi_file_set_parent_file")]
+    private static partial int FileSetParentFile(nint file, nint parentFile, out nint error);
+
     [LibraryImport(Library, EntryPoint = "libvhdi_file_close")]
     private static partial int FileClose(nint file, out nint error);
 
@@ -41,19 +44,59 @@ internal static partial class LibVhdi
     /// <summary>initialize + open (read) + get_media_size + close + free: libvhdi's equivalent of our open + size + dispose.</summary>
     public static ulong OpenAndGetSize(string path)
     {
-        if (FileInitialize(out nint file, out nint error) != 1) Fail(error, "initialize");
+        nint file = Open(path);
         try
         {
-            if (FileOpen(file, path, OpenRead, out error) != 1) Fail(error, "open " + path);
-            if (FileGetMediaSize(file, out ulong size, out error) != 1) Fail(error, "get_media_size");
-            if (FileClose(file, out error) != 0) Fail(error, "close");
+            if (FileGetMediaSize(file, out ulong size, out nint error) != 1) Fail(error, "get_media_size");
             return size;
         }
         finally
         {
-            FileFree(ref file, out error);
-            if (error != 0) ErrorFree(ref error);
+            CloseAndFree(ref file);
         }
+    }
+
+    /// <summary>
+    /// A differencing file made readable: open the child and its parent, attach the parent
+    /// (<c>libvhdi_file_set_parent_file</c>), get_media_size, close both. The parent's path is handed in rather
+    /// than looked up from the child's locators, which spares libvhdi work our open does.
+    /// </summary>
+    public static ulong OpenWithParentAndGetSize(string path, string parentPath)
+    {
+        nint file = Open(path);
+        nint parent = 0;
+        try
+        {
+            parent = Open(parentPath);
+            if (FileSetParentFile(file, parent, out nint error) != 1) Fail(error, "set_parent_file");
+            if (FileGetMediaSize(file, out ulong size, out error) != 1) Fail(error, "get_media_size");
+            return size;
+        }
+        finally
+        {
+            CloseAndFree(ref file);
+            if (parent != 0) CloseAndFree(ref parent);
+        }
+    }
+
+    private static nint Open(string path)
+    {
+        if (FileInitialize(out nint file, out nint error) != 1) Fail(error, "initialize");
+        if (FileOpen(file, path, OpenRead, out error) != 1)
+        {
+            FileFree(ref file, out nint freeError);
+            if (freeError != 0) ErrorFree(ref freeError);
+            Fail(error, "open " + path);
+        }
+        return file;
+    }
+
+    private static void CloseAndFree(ref nint file)
+    {
+        FileClose(file, out nint error);
+        if (error != 0) ErrorFree(ref error);
+        FileFree(ref file, out error);
+        if (error != 0) ErrorFree(ref error);
     }
 
     private static void Fail(nint error, string what)

@@ -54,13 +54,15 @@ internal static class HostChecks
             bool loopback = false;
             // Only a file on an anonymous device can be on a network mount: skip reading and parsing the mount table otherwise.
             if (UnixNative.MayBeNetworkDevice(file.Identity.Device))
-            try
             {
-                string mountInfo = File.ReadAllText("/proc/self/mountinfo");
-                loopback = IsOnLoopbackNetworkMount(mountInfo, file.Path, file.Identity.Device);
+                try
+                {
+                    string mountInfo = File.ReadAllText("/proc/self/mountinfo");
+                    loopback = IsOnLoopbackNetworkMount(mountInfo, file.Path, file.Identity.Device);
+                }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
             }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
             return new((flags & UnixNative.FS_COMPR_FL) != 0, (flags & UnixNative.FS_ENCRYPT_FL) != 0, loopback);
         }
         return default;
