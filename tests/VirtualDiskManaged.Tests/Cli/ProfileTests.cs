@@ -196,7 +196,15 @@ public sealed class ProfileTests
         // The corpus' vhdx-log-pending was made by qemu-io with the writes after the log entry dropped (a power cut).
         string? corpus = CliImages.Corpus;
         if (corpus is null) Assert.Ignore("the shared corpus (../shared/corpus or VDM_SHARED_CORPUS) is not present");
-        string image = Path.Combine(corpus!, "images/invalid/vhdx/vhdx-log-pending.vhdx.gz");
+        AssertDirtyLogBreaksHyperVGen2(Path.Combine(corpus!, "images/invalid/vhdx/vhdx-log-pending.vhdx.gz"));
+    }
+
+    [Test]
+    public void HyperVGen2RefusesTheTestdataDirtyLog() =>
+        AssertDirtyLogBreaksHyperVGen2(Path.Combine(TestPaths.TestData, "vhdx-log", "pending-bat.vhdx.gz"));
+
+    private static void AssertDirtyLogBreaksHyperVGen2(string image)
+    {
         var x = CheckOne(image, "hyperv-gen2", out int exit);
         Assert.That(x.GetProperty("code").GetUInt32(), Is.Zero, "the log is replayed in memory: the open succeeds");
         AssertBroken(x, exit, "hyperv-gen2.dirty-log");
