@@ -27,12 +27,7 @@ public class OpenBenchmarks
     {
         _path = BenchImages.Empty(Kind, Size);
         _floor = Support.RawFloor.For(Kind, _path);
-        _parentPath = Kind switch
-        {
-            ImageKind.VhdDifferencing => BenchImages.Empty(ImageKind.VhdDynamic, Size),
-            ImageKind.VhdxDifferencing => BenchImages.Empty(ImageKind.VhdxDynamic, Size),
-            _ => null,
-        };
+        _parentPath = BenchImages.EmptyParent(Kind, Size);
         // Fail loudly here rather than measure a failing open; also warms the page cache.
         using (var handle = VirtualDisk.Open(_path))
         {
@@ -56,5 +51,5 @@ public class OpenBenchmarks
     /// <summary>libvhdi's open of the same file. libvhdi opens only the file named; for a differencing file it
     /// also opens the parent and attaches it, as a caller must before reading (the parent's path handed in).</summary>
     [Benchmark]
-    public ulong Libvhdi() => _parentPath is null ? LibVhdi.OpenAndGetSize(_path) : LibVhdi.OpenWithParentAndGetSize(_path, _parentPath);
+    public ulong Libvhdi() => LibVhdi.OpenAndGetSize(_path, _parentPath);
 }

@@ -82,14 +82,20 @@ public static class BenchImages
                 case ImageKind.VhdDynamic: QemuImg("create", "-q", "-f", "vpc", "-o", "subformat=dynamic,force_size=on", target, bytes.ToString()); break;
                 case ImageKind.VhdxFixed: QemuImg("create", "-q", "-f", "vhdx", "-o", "subformat=fixed", target, bytes.ToString()); break;
                 case ImageKind.VhdxDynamic: QemuImg("create", "-q", "-f", "vhdx", "-o", "subformat=dynamic", target, bytes.ToString()); break;
-                case ImageKind.VhdDifferencing:
-                    ChainBuilder.MakeEmptyChild(kind, Empty(ImageKind.VhdDynamic, size), target); break;
-                case ImageKind.VhdxDifferencing:
-                    ChainBuilder.MakeEmptyChild(kind, Empty(ImageKind.VhdxDynamic, size), target); break;
+                case ImageKind.VhdDifferencing or ImageKind.VhdxDifferencing:
+                    ChainBuilder.MakeEmptyChild(kind, EmptyParent(kind, size)!, target); break;
                 default: throw new ArgumentOutOfRangeException(nameof(kind));
             }
         });
     }
+
+    /// <summary>The parent of <see cref="Empty"/>'s differencing image of <paramref name="kind"/> (an empty dynamic disk of the same format and size); null for other kinds.</summary>
+    public static string? EmptyParent(ImageKind kind, SizeClass size) => kind switch
+    {
+        ImageKind.VhdDifferencing => Empty(ImageKind.VhdDynamic, size),
+        ImageKind.VhdxDifferencing => Empty(ImageKind.VhdxDynamic, size),
+        _ => null,
+    };
 
     /// <summary>The raw file of random bytes (fixed seed) that every read image holds.</summary>
     public static string RawContent() => Make("content.raw", target =>

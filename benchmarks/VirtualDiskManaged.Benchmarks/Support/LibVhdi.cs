@@ -41,34 +41,24 @@ internal static partial class LibVhdi
     /// <summary>True when libvhdi.so.1 is installed and exports the API.</summary>
     public static bool IsAvailable => Loaded.Value;
 
-    /// <summary>initialize + open (read) + get_media_size + close + free: libvhdi's equivalent of our open + size + dispose.</summary>
-    public static ulong OpenAndGetSize(string path)
-    {
-        nint file = Open(path);
-        try
-        {
-            if (FileGetMediaSize(file, out ulong size, out nint error) != 1) Fail(error, "get_media_size");
-            return size;
-        }
-        finally
-        {
-            CloseAndFree(ref file);
-        }
-    }
-
     /// <summary>
-    /// A differencing file made readable: open the child and its parent, attach the parent
-    /// (<c>libvhdi_file_set_parent_file</c>), get_media_size, close both. The parent's path is handed in rather
-    /// than looked up from the child's locators, which spares libvhdi work our open does.
+    /// initialize + open (read) + get_media_size + close + free: libvhdi's equivalent of our open + size + dispose.
+    /// With <paramref name="parentPath"/> (a differencing file), the parent is opened too and attached with
+    /// <c>libvhdi_file_set_parent_file</c>, as a caller must before reading; its path is handed in rather than looked
+    /// up from the child's locators, which spares libvhdi work our open does.
     /// </summary>
-    public static ulong OpenWithParentAndGetSize(string path, string parentPath)
+    public static ulong OpenAndGetSize(string path, string? parentPath = null)
     {
         nint file = Open(path);
         nint parent = 0;
         try
         {
-            parent = Open(parentPath);
-            if (FileSetParentFile(file, parent, out nint error) != 1) Fail(error, "set_parent_file");
+            nint error;
+            if (parentPath is not null)
+            {
+                parent = Open(parentPath);
+                if (FileSetParentFile(file, parent, out error) != 1) Fail(error, "set_parent_file");
+            }
             if (FileGetMediaSize(file, out ulong size, out error) != 1) Fail(error, "get_media_size");
             return size;
         }

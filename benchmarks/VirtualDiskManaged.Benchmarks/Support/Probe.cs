@@ -93,7 +93,7 @@ internal static class Probe
                 {
                     Measure("hostfile", n, () => { Host.HostFile.TryOpen(path, false, out var hf); hf!.Dispose(); });
                     Measure("hostchk", n, () => { Host.HostFile.TryOpen(path, false, out var hf); Host.HostChecks.Check(hf!, OpenVirtualDiskFlags.None, OpenRuleSet.Documented); hf!.Dispose(); });
-                    if (kind is ImageKind.VhdxFixed or ImageKind.VhdxDynamic or ImageKind.VhdxDifferencing)
+                    if (BenchImages.IsVhdx(kind))
                     {
                         // The CRC-32C share of a VHDX open: both headers and both region tables.
                         var head = new byte[320 << 10];

@@ -12,16 +12,8 @@ namespace VirtualDiskManaged.Tests.Hostile;
 [TestFixture, Category("Hostile")]
 public sealed class NoWriteNoLeakTests
 {
-    private sealed record FileState(long Length, DateTime Modified, string Sha256);
-
-    private static Dictionary<string, FileState> Snapshot(string folder) =>
-        Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToDictionary(
-            p => p,
-            p =>
-            {
-                using var s = File.OpenRead(p);
-                return new FileState(s.Length, File.GetLastWriteTimeUtc(p), Convert.ToHexString(SHA256.HashData(s)));
-            });
+    private static Dictionary<string, FileSnapshot> Snapshot(string folder) =>
+        Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToDictionary(p => p, FileSnapshot.Of);
 
     /// <summary>Every image of testdata/ (each folder expanded together, so parents sit beside their children), plus crafted chains.</summary>
     private static IEnumerable<TestCaseData> ImageFolders()

@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text.Json;
 using VirtualDiskManaged.Tests.Support;
 
@@ -21,26 +20,25 @@ public sealed class VhdxDirtyLogTestdataTests
     /// </summary>
     private static IEnumerable<(string Name, VhdxWriter Writer)> Images()
     {
-        var batOnly = new VhdxWriter(8 * MiB)
-        {
-            DeferBatToLog = true, LogEntryCount = 1, LogStartSector = 0,
-            DataWriteGuid = new("6f1c2a10-0000-4000-8000-000000000001"), FileWriteGuid = new("6f1c2a10-0000-4000-8000-000000000002"),
-            VirtualDiskId = new("6f1c2a10-0000-4000-8000-000000000003"),
-        };
+        var batOnly = PendingLogWriter(8 * MiB, 0x00);
         batOnly.Fill(0, 8192, 0xA1).Fill(MiB - 2048, 4096, 0xA2).Fill(5 * MiB + 512, 4096, 0xA3).Fill(8 * MiB - 4096, 4096, 0xA4);
         yield return ("pending-bat.vhdx", batOnly);
 
-        var withZero = new VhdxWriter(6 * MiB)
-        {
-            DeferBatToLog = true, LogEntryCount = 1, LogStartSector = 0,
-            DataWriteGuid = new("6f1c2a10-0000-4000-8000-000000000011"), FileWriteGuid = new("6f1c2a10-0000-4000-8000-000000000012"),
-            VirtualDiskId = new("6f1c2a10-0000-4000-8000-000000000013"),
-        };
+        var withZero = PendingLogWriter(6 * MiB, 0x10);
         withZero.Fill(0, 65536, 0xB1).Fill(3 * MiB + 4096, 8192, 0xB2);
         // Zero the first 4 KiB of the first payload block (block 0, right after the BAT) through the log.
         withZero.LogZeroRanges.Add((VhdxWriter.BatOffset + withZero.BatLength, 4096));
         yield return ("pending-bat-zero.vhdx", withZero);
     }
+
+    /// <summary>A writer whose BAT goes only into a one-entry log at the log's start; fixed ids (the last byte is <paramref name="idBase"/> + 1, 2, 3) so the images can be made again.</summary>
+    private static VhdxWriter PendingLogWriter(long virtualSize, byte idBase) => new(virtualSize)
+    {
+        DeferBatToLog = true, LogEntryCount = 1, LogStartSector = 0,
+        DataWriteGuid = new($"6f1c2a10-0000-4000-8000-0000000000{idBase + 1:x2}"),
+        FileWriteGuid = new($"6f1c2a10-0000-4000-8000-0000000000{idBase + 2:x2}"),
+        VirtualDiskId = new($"6f1c2a10-0000-4000-8000-0000000000{idBase + 3:x2}"),
+    };
 
     /// <summary>Writes testdata/vhdx-log/*.vhdx.gz; testdata/vhdx-log/make.sh runs it, then records qemu's replay.</summary>
     [Test, Explicit("writes testdata/vhdx-log/*.vhdx.gz")]
@@ -64,8 +62,7 @@ public sealed class VhdxDirtyLogTestdataTests
         {
             var info = image.GetProperty("qemu_img_info_after_replay");
             yield return new TestCaseData(image.GetProperty("file").GetString(), info.GetProperty("virtual-size").GetInt64(),
-                    image.GetProperty("raw_sha256_after_qemu_replay").GetString())
-                .SetName($"DirtyLog({image.GetProperty("file").GetString()})");
+                    image.GetProperty("raw_sha256_after_qemu_replay").GetString());
         }
     }
 
@@ -82,9 +79,7 @@ public sealed class VhdxDirtyLogTestdataTests
     public void ReplaysToWhatQemuReplaysAndWritesNothing(string file, long virtualSize, string sha256)
     {
         string path = TestPaths.TestDataImage(file);
-        long length = new FileInfo(path).Length;
-        var modified = File.GetLastWriteTimeUtc(path);
-        string fileSha = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+        var before = FileSnapshot.Of(path);
 
         using (var disk = VirtualDisk.Open(path))
         {
@@ -93,9 +88,29 @@ public sealed class VhdxDirtyLogTestdataTests
             Assert.That(disk.VirtualSize, Is.EqualTo(virtualSize));
             Assert.That(TestPaths.ContentSha256(disk), Is.EqualTo(sha256));
         }
-        Assert.That(new FileInfo(path).Length, Is.EqualTo(length));
-        Assert.That(File.GetLastWriteTimeUtc(path), Is.EqualTo(modified));
-        Assert.That(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))), Is.EqualTo(fileSha));
+        Assert.That(FileSnapshot.Of(path), Is.EqualTo(before), "length, modification time and bytes unchanged");
+    }
+
+    /// <summary>
+    /// CONTRACT §9 lets opens that may write replay the log into the file; this library never writes an image
+    /// (README), so a writable open replays into memory too: the same content, the file untouched, a read-only stream.
+    /// </summary>
+    [TestCaseSource(nameof(Cases))]
+    public void WritableOpenAlsoReplaysIntoMemoryOnly(string file, long virtualSize, string sha256)
+    {
+        string path = Path.Combine(TestPaths.NewTempFolder("dirty-rw"), Path.GetFileName(file)[..^3]);
+        File.Copy(TestPaths.TestDataImage(file), path);
+        var before = FileSnapshot.Of(path);
+
+        using (var disk = VirtualDisk.Open(path, new VirtualDiskOpenOptions { Access = VirtualDiskAccessMask.AttachRW | VirtualDiskAccessMask.GetInfo }))
+        {
+            Assert.That(disk.LogReplayed, Is.True);
+            Assert.That(disk.VirtualSize, Is.EqualTo(virtualSize));
+            Assert.That(TestPaths.ContentSha256(disk), Is.EqualTo(sha256));
+            using var stream = disk.OpenStream();
+            Assert.That(stream.CanWrite, Is.False);
+        }
+        Assert.That(FileSnapshot.Of(path), Is.EqualTo(before), "length, modification time and bytes unchanged");
     }
 
     /// <summary>The committed images are what the writer makes today, apart from the log's random guid and CRCs.</summary>

@@ -31,10 +31,7 @@ public sealed class VhdxLogTests
     {
         var model = PendingLogDisk();
         string path = Save(model.Writer, TestPaths.NewTempFolder("log"), "dirty.vhdx");
-        var before = File.GetLastWriteTimeUtc(path);
-        var accessBefore = File.GetLastAccessTimeUtc(path);
-        string shaBefore = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
-        long lengthBefore = new FileInfo(path).Length;
+        var before = FileSnapshot.Of(path);
 
         using (var disk = VirtualDisk.Open(path))
         {
@@ -43,10 +40,7 @@ public sealed class VhdxLogTests
             Assert.That(disk.Info.Top.LogReplayed, Is.True);
             Assert.That(TestPaths.ContentSha256(disk), Is.EqualTo(model.Sha256));
         }
-        Assert.That(new FileInfo(path).Length, Is.EqualTo(lengthBefore));
-        Assert.That(File.GetLastWriteTimeUtc(path), Is.EqualTo(before));
-        Assert.That(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))), Is.EqualTo(shaBefore));
-        _ = accessBefore;
+        Assert.That(FileSnapshot.Of(path), Is.EqualTo(before), "length, modification time and bytes unchanged");
     }
 
     [Test]
