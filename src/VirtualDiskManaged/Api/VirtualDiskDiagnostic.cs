@@ -10,8 +10,10 @@ namespace VirtualDiskManaged;
 public sealed class VirtualDiskDiagnostic
 {
     internal VirtualDiskDiagnostic(VirtualDiskErrorReason reason, string? filePath, string? detail = null, long? offset = null,
-        IReadOnlyList<string>? pathsTried = null, VirtualDiskDiagnostic? inner = null, VirtualDiskError? code = null)
+        IReadOnlyList<string>? pathsTried = null, VirtualDiskDiagnostic? inner = null, VirtualDiskError? code = null,
+        string? entryPath = null)
     {
+        EntryPath = entryPath;
         Reason = reason;
         FilePath = filePath;
         Detail = detail;
@@ -39,6 +41,12 @@ public sealed class VirtualDiskDiagnostic
     /// <summary>The byte offset in <see cref="FilePath"/> of the structure at fault, when known.</summary>
     public long? Offset { get; }
 
+    /// <summary>
+    /// For findings inside a file system (ISO 9660, Joliet, Rock Ridge, UDF) or an operation on one entry: the
+    /// path inside the image, absolute and <c>/</c>-separated (e.g. <c>/boot/grub/grub.cfg</c>); otherwise null.
+    /// </summary>
+    public string? EntryPath { get; }
+
     /// <summary>For a parent that was not found: every path that was tried, in order.</summary>
     public IReadOnlyList<string> PathsTried { get; }
 
@@ -59,6 +67,7 @@ public sealed class VirtualDiskDiagnostic
                 sb.Append(' ').Append(Detail);
                 if (Detail[^1] != '.') sb.Append('.');
             }
+            if (EntryPath is not null) sb.Append(" Path in the image: ").Append(EntryPath).Append('.');
             if (Offset is long o) sb.Append(CultureInfo.InvariantCulture, $" (at byte offset {o})");
             if (FilePath is not null) sb.Append(" File: ").Append(FilePath);
             if (PathsTried.Count > 0) sb.Append(" Paths tried: ").Append(string.Join("; ", PathsTried));
@@ -83,5 +92,5 @@ public sealed class VirtualDiskDiagnostic
         $"{VirtualDiskErrors.SymbolOf(Code)} ({ErrorCode}, 0x{ErrorCode:X8}) {Reason}: {Message}");
 
     internal VirtualDiskDiagnostic WithFile(string filePath) =>
-        FilePath is null ? new(Reason, filePath, Detail, Offset, PathsTried, Inner, Code) : this;
+        FilePath is null ? new(Reason, filePath, Detail, Offset, PathsTried, Inner, Code, EntryPath) : this;
 }

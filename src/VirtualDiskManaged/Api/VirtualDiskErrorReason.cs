@@ -264,4 +264,54 @@ public enum VirtualDiskErrorReason
     HandleClosed,
     /// <summary>The information needs a running system (host disk, load state, change tracking) and is not available offline.</summary>
     InfoNotAvailableOffline,
+
+    // ---- ISO 9660 file system reader and deep check (Joliet, Rock Ridge, zisofs) (1000–1099): add members directly below this line, the first with "= 1000" ----
+
+    // (end of the 1000 range)
+
+    // ---- El Torito, isohybrid, embedded MD5 (1100–1199): add members directly below this line, the first with "= 1100" ----
+
+    // (end of the 1100 range)
+
+    // ---- UDF file system reader and deep check (1200–1299): add members directly below this line, the first with "= 1200" ----
+
+    // (end of the 1200 range)
+
+    // ---- Creating images (CreateVirtualDisk parameter rules) (1300–1399): add members directly below this line, the first with "= 1300" ----
+
+    // (end of the 1300 range)
+
+    // ---- Writing through ATTACH_RW handles (1400–1499): add members directly below this line, the first with "= 1400" ----
+
+    // (end of the 1400 range)
+
+    // ---- Pipeline operations (1500–1599): add members directly below this line, the first with "= 1500" ----
+
+    // (end of the 1500 range)
+
+    // ---- ISO builder (1600–1699): add members directly below this line, the first with "= 1600" ----
+
+    // (end of the 1600 range)
+
+    // ---- Extraction to a folder (1700–1799): add members directly below this line, the first with "= 1700" ----
+
+    // (end of the 1700 range)
+
+    // ---- File systems, shared by every namespace (1900–1999) ----
+    /// <summary>No entry has this path in the file system.</summary>
+    FileSystemEntryNotFound = 1900,
+    /// <summary>A component of the path is not a directory.</summary>
+    FileSystemNotADirectory,
+    /// <summary>The entry is not a regular file (a directory, symbolic link or special file).</summary>
+    FileSystemNotAFile,
+    /// <summary>The path is not a valid absolute path inside the image.</summary>
+    FileSystemPathInvalid,
+    /// <summary>The directory tree is deeper than the reader's cap.</summary>
+    FileSystemTreeTooDeep,
+    /// <summary>A directory is its own ancestor.</summary>
+    FileSystemDirectoryCycle,
+    /// <summary>The image holds no file system this reader knows (or not the namespace asked for).</summary>
+    FileSystemNotFound,
+    /// <summary>A read of the volume failed or ended early.</summary>
+    FileSystemReadFailed,
 }
