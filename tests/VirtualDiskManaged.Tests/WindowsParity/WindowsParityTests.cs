@@ -12,14 +12,14 @@ namespace VirtualDiskManaged.Tests.WindowsParity;
 /// beside them (it differs from Windows on purpose for the flags, version 3 and compressed/encrypted host files).
 /// Off Windows every case is ignored: there is no virtdisk.dll to compare with.
 /// When the environment variable VDM_PARITY_REPORT names a file, one tab-separated row per case is appended to it;
-/// tools/windows-parity.ps1 turns those rows into the table of differences.
+/// tests/WindowsParity/run-parity.ps1 turns those rows into the table of differences.
 /// </summary>
 [NonParallelizable]
 public sealed class WindowsParityTests
 {
     /// <summary>The reason every case is ignored off Windows (also stated in README.md and docs/windows.md).</summary>
     public const string NotWindowsReason =
-        "Windows parity kit: compares with the real virtdisk.dll OpenVirtualDisk, which exists only on Windows; run tools/windows-parity.ps1 on Windows (docs/windows.md)";
+        "Windows parity kit: compares with the real virtdisk.dll OpenVirtualDisk, which exists only on Windows; run tests/WindowsParity/run-parity.ps1 on Windows (docs/windows.md)";
 
     private static readonly object ReportLock = new();
     private string? _skipReason;
