@@ -1,7 +1,7 @@
 namespace VirtualDiskManaged;
 
 /// <summary>
-/// The precise cause of a failure or a warning: one member per rule of the contract and per
+/// The precise cause of a failure or a warning: one member per rule of docs/open-path.md and per
 /// corruption class. Each member maps to exactly one <see cref="VirtualDiskError"/> code
 /// (see <see cref="VirtualDiskErrors.CodeOf"/>); for warnings that code applies only in strict mode.
 /// Numeric values are stable and grouped by area.
