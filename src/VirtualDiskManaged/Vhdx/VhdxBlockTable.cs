@@ -244,11 +244,11 @@ internal sealed class VhdxBlockTable
     private VirtualDiskDiagnostic? CheckPlacement(long index, long offset, long length, long fileLength, long at, bool allowPartial)
     {
         if (offset < 0 || offset >= fileLength || (!allowPartial && offset + length > fileLength))
-            return new(VirtualDiskErrorReason.BatEntryBeyondEndOfFile, _source.Path, $"Entry {index} points at {(ulong)offset}; the file is {fileLength} bytes", at);
+            return new(VirtualDiskErrorReason.BatEntryBeyondEndOfFile, _source.Path, $"Entry {index} points at {(ulong)offset}; the file is {Counted.Of(fileLength, "byte")}", at);
         foreach (var r in _reserved)
             if (r.Overlaps(offset, length))
                 return new(VirtualDiskErrorReason.BatBlockOverlapsMetadata, _source.Path,
-                    $"Entry {index} at {offset} overlaps the structure at {r.FileOffset} ({r.Length} bytes)", at);
+                    $"Entry {index} at {offset} overlaps the structure at {r.FileOffset} ({Counted.Of(r.Length, "byte")})", at);
         return null;
     }
 
