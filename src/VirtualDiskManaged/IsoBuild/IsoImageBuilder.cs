@@ -139,6 +139,9 @@ public sealed class IsoImageBuilder
         }
     }
 
+    /// <summary>Whether an entry exists at an absolute image path.</summary>
+    public bool Contains(string imagePath) => Find(imagePath) is not null;
+
     /// <summary>Writes the image to <paramref name="outputPath"/>: under a temporary name in the same folder, flushed, then renamed.</summary>
     public void Build(string outputPath, IProgress<IsoBuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
