@@ -46,15 +46,15 @@ public sealed class IsoImageBuilder
     public void AddDirectory(string imagePath, DateTimeOffset? modificationTime = null, int mode = 0x1ED)
     {
         var (parent, name) = Parent(imagePath, create: true);
-        if (parent.Children!.TryGetValue(name, out var existing))
+        if (parent.Dir!.TryGet(name, out var existing))
         {
             if (!existing.IsDirectory) Fail(VirtualDiskErrorReason.IsoBuildDuplicatePath, imagePath, "A file of that name exists");
             return;
         }
         var node = NewDirectory(name, parent);
-        node.ModificationTime = Clamp(modificationTime ?? _time);
-        node.Mode = mode & 0xFFF;
-        parent.Children[name] = node;
+        node.Seconds = Clamp(modificationTime ?? _time);
+        node.Mode = (short)(mode & 0xFFF);
+        parent.Dir.Add(node);
     }
 
     /// <summary>Adds a file whose bytes are read from <paramref name="sourcePath"/> when the image is written.</summary>
@@ -62,15 +62,23 @@ public sealed class IsoImageBuilder
     {
         var info = new FileInfo(sourcePath);
         if (!info.Exists) Fail(VirtualDiskErrorReason.IsoBuildSourceMissing, imagePath, $"Source: {sourcePath}");
-        int mode = OperatingSystem.IsWindows() ? 0x1A4 : (int)File.GetUnixFileMode(sourcePath) & 0xFFF;
+        AddHostFile(imagePath, info, info.DirectoryName, info.Name);
+    }
+
+    /// <summary>
+    /// A host file: its folder string is shared by every file of that folder and its name is the node's own, so a
+    /// file costs no path string of its own; host hard links (st_nlink &gt; 1) become image hard links.
+    /// </summary>
+    private void AddHostFile(string imagePath, FileInfo info, string? folder, string fileName)
+    {
+        int mode = OperatingSystem.IsWindows() ? 0x1A4 : (int)info.UnixFileMode & 0xFFF;
         FileData? data = null;
-        if (!OperatingSystem.IsWindows() && UnixNative.TryStat(sourcePath, out _, out ulong device, out ulong inode))
+        if (!OperatingSystem.IsWindows() && UnixNative.TryStatLinks(info.FullName, out ulong device, out ulong inode, out ulong links) && links > 1)
         {
-            // Host hard links become image hard links: one extent, one data copy (RRIP PX link count).
             if (!_hostLinks.TryGetValue((device, inode), out data))
-                _hostLinks[(device, inode)] = data = new FileData { Open = () => OpenSource(sourcePath), Length = info.Length, SourceName = sourcePath };
+                _hostLinks[(device, inode)] = data = new FileData { Folder = folder, FileName = fileName, Length = info.Length };
         }
-        data ??= new FileData { Open = () => OpenSource(sourcePath), Length = info.Length, SourceName = sourcePath };
+        data ??= new FileData { Folder = folder, FileName = fileName, Length = info.Length };
         AddFileNode(imagePath, data, info.LastWriteTimeUtc, mode);
     }
 
@@ -94,12 +102,12 @@ public sealed class IsoImageBuilder
     {
         ArgumentException.ThrowIfNullOrEmpty(target);
         var (parent, name) = Parent(imagePath, create: true);
-        if (parent.Children!.ContainsKey(name)) Fail(VirtualDiskErrorReason.IsoBuildDuplicatePath, imagePath);
-        parent.Children[name] = new BuildNode
+        if (parent.Dir!.TryGet(name, out _)) Fail(VirtualDiskErrorReason.IsoBuildDuplicatePath, imagePath);
+        parent.Dir.Add(new BuildNode
         {
             Name = name, Kind = BuildNodeKind.Symlink, Parent = parent, SymlinkTarget = target,
-            ModificationTime = Clamp(modificationTime ?? _time), Mode = 0x1FF,
-        };
+            Seconds = Clamp(modificationTime ?? _time), Mode = 0x1FF,
+        });
     }
 
     /// <summary>Adds a second name for an already added file: both names share one extent (a hard link).</summary>
@@ -124,6 +132,7 @@ public sealed class IsoImageBuilder
         while (pending.Count > 0)
         {
             var (dir, path, depth) = pending.Pop();
+            string folder = dir.FullName;
             if (depth >= 4096) Fail(VirtualDiskErrorReason.IsoBuildOptionInvalid, path, "The source tree is deeper than 4096 levels");
             foreach (var item in dir.EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal))
             {
@@ -134,7 +143,7 @@ public sealed class IsoImageBuilder
                     AddDirectory(target, sub.LastWriteTimeUtc, DirectoryMode(sub));
                     pending.Push((sub, target, depth + 1));
                 }
-                else if (item is FileInfo) AddFile(target, item.FullName);
+                else if (item is FileInfo file) AddHostFile(target, file, folder, item.Name);
             }
         }
     }
@@ -174,33 +183,31 @@ public sealed class IsoImageBuilder
     /// <summary>The image's size in bytes, as <see cref="Build(Stream, IProgress{IsoBuildProgress}?, CancellationToken)"/> would write it.</summary>
     public long ComputeSize() => new IsoImageWriter(_root, _options, _time).ComputeSize();
 
-    private static Stream OpenSource(string path) => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-
     private static int DirectoryMode(DirectoryInfo d) => OperatingSystem.IsWindows() ? 0x1ED : (int)d.UnixFileMode & 0xFFF;
 
-    private DateTimeOffset Clamp(DateTimeOffset t) => t > _time ? _time : DateTimeOffset.FromUnixTimeSeconds(t.ToUnixTimeSeconds());
+    private long Clamp(DateTimeOffset t) => Math.Min(t.ToUnixTimeSeconds(), _time.ToUnixTimeSeconds());
 
     private void AddFileNode(string imagePath, FileData data, DateTimeOffset time, int mode)
     {
         if (data.Length > IsoImageWriter.MaxFileLength(_options.InterchangeLevel))
             Fail(VirtualDiskErrorReason.IsoBuildFileTooLarge, imagePath, $"{data.Length} bytes at interchange level {_options.InterchangeLevel}");
         var (parent, name) = Parent(imagePath, create: true);
-        if (parent.Children!.ContainsKey(name)) Fail(VirtualDiskErrorReason.IsoBuildDuplicatePath, imagePath);
+        if (parent.Dir!.TryGet(name, out _)) Fail(VirtualDiskErrorReason.IsoBuildDuplicatePath, imagePath);
         data.LinkCount++;
-        parent.Children[name] = new BuildNode { Name = name, Kind = BuildNodeKind.File, Parent = parent, Data = data, ModificationTime = Clamp(time), Mode = mode & 0xFFF };
+        parent.Dir.Add(new BuildNode { Name = name, Kind = BuildNodeKind.File, Parent = parent, Data = data, Seconds = Clamp(time), Mode = (short)(mode & 0xFFF) });
     }
 
     private BuildNode NewDirectory(string name, BuildNode? parent) => new()
     {
-        Name = name, Kind = BuildNodeKind.Directory, Parent = parent, Children = new(StringComparer.Ordinal),
-        ModificationTime = _time, Mode = 0x1ED,
+        Name = name, Kind = BuildNodeKind.Directory, Parent = parent, Dir = new(),
+        Seconds = _time.ToUnixTimeSeconds(), Mode = 0x1ED,
     };
 
     private BuildNode? Find(string imagePath)
     {
         var node = _root;
         foreach (var part in Components(imagePath))
-            if (node.Children is null || !node.Children.TryGetValue(part, out node)) return null;
+            if (node.Dir is null || !node.Dir.TryGet(part, out node)) return null;
         return node;
     }
 
@@ -211,11 +218,11 @@ public sealed class IsoImageBuilder
         var node = _root;
         for (int i = 0; i < parts.Length - 1; i++)
         {
-            if (!node.Children!.TryGetValue(parts[i], out var next))
+            if (!node.Dir!.TryGet(parts[i], out var next))
             {
                 if (!create) Fail(VirtualDiskErrorReason.IsoBuildPathInvalid, imagePath);
                 next = NewDirectory(parts[i], node);
-                node.Children[parts[i]] = next;
+                node.Dir.Add(next);
             }
             if (!next.IsDirectory) Fail(VirtualDiskErrorReason.IsoBuildPathInvalid, imagePath, $"'{parts[i]}' is not a directory");
             node = next;

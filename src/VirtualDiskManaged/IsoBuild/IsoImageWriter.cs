@@ -71,17 +71,17 @@ internal sealed class IsoImageWriter
         {
             _ceBlocks = 0;
             _ceUsedInLast = BlockSize;
-            d.Size = (uint)SizeDirectory(d, joliet: false);
-            d.ContinuationBlocks = _ceBlocks;
+            d.Dir!.Size = (uint)SizeDirectory(d, joliet: false);
+            d.Dir!.ContinuationBlocks = _ceBlocks;
         }
-        foreach (var d in _isoDirs) { d.Extent = next; next += d.Size / BlockSize; d.ContinuationStart = next; next += (uint)d.ContinuationBlocks; }
+        foreach (var d in _isoDirs) { d.Dir!.Extent = next; next += d.Dir!.Size / BlockSize; d.Dir!.ContinuationStart = next; next += (uint)d.Dir!.ContinuationBlocks; }
         _pathTableBytes = PathTableBytes(_isoDirs, joliet: false);
         _pathL = next; next += Blocks(_pathTableBytes);
         _pathM = next; next += Blocks(_pathTableBytes);
         if (_joliet)
         {
-            foreach (var d in _jolietDirs) d.JolietSize = (uint)SizeDirectory(d, joliet: true);
-            foreach (var d in _jolietDirs) { d.JolietExtent = next; next += d.JolietSize / BlockSize; }
+            foreach (var d in _jolietDirs) d.Dir!.JolietSize = (uint)SizeDirectory(d, joliet: true);
+            foreach (var d in _jolietDirs) { d.Dir!.JolietExtent = next; next += d.Dir!.JolietSize / BlockSize; }
             _jolietPathTableBytes = PathTableBytes(_jolietDirs, joliet: true);
             _jolietPathL = next; next += Blocks(_jolietPathTableBytes);
             _jolietPathM = next; next += Blocks(_jolietPathTableBytes);
@@ -105,6 +105,7 @@ internal sealed class IsoImageWriter
     /// <summary>Names, sorting, relocation, directory numbering, and the order of file data.</summary>
     private void PrepareTree()
     {
+        foreach (var d in AllDirectories(_root)) d.Dir!.Seal();
         // Rock Ridge relocation (RRIP §4.1.5, ECMA-119 §6.8.2.1): a directory that would sit below level 8 of the
         // primary tree moves to /rr_moved; its real parent keeps a placeholder with CL.
         var relocated = new List<BuildNode>();
@@ -113,7 +114,7 @@ internal sealed class IsoImageWriter
         while (pending.Count > 0)
         {
             var (dir, level) = pending.Dequeue();
-            foreach (var child in dir.Children!.Values)
+            foreach (var child in dir.Children!)
             {
                 if (!child.IsDirectory) continue;
                 int childLevel = level + 1;
@@ -129,11 +130,11 @@ internal sealed class IsoImageWriter
         if (relocated.Count > 0)
         {
             string name = "rr_moved";
-            for (int i = 1; _root.Children!.ContainsKey(name); i++) name = "rr_moved_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            for (int i = 1; _root.Dir!.TryGet(name, out _); i++) name = "rr_moved_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
             _relocation = new BuildNode
             {
-                Name = name, Kind = BuildNodeKind.Directory, Parent = _root, Children = new(StringComparer.Ordinal),
-                ModificationTime = _time, Mode = 0x1ED, IsRelocationDirectory = true,
+                Name = name, Kind = BuildNodeKind.Directory, Parent = _root, Dir = new(),
+                Seconds = _time.ToUnixTimeSeconds(), Mode = 0x1ED, IsRelocationDirectory = true,
             };
         }
 
@@ -141,25 +142,25 @@ internal sealed class IsoImageWriter
         var relocatedIds = new Dictionary<BuildNode, byte[]>();
         foreach (var dir in AllDirectories(_root))
         {
-            dir.DotContinuation = null;
-            foreach (var c in dir.Children!.Values) { c.Continuation = null; c.RelocatedContinuation = null; }
-            var children = dir.Children!.Values.Where(c => _rr || c.Kind != BuildNodeKind.Symlink).ToList();
+            dir.Dir!.DotContinuation = null;
+            foreach (var c in dir.Children!) { c.Continuation = null; if (c.Dir is not null) c.Dir.RelocatedContinuation = null; }
+            var children = dir.Children!.Where(c => _rr || c.Kind != BuildNodeKind.Symlink).ToList();
             if (dir == _root && _relocation is not null) children.Add(_relocation);
             IsoNames.AssignIsoIds(children, _options.InterchangeLevel);
             children.Sort((a, b) => IsoNames.CompareIsoIds(a.IsoId, b.IsoId));
-            dir.IsoChildren = children;
-            foreach (var c in children) c.IsoParent = dir;
+            dir.Dir!.IsoChildren = children;
+            foreach (var c in children) if (c.Dir is not null) c.Dir.IsoParent = dir;
         }
         if (_relocation is not null)
         {
             // The relocated directories get a second identifier, unique inside rr_moved.
             var saved = relocated.ToDictionary(r => r, r => r.IsoId);
             IsoNames.AssignIsoIds(relocated, _options.InterchangeLevel);
-            foreach (var r in relocated) { relocatedIds[r] = r.IsoId; r.IsoId = saved[r]; r.IsoParent = _relocation; }
+            foreach (var r in relocated) { relocatedIds[r] = r.IsoId; r.IsoId = saved[r]; r.Dir!.IsoParent = _relocation; }
             _relocatedIds = relocatedIds;
             var moved = relocated.ToList();
             moved.Sort((a, b) => IsoNames.CompareIsoIds(relocatedIds[a], relocatedIds[b]));
-            _relocation.IsoChildren = moved;
+            _relocation.Dir!.IsoChildren = moved;
         }
 
         // Breadth-first numbering of the primary tree's directories (ECMA-119 §6.9.1: level, parent number, identifier).
@@ -170,8 +171,8 @@ internal sealed class IsoImageWriter
         {
             var d = queue.Dequeue();
             _isoDirs.Add(d);
-            d.PathTableNumber = _isoDirs.Count;
-            foreach (var c in d.IsoChildren!)
+            d.Dir!.PathTableNumber = _isoDirs.Count;
+            foreach (var c in d.Dir!.IsoChildren!)
                 if ((c.IsDirectory || c.IsRelocationDirectory) && (!c.IsRelocated || d.IsRelocationDirectory)) queue.Enqueue(c);
         }
         if (_isoDirs.Count > 65535) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildTooManyDirectories, null, $"{_isoDirs.Count} directories; path tables number at most 65535");
@@ -180,10 +181,10 @@ internal sealed class IsoImageWriter
         {
             foreach (var dir in AllDirectories(_root))
             {
-                var children = dir.Children!.Values.Where(c => c.Kind != BuildNodeKind.Symlink).ToList();
+                var children = dir.Children!.Where(c => c.Kind != BuildNodeKind.Symlink).ToList();
                 IsoNames.AssignJolietIds(children, _options.JolietLongNames);
-                children.Sort((a, b) => IsoNames.CompareJolietIds(a.JolietId, b.JolietId));
-                dir.JolietChildren = children;
+                children.Sort((a, b) => string.CompareOrdinal(a.JolietName, b.JolietName));
+                dir.Dir!.JolietChildren = children;
             }
             _jolietDirs.Clear();
             queue.Enqueue(_root);
@@ -191,8 +192,8 @@ internal sealed class IsoImageWriter
             {
                 var d = queue.Dequeue();
                 _jolietDirs.Add(d);
-                d.JolietPathTableNumber = _jolietDirs.Count;
-                foreach (var c in d.JolietChildren!) if (c.IsDirectory) queue.Enqueue(c);
+                d.Dir!.JolietPathTableNumber = _jolietDirs.Count;
+                foreach (var c in d.Dir!.JolietChildren!) if (c.IsDirectory) queue.Enqueue(c);
             }
             if (_jolietDirs.Count > 65535) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildTooManyDirectories, null, $"{_jolietDirs.Count} directories");
         }
@@ -200,7 +201,7 @@ internal sealed class IsoImageWriter
         // File data in primary-tree order, one copy per hard-link group.
         _files.Clear();
         foreach (var d in _isoDirs)
-            foreach (var c in d.IsoChildren!)
+            foreach (var c in d.Dir!.IsoChildren!)
                 if (c.Kind == BuildNodeKind.File && !c.Data!.Placed) { c.Data.Placed = true; _files.Add(c.Data); }
         foreach (var f in _files) f.Placed = false;
     }
@@ -215,7 +216,7 @@ internal sealed class IsoImageWriter
         {
             var d = stack.Pop();
             yield return d;
-            foreach (var c in d.Children!.Values) if (c.IsDirectory) stack.Push(c);
+            foreach (var c in d.Children!) if (c.IsDirectory) stack.Push(c);
         }
     }
 
@@ -235,7 +236,7 @@ internal sealed class IsoImageWriter
         if (path is null) return null;
         var node = _root;
         foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-            if (node.Children is null || !node.Children.TryGetValue(part, out node)) { node = null; break; }
+            if (node.Dir is null || !node.Dir.TryGet(part, out node)) { node = null; break; }
         if (node is null || node.Kind != BuildNodeKind.File) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildBootImageInvalid, path, "The boot image must be a file added to the image");
         if (node!.Data!.Length == 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildBootImageInvalid, path, "The boot image is empty");
         return node.Data;
@@ -245,7 +246,7 @@ internal sealed class IsoImageWriter
     private static uint BootInfoChecksum(FileData data)
     {
         uint sum = 0;
-        using var s = data.Open();
+        using var s = data.OpenRead();
         var buffer = new byte[64 * 1024];
         long offset = 0;
         int carry = 0;
@@ -276,18 +277,18 @@ internal sealed class IsoImageWriter
 
     private IEnumerable<RecordSpec> Records(BuildNode dir, bool joliet)
     {
-        var parent = joliet ? (dir.Parent ?? dir) : (dir.IsoParent ?? dir);
-        yield return new(dir, [0], joliet ? dir.JolietExtent : dir.Extent, joliet ? dir.JolietSize : dir.Size, dir.ModificationTime, FlagDirectory, RecordRole.Dot);
-        yield return new(parent, [1], joliet ? parent.JolietExtent : parent.Extent, joliet ? parent.JolietSize : parent.Size, parent.ModificationTime, FlagDirectory, RecordRole.DotDot);
-        foreach (var c in (joliet ? dir.JolietChildren : dir.IsoChildren)!)
+        var parent = joliet ? (dir.Parent ?? dir) : (dir.Dir!.IsoParent ?? dir);
+        yield return new(dir, [0], joliet ? dir.Dir!.JolietExtent : dir.Dir!.Extent, joliet ? dir.Dir!.JolietSize : dir.Dir!.Size, dir.ModificationTime, FlagDirectory, RecordRole.Dot);
+        yield return new(parent, [1], joliet ? parent.Dir!.JolietExtent : parent.Dir!.Extent, joliet ? parent.Dir!.JolietSize : parent.Dir!.Size, parent.ModificationTime, FlagDirectory, RecordRole.DotDot);
+        foreach (var c in (joliet ? dir.Dir!.JolietChildren : dir.Dir!.IsoChildren)!)
         {
-            byte[] id = joliet ? c.JolietId : (dir.IsRelocationDirectory ? _relocatedIds[c] : c.IsoId);
+            byte[] id = joliet ? Encoding.BigEndianUnicode.GetBytes(c.JolietName) : (dir.IsRelocationDirectory ? _relocatedIds[c] : c.IsoId);
             if (c.IsDirectory || c.IsRelocationDirectory)
             {
                 if (!joliet && c.IsRelocated && !dir.IsRelocationDirectory)
                     yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Placeholder);
                 else
-                    yield return new(c, id, joliet ? c.JolietExtent : c.Extent, joliet ? c.JolietSize : c.Size, c.ModificationTime, FlagDirectory,
+                    yield return new(c, id, joliet ? c.Dir!.JolietExtent : c.Dir!.Extent, joliet ? c.Dir!.JolietSize : c.Dir!.Size, c.ModificationTime, FlagDirectory,
                         !joliet && dir.IsRelocationDirectory ? RecordRole.RelocatedEntry : RecordRole.Entry);
             }
             else if (c.Kind == BuildNodeKind.Symlink)
@@ -322,12 +323,12 @@ internal sealed class IsoImageWriter
                 if (dir == _root) list.Add(SuspEntries.ExtensionReference());
                 return list;
             case RecordRole.DotDot:
-                if (dir.IsRelocated) list.Add(SuspEntries.ParentLink(dir.Parent!.Extent));
+                if (dir.IsRelocated) list.Add(SuspEntries.ParentLink(dir.Parent!.Dir!.Extent));
                 list.Add(SuspEntries.PosixAttributes(0x4000 | n.Mode, Links(n)));
                 list.Add(SuspEntries.Timestamps(n.ModificationTime));
                 return list;
             case RecordRole.Placeholder:
-                list.Add(SuspEntries.ChildLink(n.Extent));
+                list.Add(SuspEntries.ChildLink(n.Dir!.Extent));
                 break;
             case RecordRole.RelocatedEntry:
                 list.Add(SuspEntries.Relocated());
@@ -347,7 +348,7 @@ internal sealed class IsoImageWriter
     }
 
     /// <summary>A directory's POSIX link count: itself, its entry in the parent, and each subdirectory's "..".</summary>
-    private static uint Links(BuildNode dir) => 2u + (uint)(dir.Children?.Values.Count(c => c.IsDirectory) ?? 0);
+    private static uint Links(BuildNode dir) => 2u + (uint)(dir.Children?.Count(c => c.IsDirectory) ?? 0);
 
     private static int BaseLength(int idLength) => 33 + idLength + (idLength % 2 == 0 ? 1 : 0);
 
@@ -388,16 +389,16 @@ internal sealed class IsoImageWriter
 
     private static List<ContinuationArea>? Placed(BuildNode dir, in RecordSpec r) => r.Role switch
     {
-        RecordRole.Dot => dir.DotContinuation,
-        RecordRole.RelocatedEntry => r.Node!.RelocatedContinuation,
+        RecordRole.Dot => dir.Dir!.DotContinuation,
+        RecordRole.RelocatedEntry => r.Node!.Dir!.RelocatedContinuation,
         RecordRole.DotDot => throw new InvalidOperationException("A \"..\" record never continues."),
         _ => r.Node!.Continuation,
     };
 
     private static void SetPlaced(BuildNode dir, in RecordSpec r, List<ContinuationArea> placed)
     {
-        if (r.Role == RecordRole.Dot) dir.DotContinuation = placed;
-        else if (r.Role == RecordRole.RelocatedEntry) r.Node!.RelocatedContinuation = placed;
+        if (r.Role == RecordRole.Dot) dir.Dir!.DotContinuation = placed;
+        else if (r.Role == RecordRole.RelocatedEntry) r.Node!.Dir!.RelocatedContinuation = placed;
         else r.Node!.Continuation = placed;
     }
 
@@ -421,7 +422,7 @@ internal sealed class IsoImageWriter
     }
 
     private byte[] PathId(BuildNode d, bool joliet) =>
-        d == _root ? [0] : joliet ? d.JolietId : (d.IsRelocated ? _relocatedIds[d] : d.IsoId);
+        d == _root ? [0] : joliet ? Encoding.BigEndianUnicode.GetBytes(d.JolietName) : (d.IsRelocated ? _relocatedIds[d] : d.IsoId);
 
     // ------------------------------------------------------------------ writing
 
@@ -438,17 +439,17 @@ internal sealed class IsoImageWriter
 
         foreach (var d in _isoDirs)
         {
-            sink.ExpectBlock(d.Extent);
-            var ce = new byte[d.ContinuationBlocks * BlockSize];
+            sink.ExpectBlock(d.Dir!.Extent);
+            var ce = new byte[d.Dir!.ContinuationBlocks * BlockSize];
             WriteDirectory(sink, d, joliet: false, ce);
-            sink.ExpectBlock(d.ContinuationStart);
+            sink.ExpectBlock(d.Dir!.ContinuationStart);
             sink.Write(ce);
         }
         sink.ExpectBlock(_pathL); sink.Write(PathTable(_isoDirs, false, littleEndian: true)); sink.PadToBlock();
         sink.ExpectBlock(_pathM); sink.Write(PathTable(_isoDirs, false, littleEndian: false)); sink.PadToBlock();
         if (_joliet)
         {
-            foreach (var d in _jolietDirs) { sink.ExpectBlock(d.JolietExtent); WriteDirectory(sink, d, joliet: true, []); }
+            foreach (var d in _jolietDirs) { sink.ExpectBlock(d.Dir!.JolietExtent); WriteDirectory(sink, d, joliet: true, []); }
             sink.ExpectBlock(_jolietPathL); sink.Write(PathTable(_jolietDirs, true, littleEndian: true)); sink.PadToBlock();
             sink.ExpectBlock(_jolietPathM); sink.Write(PathTable(_jolietDirs, true, littleEndian: false)); sink.PadToBlock();
         }
@@ -510,11 +511,11 @@ internal sealed class IsoImageWriter
         }
         sink.Write(block);
         written += BlockSize;
-        uint size = joliet ? dir.JolietSize : dir.Size;
+        uint size = joliet ? dir.Dir!.JolietSize : dir.Dir!.Size;
         if (written != size) throw new InvalidOperationException($"Directory {dir.FullPath}: wrote {written} bytes, laid out {size}.");
     }
 
-    private static ContinuationArea Absolute(BuildNode dir, ContinuationArea a) => a with { Block = a.Block + dir.ContinuationStart };
+    private static ContinuationArea Absolute(BuildNode dir, ContinuationArea a) => a with { Block = a.Block + dir.Dir!.ContinuationStart };
 
     private byte[] PathTable(List<BuildNode> dirs, bool joliet, bool littleEndian)
     {
@@ -523,9 +524,9 @@ internal sealed class IsoImageWriter
         foreach (var d in dirs)
         {
             byte[] id = PathId(d, joliet);
-            var parent = joliet ? (d.Parent ?? d) : (d.IsoParent ?? d);
-            uint extent = joliet ? d.JolietExtent : d.Extent;
-            ushort parentNumber = (ushort)(joliet ? parent.JolietPathTableNumber : parent.PathTableNumber);
+            var parent = joliet ? (d.Parent ?? d) : (d.Dir!.IsoParent ?? d);
+            uint extent = joliet ? d.Dir!.JolietExtent : d.Dir!.Extent;
+            ushort parentNumber = (ushort)(joliet ? parent.Dir!.JolietPathTableNumber : parent.Dir!.PathTableNumber);
             table[at] = (byte)id.Length;
             if (littleEndian)
             {
@@ -545,7 +546,7 @@ internal sealed class IsoImageWriter
 
     private void WriteFile(BlockSink sink, FileData f)
     {
-        using var source = f.Open();
+        using var source = f.OpenRead();
         byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {
@@ -605,8 +606,8 @@ internal sealed class IsoImageWriter
         // Root directory record (§8.4.18): 34 bytes, identifier 0x00.
         var root = d.AsSpan(156, 34);
         root[0] = 34;
-        SuspEntries.Both32(root[2..], primary ? _root.Extent : _root.JolietExtent);
-        SuspEntries.Both32(root[10..], primary ? _root.Size : _root.JolietSize);
+        SuspEntries.Both32(root[2..], primary ? _root.Dir!.Extent : _root.Dir!.JolietExtent);
+        SuspEntries.Both32(root[10..], primary ? _root.Dir!.Size : _root.Dir!.JolietSize);
         IsoDates.WriteRecordingDate(root.Slice(18, 7), _root.ModificationTime);
         root[25] = FlagDirectory;
         BinaryPrimitives.WriteUInt16LittleEndian(root[28..], 1);

@@ -99,7 +99,7 @@ internal static class IsoNames
             string candidate = Fit(name, ext, max, "");
             for (int counter = 1; !used.Add(candidate); counter++)
                 candidate = Fit(name, ext, max, counter.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            node.JolietId = Encoding.BigEndianUnicode.GetBytes(candidate);
+            node.JolietName = candidate == node.Name ? node.Name : candidate;
         }
     }
 
@@ -129,9 +129,6 @@ internal static class IsoNames
         if (c != 0) return c;
         return -ComparePaddedLeft(av, bv, 0x30);
     }
-
-    /// <summary>Joliet order: the UCS-2 big-endian bytes compared byte by byte, the shorter first on a common prefix.</summary>
-    public static int CompareJolietIds(byte[] a, byte[] b) => a.AsSpan().SequenceCompareTo(b);
 
     private static (ReadOnlyMemory<byte> Name, ReadOnlyMemory<byte> Ext, ReadOnlyMemory<byte> Version) Parts(byte[] id)
     {
