@@ -145,6 +145,14 @@ public sealed class IsoBuilderTests
         Assert.That(paths, Does.Contain(string.Join('/', Enumerable.Range(1, 12).Select(i => "level" + i)) + "/bottom.txt"), "Joliet has no depth limit, no relocation");
         Assert.That(paths.Any(p => p.Contains("rr_moved", StringComparison.Ordinal)), Is.False);
         Assert.That(paths.Any(p => p.Contains("link", StringComparison.Ordinal)), Is.False, "Joliet records no symbolic links");
+
+        // 7-Zip's bytes equal the source's for every file whose name Joliet keeps whole.
+        string outDir = P("7z");
+        var (xrc, _, xerr) = Run("7zz", "x", "-y", "-o" + outDir, iso);
+        Assert.That(xrc, Is.EqualTo(0), xerr);
+        var extracted = Describe(outDir);
+        var source = Describe(src).Where(kv => !kv.Value.StartsWith("l:", StringComparison.Ordinal) && kv.Key.Split('/').All(c => c.Length <= 64)).ToDictionary();
+        foreach (var (path, value) in source) Assert.That(extracted.GetValueOrDefault(path), Is.EqualTo(value), path);
     }
 
     [Test]
