@@ -91,12 +91,22 @@ public sealed class OutputFailureTests
     [Test]
     public void OutputWithoutPermission()
     {
-        if (OperatingSystem.IsWindows() || Environment.UserName == "root") Assert.Ignore("root may write anywhere (EACCES cannot be provoked)");
+        if (OperatingSystem.IsWindows()) Assert.Ignore("POSIX permission bits");
         string locked = Path.Combine(_folder, "locked");
         Directory.CreateDirectory(locked);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserExecute);
         string path = Path.Combine(locked, "report.txt");
-        AssertCannotWrite(CliRunner.Run("check", _iso, "-o", path), path, "permission denied");
+        if (Environment.UserName != "root")
+        {
+            AssertCannotWrite(CliRunner.Run("check", _iso, "-o", path), path, "permission denied");
+            return;
+        }
+        // Root writes anywhere: run the tool as uid 65534 (setpriv, util-linux) so that EACCES happens.
+        if (!File.Exists("/usr/bin/setpriv")) Assert.Ignore("running as root without /usr/bin/setpriv: EACCES cannot be provoked");
+        File.SetUnixFileMode(_folder, (UnixFileMode)0x1ED);
+        var r = CliRunner.RunProcess("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp",
+            "dotnet", CliRunner.VdiskDll, "check", _iso, "-o", path]);
+        AssertCannotWrite(r, path, "permission denied");
     }
 
     [Test]
