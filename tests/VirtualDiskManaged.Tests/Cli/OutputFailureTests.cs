@@ -91,7 +91,7 @@ public sealed class OutputFailureTests
     [Test]
     public void OutputWithoutPermission()
     {
-        if (OperatingSystem.IsWindows()) Assert.Ignore("POSIX permission bits");
+        if (OperatingSystem.IsWindows()) { Assert.Ignore("POSIX permission bits"); return; }
         string locked = Path.Combine(_folder, "locked");
         Directory.CreateDirectory(locked);
         File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserExecute);
