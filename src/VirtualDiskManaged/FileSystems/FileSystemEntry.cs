@@ -77,6 +77,6 @@ public sealed class FileSystemEntry
     {
         FileSystemEntryKind.Directory => Path + "/",
         FileSystemEntryKind.Symlink => $"{Path} -> {SymlinkTarget}",
-        _ => $"{Path} ({Length} bytes)",
+        _ => $"{Path} ({Counted.Of(Length, "byte")})",
     };
 }
