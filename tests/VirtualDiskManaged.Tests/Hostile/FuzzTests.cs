@@ -33,6 +33,7 @@ public sealed class FuzzTests
     internal static string RegressionsFolder => Path.Combine(TestPaths.TestData, "regressions");
 
     [TestCase("iso")]
+    [TestCase("isofs")]
     [TestCase("vhd")]
     [TestCase("vhdx")]
     public void MutantsOpenOrFailWithAContractCode(string format)
