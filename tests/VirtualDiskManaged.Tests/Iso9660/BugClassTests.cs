@@ -293,4 +293,27 @@ public sealed class BugClassTests
         Assert.That(Assert.Throws<VirtualDiskException>(() => WalkAll(fs))!.Reason, Is.EqualTo(VirtualDiskErrorReason.FileSystemTreeTooDeep));
         Assert.That(fs.Verify().Select(d => d.Reason), Does.Contain(VirtualDiskErrorReason.FileSystemTreeTooDeep));
     }
+
+    [Test]
+    public void SharedSubdirectoriesDoNotMakeTheWalkExponential()
+    {
+        // 40 levels, each directory holding two records ("A" and "B") for the same next directory: 2^40 paths as
+        // recorded. Directories form a tree (ECMA-119 §6.8.2): only the first record is followed.
+        const int levels = 40;
+        var iso = new CraftedIsoImage(20 + levels + 1);
+        iso.Descriptor(16, 1, 20, Sector).Terminator(17);
+        for (int i = 0; i < levels; i++)
+        {
+            var children = i + 1 < levels
+                ? new[] { Record((uint)(21 + i), Sector, 0x02, Name("A")), Record((uint)(21 + i), Sector, 0x02, Name("B")) }
+                : Array.Empty<byte[]>();
+            iso.Directory(20 + i, (uint)Math.Max(20, 19 + i), Sector, 1, children);
+        }
+        using var fs = Open(iso.Image);
+        var all = WalkAll(fs);
+        Assert.That(all.Select(e => e.Name).Distinct(), Is.EqualTo(new[] { "A" }), "B names a directory A already reached");
+        Assert.That(all, Has.Count.EqualTo(levels - 1));
+        var twice = fs.Verify().Where(d => d.Reason == VirtualDiskErrorReason.IsoDirectoryLinkedTwice).ToList();
+        Assert.That(twice, Has.Count.EqualTo(levels - 1));
+    }
 }

@@ -250,6 +250,11 @@ internal sealed class IsoDirectoryReader
                 _findings?.Report(VirtualDiskErrorReason.FileSystemDirectoryCycle, $"The directory's extent {dirBlock} is its own or an ancestor's", recordOffset, path);
                 return null;
             }
+            if (!_fs.ClaimDirectory(_kind, dirBlock, recordOffset))
+            {
+                _findings?.Report(VirtualDiskErrorReason.IsoDirectoryLinkedTwice, $"The directory at block {dirBlock} is already reached through another record", recordOffset, path);
+                return null;
+            }
             if (r.IsInterleaved && !relocated)
             {
                 Report(VirtualDiskErrorReason.IsoInterleavedNotSupported, $"Interleaved directory (file unit {r.FileUnitSize}, gap {r.InterleaveGap})", recordOffset, path);
