@@ -17,3 +17,19 @@ public sealed class UdfSmokeTests
         foreach (var (k, v) in UdfTools.ReaderView(fs)) TestContext.Out.WriteLine($"{k} {v}");
     }
 }
+
+[TestFixture]
+public sealed class UdfCraftDump
+{
+    [Test, Explicit]
+    public void Write()
+    {
+        System.IO.File.WriteAllBytes("/tmp/udfw/c-phys.udf", UdfCraftedTests.Sample(UdfTestLayout.Physical).Build());
+        System.IO.File.WriteAllBytes("/tmp/udfw/c-s4096.udf", UdfCraftedTests.Sample(UdfTestLayout.Physical, strategy4096: true).Build());
+        System.IO.File.WriteAllBytes("/tmp/udfw/c-meta.udf", UdfCraftedTests.Sample(UdfTestLayout.Metadata).Build());
+        try { using var fs = FileSystem.Open(new MemoryStream(UdfCraftedTests.Sample(UdfTestLayout.Physical, strategy4096: true).Build())); foreach (var p in new[]{"/hello.txt","/big.bin","/tiny"}) { using var st = fs.OpenFile(p); st.CopyTo(Stream.Null);} }
+        catch (VirtualDiskException e) { TestContext.Out.WriteLine(e.Diagnostic.Message); }
+        catch (Exception e) { TestContext.Out.WriteLine(e.ToString()); }
+        TestContext.Out.WriteLine("done");
+    }
+}
