@@ -36,6 +36,8 @@ public sealed partial class UdfFileSystem
         foreach (long s in (long[])[256, last - 256, last])
             if (s > 256 || s == 256) { if (UdfAnchorVolumeDescriptorPointer.TryRead(source, bs, s, out var a)) anchors.Add(a); }
         bool vat = _volume.Partitions.Any(p => p is UdfVirtualPartition);
+        if (anchors.Count > 0 && anchors[0].Sector != 256)
+            Add(VirtualDiskErrorReason.UdfAnchorMismatch, "The anchor at sector 256 is missing or damaged", 256L * bs, null);
         if (anchors.Count < 2 && !vat)
             Add(VirtualDiskErrorReason.UdfAnchorMismatch, $"{anchors.Count} valid anchor(s) among sectors 256, {last - 256}, {last}", 256L * bs, null);
         foreach (var a in anchors)

@@ -26,7 +26,8 @@ internal sealed class UdfMetadataPartition(int reference, UdfPartitionMap map, U
     {
         sector = 0;
         contiguous = 0;
-        var runs = mirror ? Mirror : Main;
+        // The main file, or the mirror when asked for or when the main file is unreadable.
+        var runs = mirror ? Mirror : Main ?? Mirror;
         if (runs is null) return false;
         int lo = 0, hi = runs.Length - 1;
         while (lo <= hi)
