@@ -578,6 +578,10 @@ public sealed partial class UdfFileSystem : FileSystemReader
             string path = prefix + name;
             var node = _volume.ReadNode(fid.Icb, path);
             bool isDirectory = node.Entry.Icb.FileType == UdfIcbTag.TypeDirectory;
+            // 4/14.4.3: the FID's directory bit should agree with the file type; the file entry is trusted (as Linux).
+            if (fid.IsDirectory != isDirectory)
+                _volume.Warn(new VirtualDiskDiagnostic(VirtualDiskErrorReason.UdfDirectoryEntryMismatch, _volume.Source.Name,
+                    $"FID directory bit {(fid.IsDirectory ? 1 : 0)}, file type {node.Entry.Icb.FileType}", fidOffset, entryPath: path));
             if (isDirectory)
             {
                 if (ancestry.Contains(node.Key))
