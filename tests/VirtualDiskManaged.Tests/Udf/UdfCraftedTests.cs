@@ -134,3 +134,31 @@ public sealed class UdfCraftedTests
         using (var fs = OpenBytes(Sample(UdfTestLayout.Virtual20, strategy4096: true, maxExtentBlocks: 3).Build())) AssertSample(fs);
     }
 }
+
+/// <summary>The UDF reader over an opened image handle (the library's ISO provider recognises the UDF recognition sequence).</summary>
+[TestFixture]
+public sealed class UdfHandleTests
+{
+    [TestCase(".iso", 2048)]
+    [TestCase(".udf", 2048)]
+    [TestCase(".iso", 512)]
+    [TestCase(".iso", 4096)]
+    public void OpensThroughAVirtualDiskHandle(string extension, int blockSize)
+    {
+        string folder = TestPaths.NewTempFolder("udfh");
+        try
+        {
+            string path = Path.Combine(folder, "image" + extension);
+            File.WriteAllBytes(path, UdfCraftedTests.Sample(UdfTestLayout.Metadata, blockSize).Build());
+            using var handle = VirtualDisk.Open(path);
+            using var fs = FileSystem.Open(handle);
+            Assert.That(fs, Is.InstanceOf<UdfFileSystem>());
+            using var s = fs.OpenFile("/dir1/dir2/deep.bin");
+            Assert.That(UdfTools.Sha256(s), Is.EqualTo(UdfTools.Sha256(UdfTools.Pseudo(5000, 3))));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
