@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace VirtualDiskManaged.FileSystems.Udf;
 
 /// <summary>
@@ -17,10 +19,8 @@ internal static class UdfCompressedUnicode
         switch (id)
         {
             case 8 or 254:
-                text = string.Create(body.Length, body.ToArray(), static (span, bytes) =>
-                {
-                    for (int i = 0; i < span.Length; i++) span[i] = (char)bytes[i];
-                });
+                // One byte per code point U+0000–U+00FF: exactly Latin-1.
+                text = Encoding.Latin1.GetString(body);
                 return true;
             case 16 or 255:
                 if ((body.Length & 1) != 0) return false;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 
@@ -113,19 +114,38 @@ internal sealed class UdfVolume
     /// </summary>
     public UdfNode ReadNode(UdfAllocationDescriptor icb, string? entryPath)
     {
-        var block = new byte[BlockSize];
-        var next = new byte[BlockSize];
+        var block = ArrayPool<byte>.Shared.Rent(BlockSize);
+        byte[]? next = null;
+        try
+        {
+            return ReadNode(icb, entryPath, block.AsSpan(0, BlockSize), ref next);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(block);
+            if (next is not null) ArrayPool<byte>.Shared.Return(next);
+        }
+    }
+
+    private UdfNode ReadNode(UdfAllocationDescriptor icb, string? entryPath, Span<byte> block, ref byte[]? nextBuffer)
+    {
         ushort prn = icb.Partition;
         uint lbn = icb.Block;
-        var visited = new HashSet<long>();
+        HashSet<long>? visited = null;
+        long first = (long)prn << 32 | lbn;
         for (int hop = 0; ; hop++)
         {
-            if (hop > MaxIcbHops || !visited.Add((long)prn << 32 | lbn))
-                Fail(VirtualDiskErrorReason.UdfIndirectIcbLoop, hop > MaxIcbHops ? $"Cap: {MaxIcbHops} indirect entries" : $"Indirect entry loop back to block {lbn} of partition {prn}", null, entryPath);
+            long key = (long)prn << 32 | lbn;
+            if (hop > 0)
+            {
+                visited ??= [first];
+                if (hop > MaxIcbHops || !visited.Add(key))
+                    Fail(VirtualDiskErrorReason.UdfIndirectIcbLoop, hop > MaxIcbHops ? $"Cap: {MaxIcbHops} indirect entries" : $"Indirect entry loop back to block {lbn} of partition {prn}", null, entryPath);
+            }
             long offset = ReadDescriptor(prn, lbn, IcbIds, block, entryPath, out var tag);
             if (tag.Identifier == UdfTagId.IndirectEntry)
             {
-                var target = UdfAllocationDescriptor.ReadLong(block.AsSpan(36));
+                var target = UdfAllocationDescriptor.ReadLong(block[36..]);
                 if (target.Length == 0) Fail(VirtualDiskErrorReason.UdfFileEntryInvalid, "Indirect entry pointing nowhere", offset, entryPath);
                 prn = target.Partition;
                 lbn = target.Block;
@@ -136,12 +156,15 @@ internal sealed class UdfVolume
             if (fe!.Icb.Strategy == 4096 && lbn < uint.MaxValue)
             {
                 // The ICB's next entry: an IE names a newer ICB, a TE (or nothing recorded) ends it.
+                nextBuffer ??= ArrayPool<byte>.Shared.Rent(BlockSize);
+                var next = nextBuffer.AsSpan(0, BlockSize);
                 if (TryLocate(prn, lbn + 1, false, out long nextOffset) && Source.TryReadExactlyAt(nextOffset, next)
                     && UdfTag.Check(next, UdfTagId.IndirectEntry, lbn + 1, out _) == UdfTagProblem.None)
                 {
-                    var target = UdfAllocationDescriptor.ReadLong(next.AsSpan(36));
+                    var target = UdfAllocationDescriptor.ReadLong(next[36..]);
                     if (target.Length != 0)
                     {
+                        visited ??= [first];
                         if (!visited.Add((long)prn << 32 | (lbn + 1)))
                             Fail(VirtualDiskErrorReason.UdfIndirectIcbLoop, $"Indirect entry loop at block {lbn + 1}", nextOffset, entryPath);
                         prn = target.Partition;
@@ -156,7 +179,7 @@ internal sealed class UdfVolume
         }
     }
 
-    private UdfNode Build(ushort prn, uint lbn, long offset, byte[] block, UdfFileEntry fe, string? entryPath)
+    private UdfNode Build(ushort prn, uint lbn, long offset, ReadOnlySpan<byte> block, UdfFileEntry fe, string? entryPath)
     {
         if (fe.Icb.AllocationForm == UdfAllocationDescriptor.FormEmbedded)
         {
@@ -168,7 +191,7 @@ internal sealed class UdfVolume
                 RecordedLength = length,
             };
         }
-        var ads = CollectAllocation(prn, block.AsSpan(fe.AllocationOffset, fe.AllocationLength), fe.Icb.AllocationForm, fe.InformationLength, offset + fe.AllocationOffset, entryPath);
+        var ads = CollectAllocation(prn, block.Slice(fe.AllocationOffset, fe.AllocationLength), fe.Icb.AllocationForm, fe.InformationLength, offset + fe.AllocationOffset, entryPath);
         var extents = MapExtents(ads, fe.InformationLength, out long recorded, entryPath);
         return new UdfNode { Partition = prn, Block = lbn, Offset = offset, Entry = fe, Allocation = ads, Extents = extents, RecordedLength = recorded };
     }
