@@ -162,3 +162,28 @@ public sealed class UdfHandleTests
         }
     }
 }
+
+/// <summary>Very large directories are enumerated lazily through a bounded window, never held whole.</summary>
+[TestFixture]
+public sealed class UdfLargeDirectoryTests
+{
+    [Test]
+    public void LargeDirectoryIsReadLazily()
+    {
+        const int files = 8000;
+        var w = new UdfTestWriter(UdfTestLayout.Metadata) { MetadataBlocks = 8400 };
+        for (int i = 0; i < files; i++) w.File($"/big/f{i:D5}", [(byte)i]);
+        var image = w.Build();
+        using var fs = FileSystem.Open(new MemoryStream(image, writable: false), new FileSystemOpenOptions { Namespace = FileSystemNamespace.Udf });
+        var big = fs.GetEntry("/big");
+        Assert.That(big.Length, Is.GreaterThan(300_000), "the directory's FIDs take more than 300 KB");
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var first = fs.EnumerateDirectory(big).Take(10).ToList();
+        long used = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(first.Select(e => e.Name), Is.EqualTo(Enumerable.Range(0, 10).Select(i => $"f{i:D5}")));
+        Assert.That(used, Is.LessThan(200_000), "the first entries cost a window, not the directory");
+        int n = 0;
+        foreach (var e in fs.EnumerateDirectory(big)) { Assert.That(e.Name, Is.EqualTo($"f{n:D5}")); n++; }
+        Assert.That(n, Is.EqualTo(files));
+    }
+}

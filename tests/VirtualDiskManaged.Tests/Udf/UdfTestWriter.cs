@@ -43,7 +43,6 @@ internal sealed class UdfTestWriter
     private readonly List<uint> _vat = [];
     private uint _nextMeta;
     private const uint PartitionStart = 288;
-    private const uint MetaCapacity = 256;
     private uint _metaMainStart, _metaMirrorStart;
 
     public UdfTestWriter(UdfTestLayout layout = UdfTestLayout.Physical, int blockSize = 2048)
@@ -66,6 +65,9 @@ internal sealed class UdfTestWriter
     /// <summary>Put every file's allocation descriptors in an Allocation Extent Descriptor (4/14.5).</summary>
     public bool UseAed { get; init; }
     public bool IntegrityOpen { get; init; }
+    /// <summary>Blocks of the metadata file (and of its mirror) for the metadata layout.</summary>
+    public uint MetadataBlocks { get; init; } = 256;
+    private uint MetaCapacity => MetadataBlocks;
 
     /// <summary>Byte offsets of what was written (e.g. "fsd", "root", "/a.txt", "/a.txt:data", "aed:/a.txt", "lvd", "meta-main", "vat", "sparing").</summary>
     public Dictionary<string, long> Offsets { get; } = [];
