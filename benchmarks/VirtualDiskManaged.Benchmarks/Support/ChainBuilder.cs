@@ -10,11 +10,11 @@ namespace VirtualDiskManaged.Benchmarks.Support;
 /// </summary>
 internal static class ChainBuilder
 {
-    /// <summary>A differencing child of <paramref name="parent"/> with no data of its own.</summary>
-    public static void MakeEmptyChild(ImageKind kind, string parent, string target)
+    /// <summary>A differencing child of <paramref name="parent"/> with no data of its own (VHDX: blocks of <paramref name="vhdxBlockSize"/>).</summary>
+    public static void MakeEmptyChild(ImageKind kind, string parent, string target, uint vhdxBlockSize = 32u << 20)
     {
         if (kind == ImageKind.VhdDifferencing) VhdChild(parent).Save(target);
-        else VhdxChild(parent, target, []);
+        else VhdxChild(parent, target, [], vhdxBlockSize);
     }
 
     /// <summary>
@@ -80,7 +80,7 @@ internal static class ChainBuilder
         return result;
     }
 
-    /// <summary>A writer standing for an existing VHD file: its footer's unique id, time stamp and size (formats.md §A.2).</summary>
+    /// <summary>A writer standing for an existing VHD file: its footer's unique id, time stamp and size (VHD spec "Hard Disk Footer Format").</summary>
     private static VhdWriter FromFile(string path)
     {
         Span<byte> footer = stackalloc byte[512];
@@ -106,13 +106,14 @@ internal static class ChainBuilder
 
     /// <summary>
     /// A differencing VHDX over <paramref name="parent"/> (linked by the parent's DataWriteGuid, found by a relative
-    /// locator) holding <paramref name="writes"/>. Blocks are 32 MiB for the empty children (Hyper-V's dynamic default;
-    /// it keeps a 64 TiB child's BAT at 17 MiB) and 2 MiB for the content chain (Hyper-V's differencing default).
+    /// locator) holding <paramref name="writes"/>. Blocks are 32 MiB for the empty children unless asked otherwise
+    /// (Hyper-V's dynamic default; it keeps a 64 TiB child's BAT at 17 MiB) and 2 MiB for the content chain (Hyper-V's
+    /// differencing default).
     /// </summary>
-    private static void VhdxChild(string parent, string target, List<(long Offset, byte[] Data)> writes)
+    private static void VhdxChild(string parent, string target, List<(long Offset, byte[] Data)> writes, uint emptyBlockSize = 32u << 20)
     {
         var (size, dataWriteGuid) = VhdxIdentity(parent);
-        uint blockSize = writes.Count == 0 ? 32u << 20 : 2u << 20;
+        uint blockSize = writes.Count == 0 ? emptyBlockSize : 2u << 20;
         var child = new VhdxWriter(size, blockSize)
         {
             Parent = new VhdxParentSpec(dataWriteGuid, @".\" + Path.GetFileName(parent)),
@@ -121,7 +122,7 @@ internal static class ChainBuilder
         child.Save(target);
     }
 
-    /// <summary>The virtual size and the current header's DataWriteGuid of a VHDX file (formats.md §B.4, §B.6), read independently.</summary>
+    /// <summary>The virtual size and the current header's DataWriteGuid of a VHDX file (MS-VHDX §2.2.2, §2.6.2), read independently.</summary>
     private static (long Size, Guid DataWriteGuid) VhdxIdentity(string path)
     {
         var head = new byte[320 << 10];

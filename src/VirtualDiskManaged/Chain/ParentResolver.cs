@@ -5,7 +5,7 @@ using VirtualDiskManaged.OpenPath;
 namespace VirtualDiskManaged.Chain;
 
 /// <summary>
-/// CONTRACT §10: finds, opens and verifies every parent of a differencing chain. Parents are untrusted paths:
+/// docs/open-path.md §10: finds, opens and verifies every parent of a differencing chain. Parents are untrusted paths:
 /// only regular files are opened, a file may appear once per chain, the depth is capped, and every path tried
 /// is reported when none fits.
 /// </summary>
@@ -34,7 +34,7 @@ internal static class ParentResolver
             {
                 // Beyond the first parent, a failure is an error further up the chain (the cause kept inside).
                 if (level > 2 && failure.Reason is not (VirtualDiskErrorReason.ChainCycle or VirtualDiskErrorReason.ChainTooDeep or VirtualDiskErrorReason.ErrorInParent))
-                    failure = new(VirtualDiskErrorReason.ErrorInParent, current.File.Path, $"Resolving the parent of {current.File.Path}", inner: failure);
+                    failure = new(VirtualDiskErrorReason.ErrorInParent, current.File.Path, inner: failure); // the file is FilePath; the message does not repeat it
                 return Fail(opened, failure);
             }
             opened.Add(parent!);
@@ -156,7 +156,7 @@ internal static class ParentResolver
 
         if (firstMismatch is not null) return firstMismatch;
         return new(skippedOutside ? VirtualDiskErrorReason.ParentOutsideAllowedTree : VirtualDiskErrorReason.ParentNotFound,
-            childPath, $"Parent of {childPath}", pathsTried: tried);
+            childPath, pathsTried: tried); // FilePath is the child whose locators were tried; Message lists the paths
     }
 
     /// <summary>Candidate full paths, in locator order, with Windows separators converted and relative paths taken from the child's folder.</summary>

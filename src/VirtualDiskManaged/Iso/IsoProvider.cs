@@ -3,7 +3,7 @@ using VirtualDiskManaged.IO;
 
 namespace VirtualDiskManaged.Iso;
 
-/// <summary>CONTRACT §5: ISO content rules and the ISO layer (the stream is the image file itself).</summary>
+/// <summary>docs/open-path.md §5: ISO content rules and the ISO layer (the stream is the image file itself).</summary>
 internal static class IsoProvider
 {
     /// <summary>The content rules alone (size, then the descriptor at 32,768); used by detection and by open.</summary>
@@ -27,7 +27,7 @@ internal static class IsoProvider
         {
             string detail = reason switch
             {
-                VirtualDiskErrorReason.IsoSizeNotMultipleOf2048 => $"Size {file.Length} leaves {file.Length % 2048} bytes over",
+                VirtualDiskErrorReason.IsoSizeNotMultipleOf2048 => $"Size {file.Length} leaves {Counted.Of(file.Length % 2048, "byte")} over",
                 VirtualDiskErrorReason.IsoTooSmall => $"Size {file.Length}",
                 _ => "Bytes 1-5 and 9-13 of the sector at 32,768 hold no known identifier",
             };

@@ -5,11 +5,15 @@ using VirtualDiskManaged.Host;
 namespace VirtualDiskManaged.Vhdx;
 
 /// <summary>
-/// The BAT (formats.md §B.7), read in pages on first use. Payload entries and sector-bitmap entries are interleaved:
+/// The BAT (MS-VHDX §2.5), read in pages on first use. Payload entries and sector-bitmap entries are interleaved:
 /// payload block b is entry b + b / ChunkRatio, the bitmap of chunk c is entry c·(ChunkRatio + 1) + ChunkRatio.
 /// Small tables (≤ <see cref="EagerEntryLimit"/> entries) are read and fully validated at open, including the
 /// block-against-block overlap check; larger ones validate each page when it is first loaded, and leave the whole-table
-/// overlap check to <see cref="Verify"/>. Pages publish with <see cref="Interlocked.CompareExchange{T}(ref T, T, T)"/>,
+/// overlap check to <see cref="Verify"/>. Only the entries the disk has are read and validated (MS-VHDX §2.5): the
+/// payload entries of its blocks with the sector-bitmap entries between them, and for a differencing disk the
+/// bitmap entry of the last chunk, which ends the table (§2.5.1: a differencing BAT spans whole chunks). The unused
+/// payload entries between the last block and that bitmap entry are neither read nor kept (a 16 MiB disk with 1 MiB
+/// blocks uses 17 of its chunk's 4,097 entries). Pages publish with <see cref="Interlocked.CompareExchange{T}(ref T, T, T)"/>,
 /// so concurrent readers need no lock (two racing loaders produce identical pages; one wins).
 /// </summary>
 internal sealed class VhdxBlockTable
@@ -25,6 +29,9 @@ internal sealed class VhdxBlockTable
     private readonly long _batOffset;
     private readonly int _pageShift;
     private readonly ulong[]?[] _pages;
+    private readonly long _pagedCount;     // entries 0.._pagedCount-1 are read in pages
+    private readonly long _tailIndex;      // differencing: the last chunk's bitmap entry when it lies past the pages; else -1
+    private ulong[]? _tail;                // that entry, once read and validated
     private readonly VhdxRegion[] _reserved; // header section, log, BAT and metadata regions: no block may overlap them
 
     public VhdxBlockTable(FileView source, long batOffset, long virtualSize, uint blockSize, int logicalSectorSize,
@@ -40,13 +47,18 @@ internal sealed class VhdxBlockTable
         ChunkRatio = (VhdxConstants.SectorsPerChunk * logicalSectorSize) / blockSize;
         DataBlockCount = (virtualSize + blockSize - 1) / blockSize;
         long bitmapBlocks = (DataBlockCount + ChunkRatio - 1) / ChunkRatio;
-        // §B.7: fixed/dynamic need DataBlocks + floor((DataBlocks − 1) / ChunkRatio) entries; differencing a whole
+        // MS-VHDX §2.5: fixed/dynamic need DataBlocks + floor((DataBlocks − 1) / ChunkRatio) entries; differencing a whole
         // last chunk including its bitmap entry.
-        EntryCount = differencing ? bitmapBlocks * (ChunkRatio + 1) : DataBlockCount + (DataBlockCount - 1) / ChunkRatio;
+        long throughLastBlock = DataBlockCount + (DataBlockCount - 1) / ChunkRatio; // the last payload entry + 1
+        EntryCount = differencing ? bitmapBlocks * (ChunkRatio + 1) : throughLastBlock;
+        // §2.5: the entries after the last payload entry, up to the last chunk's bitmap entry, describe no block.
+        // Differencing: read them in pages only when there are none (the last chunk is full); else the bitmap entry alone.
+        _pagedCount = differencing && EntryCount > throughLastBlock + 1 ? throughLastBlock : EntryCount;
+        _tailIndex = _pagedCount < EntryCount ? EntryCount - 1 : -1;
         int shift = 13; // MinPageEntries = 2^13
-        while (((EntryCount + (1L << shift) - 1) >> shift) > MaxPages) shift++;
+        while (((_pagedCount + (1L << shift) - 1) >> shift) > MaxPages) shift++;
         _pageShift = shift;
-        _pages = new ulong[]?[(int)((EntryCount + (1L << shift) - 1) >> shift)];
+        _pages = new ulong[]?[(int)((_pagedCount + (1L << shift) - 1) >> shift)];
     }
 
     public long VirtualSize { get; }
@@ -56,13 +68,16 @@ internal sealed class VhdxBlockTable
     public long ChunkRatio { get; }
     public long DataBlockCount { get; }
 
-    /// <summary>Entries the virtual size needs (the BAT region may hold more).</summary>
+    /// <summary>Entries the table spans for the virtual size (the BAT region may hold more).</summary>
     public long EntryCount { get; }
 
-    /// <summary>Bytes of the table that are read (the entries in use).</summary>
+    /// <summary>Bytes the table spans in the file (what the BAT region must hold).</summary>
     public long ByteLength => EntryCount * VhdxBatEntry.Size;
 
-    public bool IsEager => EntryCount <= EagerEntryLimit;
+    /// <summary>Entries that are read and validated: those that describe a block or a sector bitmap of the disk.</summary>
+    public long EntriesInUse => _tailIndex >= 0 ? _pagedCount + 1 : _pagedCount;
+
+    public bool IsEager => EntriesInUse <= EagerEntryLimit;
 
     /// <summary>Set by eager validation: a payload block ends beyond the end of the file.</summary>
     public bool HasPartialLastBlock { get; private set; }
@@ -79,6 +94,17 @@ internal sealed class VhdxBlockTable
     }
 
     public int PageCount => _pages.Length;
+
+    /// <summary>Bytes of entries held in memory (tests: only the entries in use are kept).</summary>
+    public long LoadedEntryBytes
+    {
+        get
+        {
+            long n = Volatile.Read(ref _tail) is null ? 0 : VhdxBatEntry.Size;
+            for (int i = 0; i < _pages.Length; i++) n += (Volatile.Read(ref _pages[i])?.Length ?? 0) * VhdxBatEntry.Size;
+            return n;
+        }
+    }
 
     public static long PayloadIndex(long block, long chunkRatio) => block + block / chunkRatio;
 
@@ -97,6 +123,12 @@ internal sealed class VhdxBlockTable
     {
         get
         {
+            if (index >= _pagedCount)
+            {
+                // The last chunk's sector bitmap entry; the unused entries before it describe nothing (§2.5).
+                if (index != _tailIndex) return new VhdxBatEntry(0);
+                return new VhdxBatEntry((Volatile.Read(ref _tail) ?? LoadTail())[0]);
+            }
             int page = (int)(index >> _pageShift);
             var entries = Volatile.Read(ref _pages[page]) ?? LoadPage(page);
             return new VhdxBatEntry(entries[index & ((1L << _pageShift) - 1)]);
@@ -122,10 +154,23 @@ internal sealed class VhdxBlockTable
         return Interlocked.CompareExchange(ref _pages[page], entries, null) ?? entries;
     }
 
+    private ulong[] LoadTail()
+    {
+        var entry = ReadEntries(_tailIndex, 1);
+        var state = new ValidationState();
+        var failure = ValidateEntries(_tailIndex, entry, ref state);
+        if (failure is not null) ThrowHelper.Throw(failure);
+        return Interlocked.CompareExchange(ref _tail, entry, null) ?? entry;
+    }
+
     private ulong[] ReadPage(int page)
     {
         long first = (long)page << _pageShift;
-        int count = (int)Math.Min(1L << _pageShift, EntryCount - first);
+        return ReadEntries(first, (int)Math.Min(1L << _pageShift, _pagedCount - first));
+    }
+
+    private ulong[] ReadEntries(long first, int count)
+    {
         var entries = new ulong[count];
         var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(entries.AsSpan());
         _source.ReadExactlyAt(_batOffset + first * VhdxBatEntry.Size, bytes);
@@ -142,22 +187,25 @@ internal sealed class VhdxBlockTable
         public List<(long Offset, long Length, long Index)>? Allocated;
     }
 
-    /// <summary>§D.2 rules 25–29 for one page of entries.</summary>
-    private VirtualDiskDiagnostic? ValidatePage(int page, ulong[] entries, ref ValidationState state)
+    /// <summary>VHDX rules 25–29 (docs/open-path.md §8.2) for one page of entries.</summary>
+    private VirtualDiskDiagnostic? ValidatePage(int page, ulong[] entries, ref ValidationState state) =>
+        ValidateEntries((long)page << _pageShift, entries, ref state);
+
+    /// <summary>VHDX rules 25–29 (docs/open-path.md §8.2) for the entries from index <paramref name="first"/> on.</summary>
+    private VirtualDiskDiagnostic? ValidateEntries(long first, ulong[] entries, ref ValidationState state)
     {
-        long first = (long)page << _pageShift;
         long fileLength = _source.Length;
         for (int i = 0; i < entries.Length; i++)
         {
             long index = first + i;
             var e = new VhdxBatEntry(entries[i]);
             long at = _batOffset + index * VhdxBatEntry.Size;
-            if (e.ReservedBitsSet && state.ReservedBitsIndex < 0) state.ReservedBitsIndex = index; // rule 25: warning
+            if (e.ReservedBitsSet && state.ReservedBitsIndex < 0) state.ReservedBitsIndex = index; // VHDX rule 25: warning
             if (IsBitmapIndex(index))
             {
                 if (!Differencing)
                 {
-                    // Rule 27 / §E VHDX 4: sector bitmap entries of fixed/dynamic files are ignored (old qemu wrote garbage).
+                    // VHDX rule 27 / VHDX quirk 4 (docs/decisions.md): sector bitmap entries of fixed/dynamic files are ignored (old qemu wrote garbage).
                     if (e.State != VhdxBatEntry.SbNotPresent && state.IgnoredBitmapIndex < 0) state.IgnoredBitmapIndex = index;
                     continue;
                 }
@@ -175,7 +223,7 @@ internal sealed class VhdxBlockTable
             {
                 case VhdxPayloadState.NotPresent or VhdxPayloadState.Undefined or VhdxPayloadState.Zero
                     or VhdxPayloadState.Unmapped or VhdxPayloadState.UnmappedV095:
-                    continue; // rule 26; FileOffsetMB is reserved for these states (§E VHDX 7)
+                    continue; // VHDX rule 26; FileOffsetMB is reserved for these states (VHDX quirk 7, docs/decisions.md)
                 case VhdxPayloadState.Reserved4:
                     return new(VirtualDiskErrorReason.BatEntryStateInvalid, _source.Path, $"Payload entry {index} (block {block}) has reserved state 4", at);
                 case VhdxPayloadState.PartiallyPresent when !Differencing:
@@ -184,7 +232,7 @@ internal sealed class VhdxBlockTable
             long extent = BlockExtent(block);
             var placement = CheckPlacement(index, e.FileOffset, extent, fileLength, at, allowPartial: true);
             if (placement is not null) return placement;
-            if (e.FileOffset + extent > fileLength && state.PartialBlock < 0) state.PartialBlock = block; // rule 28: short last block, warning
+            if (e.FileOffset + extent > fileLength && state.PartialBlock < 0) state.PartialBlock = block; // VHDX rule 28: short last block, warning
             state.AllocatedBlocks++;
             state.AllocatedBytes += extent;
             state.Allocated?.Add((e.FileOffset, extent, index));
@@ -192,15 +240,15 @@ internal sealed class VhdxBlockTable
         return null;
     }
 
-    /// <summary>Rules 28–29: a present block is not at 0, starts inside the file, and overlaps no header, log or region.</summary>
+    /// <summary>VHDX rules 28–29: a present block is not at 0, starts inside the file, and overlaps no header, log or region.</summary>
     private VirtualDiskDiagnostic? CheckPlacement(long index, long offset, long length, long fileLength, long at, bool allowPartial)
     {
         if (offset < 0 || offset >= fileLength || (!allowPartial && offset + length > fileLength))
-            return new(VirtualDiskErrorReason.BatEntryBeyondEndOfFile, _source.Path, $"Entry {index} points at {(ulong)offset}; the file is {fileLength} bytes", at);
+            return new(VirtualDiskErrorReason.BatEntryBeyondEndOfFile, _source.Path, $"Entry {index} points at {(ulong)offset}; the file is {Counted.Of(fileLength, "byte")}", at);
         foreach (var r in _reserved)
             if (r.Overlaps(offset, length))
                 return new(VirtualDiskErrorReason.BatBlockOverlapsMetadata, _source.Path,
-                    $"Entry {index} at {offset} overlaps the structure at {r.FileOffset} ({r.Length} bytes)", at);
+                    $"Entry {index} at {offset} overlaps the structure at {r.FileOffset} ({Counted.Of(r.Length, "byte")})", at);
         return null;
     }
 
@@ -234,11 +282,18 @@ internal sealed class VhdxBlockTable
             if (failure is not null) return failure;
             _pages[p] = entries;
         }
+        if (_tailIndex >= 0)
+        {
+            var tail = ReadEntries(_tailIndex, 1);
+            var failure = ValidateEntries(_tailIndex, tail, ref state);
+            if (failure is not null) return failure;
+            _tail = tail;
+        }
         var overlap = CheckOverlaps(state.Allocated);
         if (overlap is not null) return overlap;
         if (Differencing)
         {
-            // A partially present block needs its chunk's sector bitmap (spec 2.5.1.2).
+            // A partially present block needs its chunk's sector bitmap (MS-VHDX §2.5.1.2).
             for (long block = 0; block < DataBlockCount; block++)
                 if (this[PayloadIndex(block, ChunkRatio)].PayloadState == VhdxPayloadState.PartiallyPresent
                     && this[BitmapIndexOfBlock(block)].State != VhdxBatEntry.SbPresent)
@@ -264,6 +319,11 @@ internal sealed class VhdxBlockTable
                 var failure = ValidatePage(p, entries, ref state);
                 if (failure is not null) { problems.Add(failure); return problems; }
             }
+            if (_tailIndex >= 0)
+            {
+                var failure = ValidateEntries(_tailIndex, Volatile.Read(ref _tail) ?? ReadEntries(_tailIndex, 1), ref state);
+                if (failure is not null) { problems.Add(failure); return problems; }
+            }
         }
         catch (VirtualDiskException e)
         {
@@ -287,9 +347,9 @@ internal sealed class VhdxBlockTable
             byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
             try
             {
-                for (long index = 0; index < EntryCount;)
+                for (long index = 0; index < _pagedCount;) // payload entries only: the tail is a bitmap entry
                 {
-                    int n = (int)Math.Min(buffer.Length / 8, EntryCount - index);
+                    int n = (int)Math.Min(buffer.Length / 8, _pagedCount - index);
                     if (!_source.TryReadExactlyAt(_batOffset + index * 8, buffer.AsSpan(0, n * 8))) break;
                     for (int i = 0; i < n; i++, index++)
                     {
