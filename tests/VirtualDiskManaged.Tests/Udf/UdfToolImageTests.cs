@@ -56,6 +56,9 @@ public sealed class UdfToolImageTests
             string image = Path.Combine(folder, "image.udf");
             int blocks = c.Blocks > 0 ? c.Blocks : 8000;
             var args = new List<string> { "--new-file", "-m", c.Media, "-b", c.BlockSize.ToString(), "-r", c.Revision, "--label=UDFTEST" };
+            // mkudffs 2.3 refuses any explicit option but the media type for mo and worm ("Not enough blocks on
+            // device"); their defaults are 2048-byte blocks and UDF 2.01, which the case names.
+            if (c.Media is "mo" or "worm") args = ["--new-file", "-m", c.Media];
             if (c.Extra.Length > 0) args.AddRange(c.Extra.Split(' '));
             args.Add(image);
             args.Add(blocks.ToString());
