@@ -187,3 +187,33 @@ public sealed class UdfLargeDirectoryTests
         Assert.That(n, Is.EqualTo(files));
     }
 }
+
+/// <summary>Where real writers and drives leave the VAT: the last sector, or up to 152 sectors before the end (run-out).</summary>
+[TestFixture]
+public sealed class UdfVatPlacementTests
+{
+    [TestCase(0)]
+    [TestCase(7)]
+    [TestCase(32)]
+    [TestCase(150)]
+    [TestCase(152)]
+    public void VatFoundWithPaddingAfterIt(int paddingSectors)
+    {
+        var image = UdfCraftedTests.Sample(UdfTestLayout.Virtual20).Build();
+        var padded = new byte[image.Length + paddingSectors * 2048L];
+        image.CopyTo(padded, 0);
+        using var fs = FileSystem.Open(new MemoryStream(padded), new FileSystemOpenOptions { Namespace = FileSystemNamespace.Udf });
+        using var s = fs.OpenFile("/dir1/dir2/deep.bin");
+        Assert.That(UdfTools.Sha256(s), Is.EqualTo(UdfTools.Sha256(UdfTools.Pseudo(5000, 3))));
+    }
+
+    [Test]
+    public void VatBeyondTheSearchWindowIsNotFound()
+    {
+        var image = UdfCraftedTests.Sample(UdfTestLayout.Virtual20).Build();
+        var padded = new byte[image.Length + 100 * 2048L];
+        image.CopyTo(padded, 0);
+        Assert.That(FileSystem.TryOpen(new MemoryStream(padded), new FileSystemOpenOptions { Namespace = FileSystemNamespace.Udf }, out _, out var failure), Is.False);
+        Assert.That(failure!.Reason, Is.EqualTo(VirtualDiskErrorReason.UdfVatNotFound));
+    }
+}

@@ -327,8 +327,11 @@ public sealed partial class UdfFileSystem : FileSystemReader
         long last = source.Length / bs - 1;
         var block = new byte[bs];
         VirtualDiskDiagnostic? problem = null;
-        for (long sector = last; sector >= 0 && sector >= last - 32; sector--)
+        // The last 33 sectors, then around N−150 and N−152 (discs read with their run-out blocks; Linux udf_find_vat_block).
+        var candidates = Enumerable.Range(0, 33).Select(i => last - i).Concat(Enumerable.Range(0, 8).Select(i => last - 147 - i));
+        foreach (long sector in candidates)
         {
+            if (sector < 0) continue;
             long lbn = sector - physical.Descriptor.Start;
             if (lbn < 0 || lbn >= physical.BlockCount || !source.TryReadExactlyAt(sector * bs, block)) continue;
             if (UdfTag.Check(block, -1, (uint)lbn, out var tag) != UdfTagProblem.None
