@@ -190,10 +190,9 @@ public sealed partial class UdfFileSystem : FileSystemReader
 
         // The file set descriptor (4/14.1) at the LVD's logical volume contents use (OSTA UDF 2.60 §2.2.4.4).
         var fsdBlock = new byte[blockSize];
-        long fsdOffset;
         try
         {
-            fsdOffset = volume.ReadDescriptor(lvd.FileSetLocation.Partition, lvd.FileSetLocation.Block, [UdfTagId.FileSet], fsdBlock, null, out _);
+            volume.ReadDescriptor(lvd.FileSetLocation.Partition, lvd.FileSetLocation.Block, [UdfTagId.FileSet], fsdBlock, null, out _);
         }
         catch (VirtualDiskException e)
         {
@@ -204,14 +203,12 @@ public sealed partial class UdfFileSystem : FileSystemReader
         var root = volume.ReadNode(fsd.Root, "/");
         if (root.Entry.Icb.FileType != UdfIcbTag.TypeDirectory)
             ThrowHelper.Throw(VirtualDiskErrorReason.UdfFileSetDescriptorInvalid, source.Name, $"The root ICB has file type {root.Entry.Icb.FileType}", root.Offset);
-        _ = fsdOffset;
         return new UdfFileSystem(volume, vrs, anchor, seq.Primary!, lvd, fsd, root, infos, integrity);
     }
 
     private static List<UdfPartitionInfo> BuildPartitions(UdfVolume volume, UdfVolumeDescriptorSequence seq, UdfLogicalVolumeDescriptor lvd)
     {
         var source = volume.Source;
-        int bs = volume.BlockSize;
         var maps = lvd.Maps;
         var partitions = new UdfPartition?[maps.Count];
         volume.Partitions = partitions;
@@ -229,7 +226,6 @@ public sealed partial class UdfFileSystem : FileSystemReader
             else if (m.Type == UdfPartitionMapType.Sparable) partitions[i] = new UdfSparablePartition(i, m, Descriptor(m, i), ReadSparingTable(volume, m, i, lvd));
         }
         // Pass 2: maps over another map of the same partition number (virtual and metadata, Linux udf_load_partdesc order).
-        bool mirrorUsed = false;
         for (int i = 0; i < maps.Count; i++)
         {
             var m = maps[i];
@@ -240,9 +236,7 @@ public sealed partial class UdfFileSystem : FileSystemReader
             if (m.Type == UdfPartitionMapType.Virtual) partitions[i] = new UdfVirtualPartition(i, m, physical.Descriptor, physical, FindVat(volume, physical, m));
             else
             {
-                var metadata = ReadMetadataPartition(volume, physical, m, i);
-                mirrorUsed |= metadata.Main is null;
-                partitions[i] = metadata;
+                partitions[i] = ReadMetadataPartition(volume, physical, m, i);
             }
         }
         var infos = new List<UdfPartitionInfo>(maps.Count);
@@ -274,8 +268,6 @@ public sealed partial class UdfFileSystem : FileSystemReader
                 MirrorInUse = p is UdfMetadataPartition { Main: null },
             });
         }
-        _ = mirrorUsed;
-        _ = bs;
         return infos;
     }
 
@@ -416,7 +408,6 @@ public sealed partial class UdfFileSystem : FileSystemReader
         uint length = lvd.IntegrityLength, location = lvd.IntegrityLocation;
         var visited = new HashSet<uint>();
         int read = 0;
-        bool damaged = false;
         while (length >= bs && visited.Add(location) && read < MaxDescriptors)
         {
             UdfLogicalVolumeIntegrityDescriptor? inExtent = null;
@@ -424,7 +415,7 @@ public sealed partial class UdfFileSystem : FileSystemReader
             {
                 long sector = location + i;
                 if (sector > uint.MaxValue || !source.TryReadExactlyAt(sector * bs, block)) break;
-                if (UdfTag.Check(block, UdfTagId.LogicalVolumeIntegrity, (uint)sector, out _) != UdfTagProblem.None) { damaged |= i == 0 && best is null; break; }
+                if (UdfTag.Check(block, UdfTagId.LogicalVolumeIntegrity, (uint)sector, out _) != UdfTagProblem.None) break;
                 if (UdfLogicalVolumeIntegrityDescriptor.TryParse(block, out var lvid)) inExtent = lvid;
             }
             if (inExtent is null) break;
@@ -440,7 +431,6 @@ public sealed partial class UdfFileSystem : FileSystemReader
         }
         else if (best.IntegrityType != UdfLogicalVolumeIntegrityDescriptor.Close && vat is null)
             volume.Warn(new VirtualDiskDiagnostic(VirtualDiskErrorReason.UdfIntegrityOpen, source.Name, $"Integrity type {best.IntegrityType}", (long)lvd.IntegrityLocation * bs));
-        _ = damaged;
         int? minRead = vat?.MinimumReadRevision ?? best?.MinimumReadRevision;
         if (minRead > MaxReadRevision)
             volume.Warn(new VirtualDiskDiagnostic(VirtualDiskErrorReason.UdfRevisionUnsupported, source.Name, $"Minimum read revision {minRead:X4}"));

@@ -12,7 +12,6 @@ namespace VirtualDiskManaged.FileSystems.Udf;
 internal sealed class UdfVolumeDescriptorSequence
 {
     private const int PointerNextExtentOffset = 20;
-    private const int SequenceNumberOffset = 16;
     /// <summary>Cap on VDP hops (Linux UDF_MAX_TD_NESTING = 64).</summary>
     public const int MaxPointerHops = 64;
     /// <summary>Cap on descriptors read in one sequence.</summary>
@@ -81,7 +80,6 @@ internal sealed class UdfVolumeDescriptorSequence
                         if (++hops > MaxPointerHops) { seq.Fail(VirtualDiskErrorReason.UdfDescriptorChainTooLong, source, $"Cap: {MaxPointerHops} volume descriptor pointers", offset); return seq; }
                         length = BinaryPrimitives.ReadUInt32LittleEndian(block.AsSpan(PointerNextExtentOffset));
                         location = BinaryPrimitives.ReadUInt32LittleEndian(block.AsSpan(PointerNextExtentOffset + 4));
-                        _ = BinaryPrimitives.ReadUInt32LittleEndian(block.AsSpan(SequenceNumberOffset));
                         blocks = length / (uint)blockSize;
                         sector = location;
                         next = true;

@@ -40,7 +40,7 @@ internal sealed class UdfVolumeRecognition
 
     private static UdfVolumeRecognition ScanStride(ReadOnlySpan<byte> data, int stride)
     {
-        bool iso = false, joliet = false, bea = false;
+        bool iso = false, joliet = false;
         for (int off = 0; off + DescriptorSize <= data.Length; off += stride)
         {
             var d = data.Slice(off, DescriptorSize);
@@ -53,14 +53,13 @@ internal sealed class UdfVolumeRecognition
                     && d[JolietEscapeOffset + 2] is (byte)'@' or (byte)'C' or (byte)'E') joliet = true;
                 continue;
             }
-            if (id.SequenceEqual("BEA01"u8)) { bea = true; continue; }
+            if (id.SequenceEqual("BEA01"u8)) continue;
             if (id.SequenceEqual("NSR02"u8) || id.SequenceEqual("NSR03"u8))
                 return new UdfVolumeRecognition { HasNsr = true, NsrVersion = id[4] - '0', HasIso9660 = iso, HasJoliet = joliet };
             if (id.SequenceEqual("BOOT2"u8) || id.SequenceEqual("CDW02"u8)) continue;
             // TEA01 or anything else ends the sequence (2/9.3).
             break;
         }
-        _ = bea;
         return new UdfVolumeRecognition { HasIso9660 = iso, HasJoliet = joliet };
     }
 }
