@@ -36,6 +36,7 @@ public sealed class FuzzTests
     [TestCase("isofs")]
     [TestCase("vhd")]
     [TestCase("vhdx")]
+    [TestCase("udf")]
     public void MutantsOpenOrFailWithAContractCode(string format)
     {
         // VDM_FUZZ_FORMATS=vhd,vhdx limits a soak to some formats (one process per format uses both cores).

@@ -12,6 +12,8 @@ internal enum FixKind : byte
     VhdSum,
     /// <summary>VHDX header, region table, log entry: CRC-32C over the structure, little-endian u32.</summary>
     Crc32C,
+    /// <summary>UDF descriptor tag (ECMA-167 3/7.2): CRC-ITU-T over [16, 16 + CRC length), then the tag checksum.</summary>
+    UdfTag,
 }
 
 /// <summary>A checksummed structure: [Start, Start+Length) with its checksum field at Start+ChecksumOffset.</summary>
@@ -49,6 +51,7 @@ internal sealed partial class FieldMap
         map.AddVhdx(image);
         map.AddIso(image);
         map.AddIsoTree(image);
+        map.AddUdf(image);
         return map;
     }
 
@@ -57,6 +60,15 @@ internal sealed partial class FieldMap
     {
         if (fixup.Start < 0 || fixup.Start + fixup.Length > data.Length) return;
         var s = data.Slice((int)fixup.Start, fixup.Length);
+        if (fixup.Kind == FixKind.UdfTag)
+        {
+            int crcLength = Math.Min(BinaryPrimitives.ReadUInt16LittleEndian(s[10..]), s.Length - 16);
+            BinaryPrimitives.WriteUInt16LittleEndian(s[8..], VirtualDiskManaged.Tests.Udf.UdfTestWriter.Crc(s.Slice(16, crcLength)));
+            int tagSum = 0;
+            for (int i = 0; i < 16; i++) if (i != 4) tagSum += s[i];
+            s[4] = (byte)tagSum;
+            return;
+        }
         if (fixup.Kind == FixKind.Crc32C)
         {
             Crc32C.Fix(s, fixup.ChecksumOffset);
@@ -316,6 +328,61 @@ internal sealed partial class FieldMap
             Add("udf.avdp.tagId", a, 2, Endian.Little);
             Add("udf.avdp.tagLocation", a + 12, 4, Endian.Little);
             Add("udf.avdp.mainVds", a + 16, 8, Endian.Little);
+        }
+    }
+
+    // ---- UDF descriptors (ECMA-167 3/7.2, 3/10, 4/14; docs/udf.md) ----
+
+    private const int MaxUdfFields = 6000;
+
+    /// <summary>
+    /// Every UDF descriptor of a UDF image (found at 4-byte steps by a valid tag checksum, a known identifier, version
+    /// 2/3 and reserved 0), with its tag fixup and the length, count and location fields the reader trusts.
+    /// </summary>
+    private void AddUdf(ReadOnlySpan<byte> image)
+    {
+        bool udf = false;
+        foreach (int bs in (int[])[2048, 512, 4096])
+            if (image.Length >= 257L * bs && BinaryPrimitives.ReadUInt16LittleEndian(image[(256 * bs)..]) == 2) udf = true;
+        if (!udf) return;
+        int before = Fields.Count;
+        for (int at = 32768; at + 16 <= image.Length && Fields.Count - before < MaxUdfFields; at += 4)
+        {
+            var t = image[at..];
+            ushort id = BinaryPrimitives.ReadUInt16LittleEndian(t);
+            if (id is not ((>= 1 and <= 9) or (>= 256 and <= 266) or 0)) continue;
+            if (t[5] != 0 || BinaryPrimitives.ReadUInt16LittleEndian(t[2..]) is not (2 or 3)) continue;
+            int sum = 0;
+            for (int i = 0; i < 16; i++) if (i != 4) sum += t[i];
+            if ((byte)sum != t[4]) continue;
+            if (id == 0 && (t.Length < 48 || !t.Slice(17, 18).SequenceEqual("*UDF Sparing Table"u8))) continue;
+            int crcLength = BinaryPrimitives.ReadUInt16LittleEndian(t[10..]);
+            int length = Math.Min(16 + crcLength, image.Length - at);
+            int fix = AddFixup(FixKind.UdfTag, at, length, 4);
+            void F(string name, int offset, int size) { if (offset + size <= length) Add($"udf@{at}.{name}", at + offset, size, Endian.Little, fix); }
+            F("tag.id", 0, 2); F("tag.location", 12, 4); F("tag.crcLength", 10, 2);
+            switch (id)
+            {
+                case 0: F("rtl", 48, 2); F("entry0", 56, 8); break;
+                case 2: F("main", 16, 8); F("reserve", 24, 8); break;
+                case 3: F("next", 20, 8); break;
+                case 5: F("number", 22, 2); F("start", 188, 4); F("length", 192, 4); break;
+                case 6: F("blockSize", 212, 4); F("fsd", 248, 16); F("mtl", 264, 4); F("maps", 268, 4); F("integrity", 432, 8);
+                    F("map0.type", 440, 2); F("map0.number", 444, 2); F("map1.type", 446, 2); F("map1.id", 451, 23); F("map1.number", 484, 2); F("map1.loc", 486, 8); break;
+                case 9: F("type", 28, 4); F("next", 32, 8); F("n", 72, 4); F("liu", 76, 4); break;
+                case 256: F("root", 400, 16); F("next", 448, 16); F("streams", 464, 16); break;
+                case 257: F("chars", 18, 1); F("lfi", 19, 1); F("icb", 20, 16); F("icb.lbn", 24, 4); F("icb.prn", 28, 2); F("liu", 36, 2); break;
+                case 258: F("lad", 20, 4); F("ad0.length", 24, 4); F("ad0.pos", 28, 4); break;
+                case 259: F("icb.strategy", 20, 2); F("target", 36, 16); break;
+                case 261 or 266:
+                    bool e = id == 266;
+                    int bodyAt = e ? 216 : 176;
+                    F("icb.strategy", 20, 2); F("icb.type", 27, 1); F("icb.flags", 34, 2); F("uidgid", 36, 8); F("perm", 44, 4);
+                    F("infoLength", 56, 8); F("lea", e ? 208 : 168, 4); F("lad", e ? 212 : 172, 4);
+                    if (e) F("streamDir", 152, 16);
+                    F("ad0.length", bodyAt, 4); F("ad0.pos", bodyAt + 4, 4); F("ad0.prn", bodyAt + 8, 2); F("ad1.length", bodyAt + 8, 4);
+                    break;
+            }
         }
     }
 }

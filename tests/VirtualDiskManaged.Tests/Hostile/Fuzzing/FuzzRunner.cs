@@ -95,7 +95,7 @@ internal sealed class FuzzRunner
 
     private void Work(IReadOnlyList<Seed> seeds, long iterations, FuzzReport report, Stopwatch stopwatch)
     {
-        var oracle = new Oracle { AllocationCap = AllocationCap, FileSystemWalk = seeds.Count > 0 && seeds[0].Format == "isofs" };
+        var oracle = new Oracle { AllocationCap = AllocationCap, FileSystemWalk = seeds.Count > 0 && seeds[0].Format == "isofs", WalkUdf = seeds.Count > 0 && seeds[0].Format == "udf" };
         var donors = seeds.Select(s => s.Bytes).ToList();
         var signatures = new Dictionary<string, int>();
         long done = 0, patchTicks = 0;

@@ -25,6 +25,12 @@ internal sealed partial class Oracle
     /// <summary>The most a single open + read may allocate, whatever sizes the file claims.</summary>
     public long AllocationCap { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// For UDF seeds: instead of the disk opens, open the file system (FileSystem.Open with the UDF namespace), walk the
+    /// whole tree, read every file (bounded) and run the deep check (<see cref="UdfWalker"/>).
+    /// </summary>
+    public bool WalkUdf { get; init; }
+
     /// <summary>Opens that succeeded / failed with a contract code (statistics for the report).</summary>
     public long Successes { get; private set; }
 
@@ -62,6 +68,25 @@ internal sealed partial class Oracle
     /// <summary>Runs every combination on <paramref name="path"/>; returns null when every outcome is allowed, else what went wrong.</summary>
     public string? Check(string path, string sniffPath, ref Prng rng)
     {
+        if (WalkUdf)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            try
+            {
+                if (UdfWalker.Walk(path)) Successes++; else Failures++;
+            }
+            catch (VirtualDiskException e) when (IsContractCode(e.ErrorCode) && Enum.IsDefined(e.Reason) && e.Reason != VirtualDiskErrorReason.None)
+            {
+                Failures++;
+            }
+            catch (Exception e)
+            {
+                return $"UDF walk: {e.GetType().FullName}: {e.Message}\n{e.StackTrace}";
+            }
+            long used = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (used > AllocationCap) return $"UDF walk: allocated {used:N0} bytes (cap {AllocationCap:N0})";
+            return null;
+        }
         var combos = Active;
         for (int c = 0; c < combos.Length; c++)
         {

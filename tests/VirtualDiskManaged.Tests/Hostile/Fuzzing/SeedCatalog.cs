@@ -71,6 +71,9 @@ internal static class SeedCatalog
             case "vhdx":
                 yield return new Seed(format, "crafted-dyn.vhdx", new CraftedVhdx().Build(), [], "CraftedVhdx dynamic 8 MiB, 1 MiB blocks");
                 break;
+            case "udf":
+                foreach (var seed in UdfWalker.Seeds()) yield return seed;
+                break;
         }
     }
 }
