@@ -128,6 +128,34 @@ public sealed class IsoBuilderTests
     }
 
     [Test]
+    public void ThisLibrarysReaderSeesTheSourceTree()
+    {
+        string src = HardTree();
+        string iso = Build(src, All());
+        var source = Describe(src);
+        using var stream = File.OpenRead(iso);
+        using (var rr = VirtualDiskManaged.FileSystems.FileSystem.Open(stream, new() { Namespace = VirtualDiskManaged.FileSystems.FileSystemNamespace.RockRidge }))
+        {
+            var seen = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var e in rr.EnumerateTree("/"))
+            {
+                string path = e.Path.TrimStart('/');
+                seen[path] = e.Kind switch
+                {
+                    VirtualDiskManaged.FileSystems.FileSystemEntryKind.Directory => "d",
+                    VirtualDiskManaged.FileSystems.FileSystemEntryKind.Symlink => "l:" + e.SymlinkTarget,
+                    _ => Convert.ToHexString(SHA256.HashData(rr.OpenFile(e))),
+                };
+            }
+            Assert.That(seen, Is.EqualTo(source));
+            Assert.That(rr.VolumeLabel, Is.EqualTo("TESTVOL"));
+        }
+        using var joliet = VirtualDiskManaged.FileSystems.FileSystem.Open(stream, new() { Namespace = VirtualDiskManaged.FileSystems.FileSystemNamespace.Joliet });
+        var jolietFiles = joliet.EnumerateTree("/").Where(e => !e.IsDirectory).Select(e => Convert.ToHexString(SHA256.HashData(joliet.OpenFile(e)))).OrderBy(h => h, StringComparer.Ordinal);
+        Assert.That(jolietFiles, Is.EqualTo(source.Values.Where(v => v != "d" && !v.StartsWith("l:", StringComparison.Ordinal)).OrderBy(h => h, StringComparer.Ordinal)));
+    }
+
+    [Test]
     public void SevenZipReadsJolietNamesTruncatedTo64()
     {
         Require("7zz");
