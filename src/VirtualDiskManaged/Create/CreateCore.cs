@@ -99,7 +99,6 @@ internal static class CreateCore
             Parameters = OpenVirtualDiskParameters.V2(readOnly: true),
             Flags = request.OpenFlags & OpenVirtualDiskFlags.IgnoreRelativeParentLocator,
             Rules = OpenRuleSet.Documented,
-            ParticipateInSharingRules = false,
         };
         var failure = OpenCore.Open(open, out var handle);
         if (failure is not null) return new(R.CreateParentOpenFailed, request.ParentPath, inner: failure, code: failure.Code);
@@ -140,7 +139,6 @@ internal static class CreateCore
             Access = VirtualDiskAccessMask.None,
             Parameters = OpenVirtualDiskParameters.V2(readOnly: true),
             Rules = OpenRuleSet.Documented,
-            ParticipateInSharingRules = false,
         };
         var failure = OpenCore.Open(open, out var handle);
         if (failure is not null) return new(R.CreateSourceOpenFailed, request.SourcePath, inner: failure, code: failure.Code);
