@@ -38,6 +38,8 @@ internal sealed record CreateRequest
         {
             Version = p.Version, UniqueId = p.UniqueId, MaximumSize = p.MaximumSize, BlockSize = p.BlockSizeInBytes,
             SectorSize = p.SectorSizeInBytes, ParentPath = p.ParentPath, SourcePath = p.SourcePath,
+            // A physical disk (\\.\PhysicalDriveN on Windows, /dev/... elsewhere) is read as raw bytes, as Windows does.
+            SourceRaw = p.SourcePath is { } s && (s.StartsWith(@"\\.\", StringComparison.Ordinal) || s.StartsWith("/dev/", StringComparison.Ordinal)),
         };
         // Version 1 has no members after SourcePath (the C union's Version1 arm): they read as zero.
         if (p.Version != CreateVirtualDiskVersion.Version1)
