@@ -139,6 +139,8 @@ internal static class CreateCore
             Access = VirtualDiskAccessMask.None,
             Parameters = OpenVirtualDiskParameters.V2(readOnly: true),
             Rules = OpenRuleSet.Documented,
+            // Read-only whatever the format: VHD/VHDX with version 2 ReadOnly, ISO with the READ mask.
+            ValidationMode = true,
         };
         var failure = OpenCore.Open(open, out var handle);
         if (failure is not null) return new(R.CreateSourceOpenFailed, request.SourcePath, inner: failure, code: failure.Code);

@@ -107,6 +107,23 @@ public sealed class CreateSourceTests : CreateTestBase
     }
 
     [Test]
+    public void FromAnIsoImage()
+    {
+        Require("xorriso");
+        string content = At("iso-src");
+        Directory.CreateDirectory(content);
+        File.WriteAllBytes(Path.Combine(content, "data.bin"), Enumerable.Range(0, 3 << 20).Select(i => (byte)(i * 7)).ToArray());
+        string iso = At("disc.iso");
+        var (rc, output) = Run("xorriso", "-as", "mkisofs", "-quiet", "-V", "CREATE", "-o", iso, content);
+        Assert.That(rc, Is.EqualTo(0), output);
+        string target = At("from-iso.vhdx");
+        using (var h = VirtualDisk.Create(target, new() { SourcePath = iso }))
+            Assert.That(h.VirtualSize, Is.EqualTo(new FileInfo(iso).Length));
+        (rc, output) = QemuCompare(iso, "raw", target, "vhdx");
+        Assert.That(rc, Is.EqualTo(0), output);
+    }
+
+    [Test]
     public void ZeroBlocksOfTheSourceStayUnallocated()
     {
         // qemu-io writes zeros into an allocated block: the copy sees allocated data, finds it all zero, and skips it.
