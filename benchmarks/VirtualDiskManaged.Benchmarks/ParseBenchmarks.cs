@@ -17,7 +17,7 @@ internal static class HeaderBytes
     }
 }
 
-/// <summary>VHD footer parse + validate (formats.md §A.2) against a plain byte sum of the same 512 bytes (the checksum's floor).</summary>
+/// <summary>VHD footer parse + validate (VHD spec "Hard Disk Footer Format") against a plain byte sum of the same 512 bytes (the checksum's floor).</summary>
 [MemoryDiagnoser]
 public class VhdFooterParseBenchmarks
 {
@@ -37,7 +37,7 @@ public class VhdFooterParseBenchmarks
     public bool Parse() => Parsers.ParseVhdFooter(_footer);
 }
 
-/// <summary>VHD dynamic header parse + validate (formats.md §A.5) against a plain byte sum of the same 1024 bytes.</summary>
+/// <summary>VHD dynamic header parse + validate (VHD spec "Dynamic Disk Header Format") against a plain byte sum of the same 1024 bytes.</summary>
 [MemoryDiagnoser]
 public class VhdDynamicHeaderParseBenchmarks
 {
@@ -58,7 +58,7 @@ public class VhdDynamicHeaderParseBenchmarks
 }
 
 /// <summary>
-/// The VHDX header set from in-memory bytes (formats.md §B.3–§B.6): file type identifier, both headers, both region
+/// The VHDX header set from in-memory bytes (MS-VHDX §2.2–§2.6): file type identifier, both headers, both region
 /// tables, the metadata table and its items. Baseline: CRC-32C of the bytes the set carries checksums for (both
 /// headers, 4 KiB each, and both region tables, 64 KiB each) — the floor any validating parser pays.
 /// </summary>
@@ -89,7 +89,7 @@ public class VhdxHeaderSetParseBenchmarks
     public bool Parse() => Parsers.ParseVhdxHeaderSet(_head, _metadata);
 }
 
-/// <summary>ISO volume descriptor recognition (formats.md §C.2, §C.4) against a compare of the "CD001" identifier alone.</summary>
+/// <summary>ISO volume descriptor recognition (ECMA-119 §8.1, ECMA-167 2/9.1) against a compare of the "CD001" identifier alone.</summary>
 [MemoryDiagnoser]
 public class IsoDescriptorBenchmarks
 {

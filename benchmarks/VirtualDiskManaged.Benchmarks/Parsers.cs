@@ -25,7 +25,7 @@ internal static class Parsers
     public static uint Crc32C(ReadOnlySpan<byte> data) => IO.Crc32C.Compute(data);
 
     /// <summary>
-    /// The VHDX header set as VhdxProvider validates it (formats.md §B.3–§B.6): file type identifier, both headers
+    /// The VHDX header set as VhdxProvider validates it (MS-VHDX §2.2–§2.6): file type identifier, both headers
     /// (CRC-32C each) and the choice of the current one, both region tables (CRC-32C each) compared and the first
     /// parsed, the metadata table and its items. <paramref name="head"/> is the file's first 320 KiB,
     /// <paramref name="metadata"/> the metadata region's first bytes (table and items).

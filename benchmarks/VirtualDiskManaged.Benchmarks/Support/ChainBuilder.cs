@@ -80,7 +80,7 @@ internal static class ChainBuilder
         return result;
     }
 
-    /// <summary>A writer standing for an existing VHD file: its footer's unique id, time stamp and size (formats.md §A.2).</summary>
+    /// <summary>A writer standing for an existing VHD file: its footer's unique id, time stamp and size (VHD spec "Hard Disk Footer Format").</summary>
     private static VhdWriter FromFile(string path)
     {
         Span<byte> footer = stackalloc byte[512];
@@ -121,7 +121,7 @@ internal static class ChainBuilder
         child.Save(target);
     }
 
-    /// <summary>The virtual size and the current header's DataWriteGuid of a VHDX file (formats.md §B.4, §B.6), read independently.</summary>
+    /// <summary>The virtual size and the current header's DataWriteGuid of a VHDX file (MS-VHDX §2.2.2, §2.6.2), read independently.</summary>
     private static (long Size, Guid DataWriteGuid) VhdxIdentity(string path)
     {
         var head = new byte[320 << 10];

@@ -6,7 +6,7 @@ namespace VirtualDiskManaged.Benchmarks.Support;
 
 /// <summary>
 /// The "raw floor" of an open: the byte ranges a minimal opener must read from each file of a chain, found once
-/// here by an independent reading of the formats (formats.md §A, §B, §C) and then replayed in the benchmark as
+/// here by an independent reading of the formats (the VHD spec, MS-VHDX, ECMA-119) and then replayed in the benchmark as
 /// <see cref="File.OpenHandle"/> + <see cref="RandomAccess.Read(SafeFileHandle, Span{byte}, long)"/> of exactly
 /// those ranges + dispose, with no parsing at all.
 /// </summary>
@@ -59,7 +59,7 @@ public sealed class RawFloor
 
     private static string? Iso(List<(long, int)> ranges)
     {
-        ranges.Add((32768, 2048)); // the first volume descriptor (ECMA-119 §6.7, formats.md §C.2)
+        ranges.Add((32768, 2048)); // the first volume descriptor (ECMA-119 §6.7, §8.1)
         return null;
     }
 
@@ -95,7 +95,7 @@ public sealed class RawFloor
 
     /// <summary>
     /// VHDX: file type identifier signature, both headers, both region tables, the metadata table and the span of its
-    /// items (formats.md §B.2–§B.6). The BAT is paged lazily, so open reads none of it. Returns the parent path.
+    /// items (MS-VHDX §2.2–§2.6). The BAT is paged lazily, so open reads none of it. Returns the parent path.
     /// </summary>
     private static string? Vhdx(string path, List<(long, int)> ranges)
     {

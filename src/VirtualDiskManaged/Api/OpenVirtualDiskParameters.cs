@@ -49,7 +49,7 @@ public sealed record OpenVirtualDiskParameters
         new() { Version = OpenVirtualDiskVersion.Version3, ReadOnly = readOnly, GetInfoOnly = getInfoOnly };
 }
 
-/// <summary>Which reading of the OpenVirtualDisk rules applies (CONTRACT §3).</summary>
+/// <summary>Which reading of the OpenVirtualDisk rules applies (docs/open-path.md §3).</summary>
 public enum OpenRuleSet
 {
     /// <summary>The reference page's rules: flags NO_PARENTS and BLANK_FILE only, versions 1 and 2, 618/6002 for compressed/encrypted host files.</summary>

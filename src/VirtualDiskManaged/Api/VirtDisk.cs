@@ -8,7 +8,7 @@ namespace VirtualDiskManaged;
 /// </summary>
 public static partial class VirtDisk
 {
-    /// <summary>OpenVirtualDisk with the documented rule set (CONTRACT §4).</summary>
+    /// <summary>OpenVirtualDisk with the documented rule set (docs/open-path.md §4).</summary>
     /// <param name="virtualStorageType">Device id and vendor; null → 87.</param>
     /// <param name="path">The image's path; null → 87.</param>
     /// <param name="virtualDiskAccessMask">VIRTUAL_DISK_ACCESS_MASK.</param>
@@ -27,7 +27,7 @@ public static partial class VirtDisk
     /// <param name="virtualDiskAccessMask">VIRTUAL_DISK_ACCESS_MASK.</param>
     /// <param name="flags">OPEN_VIRTUAL_DISK_FLAG.</param>
     /// <param name="parameters">OPEN_VIRTUAL_DISK_PARAMETERS, or null (version 1, RWDepth 1).</param>
-    /// <param name="rules">Documented or Current (CONTRACT §3).</param>
+    /// <param name="rules">Documented or Current (docs/open-path.md §3).</param>
     /// <param name="handle">The handle on success; null otherwise.</param>
     /// <returns>0 or a Win32 error code.</returns>
     public static uint OpenVirtualDisk(VirtualStorageType? virtualStorageType, string? path,
@@ -53,7 +53,7 @@ public static partial class VirtDisk
     /// VIRTUAL_STORAGE_TYPE (ISO, Microsoft). Every VHD-specific version fails on an ISO with 0xC03A001B
     /// (ERROR_VHD_INVALID_TYPE) — PROVIDER_SUBTYPE included: its only values, fixed (2), dynamic (3) and
     /// differencing (4), describe VHD/VHDX layouts, and what Windows returns for an ISO is not documented
-    /// (virtdisk-api.md §6), so this library refuses rather than invent a subtype.
+    /// (Microsoft Learn, "GET_VIRTUAL_DISK_INFO structure"; docs/decisions.md, "GET_VIRTUAL_DISK_INFO on an ISO"), so this library refuses rather than invent a subtype.
     /// </summary>
     /// <param name="handle">An open handle.</param>
     /// <param name="version">What to return.</param>

@@ -1,7 +1,7 @@
 namespace VirtualDiskManaged;
 
 /// <summary>
-/// The precise cause of a failure or a warning: one member per rule of the contract and per
+/// The precise cause of a failure or a warning: one member per rule of docs/open-path.md and per
 /// corruption class. Each member maps to exactly one <see cref="VirtualDiskError"/> code
 /// (see <see cref="VirtualDiskErrors.CodeOf"/>); for warnings that code applies only in strict mode.
 /// Numeric values are stable and grouped by area.
@@ -11,7 +11,7 @@ public enum VirtualDiskErrorReason
     /// <summary>No error.</summary>
     None = 0,
 
-    // ---- Arguments (CONTRACT §4 steps 1–7) ----
+    // ---- Arguments (docs/open-path.md §4 steps 1–7) ----
     /// <summary>The storage type argument is null.</summary>
     NullStorageType = 100,
     /// <summary>The path argument is null.</summary>
@@ -39,7 +39,7 @@ public enum VirtualDiskErrorReason
     /// <summary>An argument of a handle operation is not valid.</summary>
     ArgumentInvalid,
 
-    // ---- Host file (CONTRACT §4 step 8–9, §7) ----
+    // ---- Host file (docs/open-path.md §4 steps 8–9, §7) ----
     /// <summary>The path is empty.</summary>
     EmptyPath = 200,
     /// <summary>The file does not exist.</summary>
@@ -71,7 +71,7 @@ public enum VirtualDiskErrorReason
     /// <summary>Another process holds the file in a conflicting way.</summary>
     SharingViolationOtherProcess,
 
-    // ---- Format detection (CONTRACT §6) ----
+    // ---- Format detection (docs/open-path.md §6) ----
     /// <summary>The content is not a VHD, VHDX or ISO image.</summary>
     FormatNotRecognized = 300,
     /// <summary>The extension names another format; the content is a VHD.</summary>
@@ -81,7 +81,7 @@ public enum VirtualDiskErrorReason
     /// <summary>The extension names another format; the content is an ISO image.</summary>
     ContentIsIso,
 
-    // ---- ISO (CONTRACT §5) ----
+    // ---- ISO (docs/open-path.md §5) ----
     /// <summary>ISO size is not a multiple of 2048 bytes.</summary>
     IsoSizeNotMultipleOf2048 = 400,
     /// <summary>ISO size is less than 34,816 bytes (system area plus one descriptor).</summary>
@@ -89,7 +89,7 @@ public enum VirtualDiskErrorReason
     /// <summary>No ISO 9660, High Sierra or ECMA-167 descriptor at byte 32,768.</summary>
     IsoNoVolumeDescriptor,
 
-    // ---- VHD (formats.md §A, §D.1) ----
+    // ---- VHD (the VHD spec; docs/open-path.md §8.1) ----
     /// <summary>No "conectix" footer at the end (512 or 511 bytes) nor at offset 0.</summary>
     VhdFooterMissing = 500,
     /// <summary>The footer's checksum is wrong and no valid copy stands in.</summary>
@@ -133,7 +133,7 @@ public enum VirtualDiskErrorReason
     /// <summary>A differencing VHD has no usable parent locator or name.</summary>
     VhdParentLocatorInvalid,
 
-    // ---- Shared size / layout rules (CONTRACT §8) ----
+    // ---- Shared size / layout rules (docs/open-path.md §8) ----
     /// <summary>The virtual size is zero.</summary>
     VirtualSizeZero = 600,
     /// <summary>The virtual size is not a multiple of the logical sector size.</summary>
@@ -157,7 +157,7 @@ public enum VirtualDiskErrorReason
     /// <summary>The BAT region is too small for the virtual size.</summary>
     BatRegionTooSmall,
 
-    // ---- VHDX (formats.md §B, §D.2) ----
+    // ---- VHDX (MS-VHDX §2; docs/open-path.md §8.2) ----
     /// <summary>No "vhdxfile" file type identifier at offset 0.</summary>
     VhdxFileIdentifierMissing = 700,
     /// <summary>Warning: one header failed its checks; the other was used.</summary>
@@ -227,7 +227,7 @@ public enum VirtualDiskErrorReason
     /// <summary>Warning: the log GUID is set but no valid entry sequence exists (empty log).</summary>
     VhdxLogGuidWithoutEntries,
 
-    // ---- Parent chain (CONTRACT §10) ----
+    // ---- Parent chain (docs/open-path.md §10) ----
     /// <summary>The parent was not found at any locator path.</summary>
     ParentNotFound = 800,
     /// <summary>The parent exists but cannot be opened.</summary>

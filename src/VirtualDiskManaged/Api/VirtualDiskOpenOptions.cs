@@ -24,7 +24,7 @@ public sealed record VirtualDiskOpenOptions
     /// <summary>Only accept parents inside the child's folder tree (refuse locators that lead elsewhere).</summary>
     public bool RestrictParentsToChildFolder { get; init; }
 
-    /// <summary>Take part in the in-process handle-conflict rules (CONTRACT §11). Validators turn this off.</summary>
+    /// <summary>Take part in the in-process handle-conflict rules (docs/open-path.md §11). Validators turn this off.</summary>
     public bool ParticipateInSharingRules { get; init; } = true;
 
     /// <summary>

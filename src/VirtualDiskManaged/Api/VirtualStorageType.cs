@@ -26,7 +26,7 @@ public readonly record struct VirtualStorageType(uint DeviceId, Guid VendorId)
     /// <summary>VIRTUAL_STORAGE_TYPE_VENDOR_UNKNOWN = the all-zero GUID.</summary>
     public static readonly Guid VendorUnknown = Guid.Empty;
 
-    /// <summary>Unknown device and vendor: the format is detected (CONTRACT §6).</summary>
+    /// <summary>Unknown device and vendor: the format is detected (docs/open-path.md §6).</summary>
     public static VirtualStorageType Auto => new(VirtualStorageDeviceId.Unknown, Guid.Empty);
 
     /// <summary>ISO, Microsoft vendor.</summary>

@@ -5,7 +5,7 @@ using VirtualDiskManaged.OpenPath;
 namespace VirtualDiskManaged.Chain;
 
 /// <summary>
-/// CONTRACT §10: finds, opens and verifies every parent of a differencing chain. Parents are untrusted paths:
+/// docs/open-path.md §10: finds, opens and verifies every parent of a differencing chain. Parents are untrusted paths:
 /// only regular files are opened, a file may appear once per chain, the depth is capped, and every path tried
 /// is reported when none fits.
 /// </summary>

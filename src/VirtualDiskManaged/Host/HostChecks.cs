@@ -3,11 +3,11 @@ using System.Net.Sockets;
 
 namespace VirtualDiskManaged.Host;
 
-/// <summary>What the host says about a backing file (CONTRACT §7).</summary>
+/// <summary>What the host says about a backing file (docs/open-path.md §7).</summary>
 internal readonly record struct HostFileTraits(bool Compressed, bool Encrypted, bool OnLoopbackShare);
 
 /// <summary>
-/// CONTRACT §7: compressed and encrypted backing files and paths on loopback network shares.
+/// docs/open-path.md §7: compressed and encrypted backing files and paths on loopback network shares.
 /// Linux: the inode flags (FS_COMPR_FL, FS_ENCRYPT_FL) and the mount table; Windows: file attributes and the UNC host.
 /// </summary>
 internal static class HostChecks

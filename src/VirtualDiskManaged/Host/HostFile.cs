@@ -5,7 +5,7 @@ namespace VirtualDiskManaged.Host;
 /// <summary>
 /// One backing file opened for positional reads (<see cref="RandomAccess"/>): no shared position, so any
 /// number of threads may read at once. The OS share mode carries the cross-process sharing rules
-/// (CONTRACT §11): read-only opens share reading; opens that may write take the file exclusively.
+/// (docs/open-path.md §11): read-only opens share reading; opens that may write take the file exclusively.
 /// </summary>
 internal sealed class HostFile : FileView, IDisposable
 {
@@ -53,10 +53,10 @@ internal sealed class HostFile : FileView, IDisposable
 
     /// <summary>
     /// The OS locks this process holds, by file (Linux). flock locks conflict between any two open file descriptions,
-    /// even in one process; but between top-level handles of one process CONTRACT §11's documented rules decide (a
+    /// even in one process; but between top-level handles of one process docs/open-path.md §11's documented rules decide (a
     /// GET_INFO open must succeed while an ATTACH_RW handle holds the file exclusively). So a top-level open of a file
     /// whose conflicting locks are all held by this process's top-level opens is made without a lock, and the handle
-    /// table judges it. Locks held by files opened as parents of a chain (which take no part in §11) keep their OS
+    /// table judges it. Locks held by files opened as parents of a chain (which take no part in docs/open-path.md §11) keep their OS
     /// meaning: a parent held for writing (RWDepth) stays exclusive.
     /// </summary>
     private static readonly Dictionary<FileIdentity, LockCounts> LocksHeld = [];
@@ -80,13 +80,13 @@ internal sealed class HostFile : FileView, IDisposable
     internal SafeFileHandle Handle => _handle;
 
     /// <summary>
-    /// Opens <paramref name="path"/> as a backing file, mapping every failure to a reason (CONTRACT §4 step 8).
+    /// Opens <paramref name="path"/> as a backing file, mapping every failure to a reason (docs/open-path.md §4 step 8).
     /// Never opens FIFOs or devices (opening a FIFO would block).
     /// </summary>
     /// <param name="path">The path as given.</param>
     /// <param name="exclusive">Take the file exclusively (an open that may write).</param>
     /// <param name="file">The open file on success.</param>
-    /// <param name="asParent">The file is opened as a parent of a chain (not a top-level handle: CONTRACT §11).</param>
+    /// <param name="asParent">The file is opened as a parent of a chain (not a top-level handle: docs/open-path.md §11).</param>
     public static VirtualDiskDiagnostic? TryOpen(string path, bool exclusive, out HostFile? file, bool asParent = false)
     {
         file = null;
@@ -136,7 +136,7 @@ internal sealed class HostFile : FileView, IDisposable
             }
             else if (unlocked)
             {
-                // This process already holds a conflicting lock: open without one (CONTRACT §11, in-process rules).
+                // This process already holds a conflicting lock: open without one (docs/open-path.md §11, in-process rules).
                 int fd = UnixNative.OpenReadOnlyUnlocked(full, out int errno);
                 if (fd < 0) return MapErrno(full, errno);
                 handle = new SafeFileHandle(fd, ownsHandle: true);
@@ -197,7 +197,7 @@ internal sealed class HostFile : FileView, IDisposable
         }
     }
 
-    /// <summary>errno of a failed stat/open → reason (CONTRACT §4 step 8).</summary>
+    /// <summary>errno of a failed stat/open → reason (docs/open-path.md §4 step 8).</summary>
     private static VirtualDiskDiagnostic MapErrno(string full, int errno) => errno switch
     {
         UnixNative.ENOENT => Missing(full),
@@ -235,7 +235,7 @@ internal sealed class HostFile : FileView, IDisposable
         return null;
     }
 
-    /// <summary>ENOENT splits into a missing file (its folder exists) and a missing folder (CONTRACT §4 step 8).</summary>
+    /// <summary>ENOENT splits into a missing file (its folder exists) and a missing folder (docs/open-path.md §4 step 8).</summary>
     private static VirtualDiskDiagnostic Missing(string full)
     {
         string? dir = System.IO.Path.GetDirectoryName(full);

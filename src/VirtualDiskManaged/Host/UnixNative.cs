@@ -148,7 +148,7 @@ internal static partial class UnixNative
 
     /// <summary>
     /// open(2) read-only (O_CLOEXEC), taking no advisory lock: Linux opens lock afterwards with <see cref="TryFLock"/>
-    /// unless this process already holds a conflicting lock (the in-process rules of CONTRACT §11 decide then).
+    /// unless this process already holds a conflicting lock (the in-process rules of docs/open-path.md §11 decide then).
     /// Returns -1 and the errno on failure.
     /// </summary>
     public static int OpenReadOnlyUnlocked(string path, out int errno)

@@ -7,7 +7,7 @@ namespace VirtualDiskManaged.IO;
 
 /// <summary>
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78, init and final XOR 0xFFFFFFFF) as VHDX uses it
-/// (formats.md §B.1). <see cref="BitOperations.Crc32C(uint, ulong)"/> is hardware-accelerated where the CPU has it.
+/// (MS-VHDX §2.2.2: the Checksum field of headers, region tables and log entries). <see cref="BitOperations.Crc32C(uint, ulong)"/> is hardware-accelerated where the CPU has it.
 /// Large inputs run three independent CRC streams side by side (the instruction's latency, not its throughput,
 /// limits a single stream) and join them by shifting the earlier state over the later stream's length of zeros:
 /// CRC is linear over GF(2), so that shift is a fixed 32×32 bit matrix, applied here with four 256-entry tables.

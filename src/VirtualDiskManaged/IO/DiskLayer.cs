@@ -142,7 +142,7 @@ internal abstract partial class DiskLayer : IDisposable
 }
 
 /// <summary>
-/// How a differencing layer finds and recognises its parent (CONTRACT §10). Formats fill it; the chain resolver
+/// How a differencing layer finds and recognises its parent (docs/open-path.md §10). Formats fill it; the chain resolver
 /// does the searching, the checks of type, size, identity and cycles, and the error reporting.
 /// </summary>
 internal sealed class ParentLink

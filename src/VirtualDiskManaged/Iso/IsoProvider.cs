@@ -3,7 +3,7 @@ using VirtualDiskManaged.IO;
 
 namespace VirtualDiskManaged.Iso;
 
-/// <summary>CONTRACT §5: ISO content rules and the ISO layer (the stream is the image file itself).</summary>
+/// <summary>docs/open-path.md §5: ISO content rules and the ISO layer (the stream is the image file itself).</summary>
 internal static class IsoProvider
 {
     /// <summary>The content rules alone (size, then the descriptor at 32,768); used by detection and by open.</summary>

@@ -2,7 +2,7 @@ namespace VirtualDiskManaged.Iso;
 
 /// <summary>
 /// Recognises the volume descriptor at byte 32,768 (ECMA-119 §8.1, High Sierra, ECMA-167 2/9.1 volume
-/// recognition sequence). CONTRACT §5: the identifier is read at bytes 1–5, or "CDROM" at bytes 9–13.
+/// recognition sequence). docs/open-path.md §5: the identifier is read at bytes 1–5, or "CDROM" at bytes 9–13.
 /// </summary>
 internal static class IsoVolumeDescriptor
 {

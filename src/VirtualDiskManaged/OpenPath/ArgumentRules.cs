@@ -1,6 +1,6 @@
 namespace VirtualDiskManaged.OpenPath;
 
-/// <summary>CONTRACT §3–§5: the argument checks that run before any file is touched, in the contract's order.</summary>
+/// <summary>docs/open-path.md §3–§5: the argument checks that run before any file is touched, in the order of docs/open-path.md §4.</summary>
 internal static class ArgumentRules
 {
     private const OpenVirtualDiskFlags DocumentedFlags = OpenVirtualDiskFlags.NoParents | OpenVirtualDiskFlags.BlankFile;
@@ -42,7 +42,7 @@ internal static class ArgumentRules
         return VirtualDiskErrorReason.None;
     }
 
-    /// <summary>Step 7 / 10: the ISO parameter rules (CONTRACT §5).</summary>
+    /// <summary>Step 7 / 10: the ISO parameter rules (docs/open-path.md §5).</summary>
     public static VirtualDiskErrorReason CheckIso(OpenRequest r)
     {
         if (r.Parameters is { Version: not OpenVirtualDiskVersion.Version1 }) return VirtualDiskErrorReason.IsoParametersVersionNotAllowed;

@@ -2,7 +2,7 @@ using VirtualDiskManaged.Host;
 
 namespace VirtualDiskManaged.OpenPath;
 
-/// <summary>How an open handle counts for the in-process conflict rules (CONTRACT §11).</summary>
+/// <summary>How an open handle counts for the in-process conflict rules (docs/open-path.md §11).</summary>
 internal readonly record struct SharingClass(bool ReadOnlyClass, bool Attaches, bool Benign, bool Writes)
 {
     public static SharingClass Of(OpenRequest r)

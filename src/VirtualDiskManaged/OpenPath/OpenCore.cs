@@ -5,7 +5,7 @@ using VirtualDiskManaged.IO;
 namespace VirtualDiskManaged.OpenPath;
 
 /// <summary>
-/// The one open path behind both API layers: CONTRACT §4 steps 1–13 in order, first failure wins.
+/// The one open path behind both API layers: docs/open-path.md §4, steps 1–13 in order, first failure wins.
 /// Returns a diagnostic instead of throwing for anything a caller or a file can cause.
 /// </summary>
 internal static class OpenCore

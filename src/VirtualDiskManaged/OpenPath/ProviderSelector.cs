@@ -3,7 +3,7 @@ using VirtualDiskManaged.Iso;
 
 namespace VirtualDiskManaged.OpenPath;
 
-/// <summary>CONTRACT §6: which provider opens a file — by device id, else by extension, else by content.</summary>
+/// <summary>docs/open-path.md §6: which provider opens a file — by device id, else by extension, else by content.</summary>
 internal static class ProviderSelector
 {
     /// <summary>The provider named by the device id or, for UNKNOWN, by the extension; <see cref="VirtualStorageDeviceId.Unknown"/> when content must decide.</summary>

@@ -4,10 +4,10 @@ using VirtualDiskManaged.Host;
 namespace VirtualDiskManaged.Vhd;
 
 /// <summary>
-/// The VHD block allocation table (formats.md §A.7), loaded lazily in pages of <see cref="PageEntries"/> entries.
+/// The VHD block allocation table (VHD spec "Block Allocation Table and Data Blocks"), loaded lazily in pages of <see cref="PageEntries"/> entries.
 /// Each page is validated when first loaded (every allocated block inside the file and clear of metadata) and
 /// published atomically, so concurrent readers need no lock. Small tables are loaded and checked whole at open,
-/// including the sort-based overlap check (rule D.1#17); for large ones that check is left to <see cref="CheckOverlaps"/> (the deep check).
+/// including the sort-based overlap check (VHD rule 17, docs/open-path.md §8.1); for large ones that check is left to <see cref="CheckOverlaps"/> (the deep check).
 /// </summary>
 internal sealed class VhdBlockTable
 {
@@ -153,7 +153,7 @@ internal sealed class VhdBlockTable
         return null;
     }
 
-    /// <summary>Rules D.1#16 and #17 (metadata part) for one allocated entry.</summary>
+    /// <summary>VHD rules 16 and 17 (docs/open-path.md §8.1) (metadata part) for one allocated entry.</summary>
     private VirtualDiskDiagnostic? CheckEntry(long block, uint entry)
     {
         ulong start = (ulong)entry * 512;
@@ -185,7 +185,7 @@ internal sealed class VhdBlockTable
         return null;
     }
 
-    /// <summary>Rule D.1#17: no two blocks overlap (found by sorting the block starts). Loads the whole table.</summary>
+    /// <summary>VHD rule 17 (docs/open-path.md §8.1): no two blocks overlap (found by sorting the block starts). Loads the whole table.</summary>
     /// <param name="prefix">The first bytes of the file, if already read.</param>
     public VirtualDiskDiagnostic? CheckOverlaps(ReadOnlySpan<byte> prefix = default)
     {

@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace VirtualDiskManaged.Vhd;
 
-/// <summary>formats.md §A.2.1: one's complement of the byte sum, the 4 checksum bytes counted as zero (raw bytes).</summary>
+/// <summary>VHD spec "Hard Disk Footer Format", Checksum: one's complement of the byte sum, the 4 checksum bytes counted as zero (raw bytes).</summary>
 internal static class VhdChecksum
 {
     public static uint Compute(ReadOnlySpan<byte> structure, int checksumOffset)

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace VirtualDiskManaged.Vhd;
 
 /// <summary>
-/// The 1024-byte dynamic disk header (formats.md §A.5). <see cref="TryParse"/> checks cookie, checksum (raw bytes),
+/// The 1024-byte dynamic disk header (VHD spec "Dynamic Disk Header Format"). <see cref="TryParse"/> checks cookie, checksum (raw bytes),
 /// version and block size; the BAT's place and size are checked against the file by the provider.
 /// </summary>
 internal readonly struct VhdDynamicHeader
@@ -40,7 +40,7 @@ internal readonly struct VhdDynamicHeader
     /// <summary>The parent's footer unique id, RFC 4122 order (compare with the parent's <see cref="VhdFooter.UniqueId"/>).</summary>
     public Guid ParentUniqueId { get; init; }
     public uint ParentTimeStamp { get; init; }
-    /// <summary>Rule D.1#12 (reserved fields zero) is not enforced: the checksum covers them, and peers disagree (only 7-Zip rejects).</summary>
+    /// <summary>VHD rule 12 (docs/open-path.md §8.1) (reserved fields zero) is not enforced: the checksum covers them, and peers disagree (only 7-Zip rejects).</summary>
     public static bool ReservedFieldsZero(ReadOnlySpan<byte> bytes)
     {
         bool zero = BinaryPrimitives.ReadUInt32BigEndian(bytes[Reserved1Offset..]) == 0 && !bytes[Reserved2Offset..Size].ContainsAnyExcept((byte)0);
@@ -57,11 +57,11 @@ internal readonly struct VhdDynamicHeader
     public static bool TryParse(ReadOnlySpan<byte> bytes, out VhdDynamicHeader header, out VirtualDiskErrorReason reason)
     {
         header = default;
-        // Rule D.1#9: cookie.
+        // VHD rule 9 (docs/open-path.md §8.1): cookie.
         if (bytes.Length < Size || !bytes[..8].SequenceEqual(Cookie)) { reason = VirtualDiskErrorReason.VhdDynamicHeaderCookieInvalid; return false; }
         bytes = bytes[..Size];
         uint checksum = BinaryPrimitives.ReadUInt32BigEndian(bytes[ChecksumOffset..]);
-        // Rule D.1#10: checksum over the raw bytes (§A.2.1).
+        // VHD rule 10 (docs/open-path.md §8.1): checksum over the raw bytes (VHD spec "Hard Disk Footer Format", Checksum).
         if (VhdChecksum.Compute(bytes, ChecksumOffset) != checksum) { reason = VirtualDiskErrorReason.VhdDynamicHeaderChecksumMismatch; return false; }
         header = new VhdDynamicHeader
         {
@@ -74,15 +74,15 @@ internal readonly struct VhdDynamicHeader
             ParentUniqueId = new Guid(bytes.Slice(ParentUniqueIdOffset, 16), bigEndian: true),
             ParentTimeStamp = BinaryPrimitives.ReadUInt32BigEndian(bytes[ParentTimeStampOffset..]),
         };
-        // Rule D.1#11: version 1.0.
+        // VHD rule 11 (docs/open-path.md §8.1): version 1.0.
         if (header.HeaderVersion != SupportedVersion) { reason = VirtualDiskErrorReason.VhdDynamicHeaderVersionUnsupported; return false; }
-        // Rule D.1#13: block size a power of two, at least one sector.
+        // VHD rule 13 (docs/open-path.md §8.1): block size a power of two, at least one sector.
         if (header.BlockSize < MinBlockSize || !uint.IsPow2(header.BlockSize)) { reason = VirtualDiskErrorReason.VhdBlockSizeInvalid; return false; }
         reason = VirtualDiskErrorReason.None;
         return true;
     }
 
-    /// <summary>Bytes of a block's sector bitmap: one bit per sector, rounded up to whole sectors (§A.7).</summary>
+    /// <summary>Bytes of a block's sector bitmap: one bit per sector, rounded up to whole sectors (VHD spec "Block Allocation Table and Data Blocks").</summary>
     public uint BitmapSize => BitmapSizeFor(BlockSize);
 
     public static uint BitmapSizeFor(uint blockSize) => (uint)(((ulong)blockSize / 512 / 8 + 511) / 512 * 512);

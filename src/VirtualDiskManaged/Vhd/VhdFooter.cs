@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 
 namespace VirtualDiskManaged.Vhd;
 
-/// <summary>VHD disk types (formats.md §A.2, footer offset 60).</summary>
+/// <summary>VHD disk types (VHD spec "Hard Disk Footer Format", footer offset 60).</summary>
 internal enum VhdDiskType : uint
 {
     None = 0,
@@ -12,14 +12,14 @@ internal enum VhdDiskType : uint
 }
 
 /// <summary>
-/// The 512-byte VHD hard disk footer (formats.md §A.2). <see cref="TryParse"/> checks only what the footer's own
+/// The 512-byte VHD hard disk footer (VHD spec "Hard Disk Footer Format"). <see cref="TryParse"/> checks only what the footer's own
 /// bytes can tell: cookie, checksum (over the raw bytes), format version and disk type. Offsets and sizes are
 /// checked against the file by the provider.
 /// </summary>
 internal readonly struct VhdFooter
 {
     public const int Size = 512;
-    /// <summary>Footers of Virtual PC before 2004 lack the last reserved byte (formats.md §A.2.2).</summary>
+    /// <summary>Footers of Virtual PC before 2004 lack the last reserved byte (docs/decisions.md, "511-byte footers and the footer copy").</summary>
     public const int ShortSize = 511;
 
     public const int CookieOffset = 0;
@@ -68,7 +68,7 @@ internal readonly struct VhdFooter
     /// <summary>The unique id as a Guid read in RFC 4122 (big-endian) order, so its text matches other tools.</summary>
     public Guid UniqueId { get; init; }
     public byte SavedState { get; init; }
-    /// <summary>Rule D.1#5 (reserved bytes zero) is informational only: the checksum covers them, and only 7-Zip rejects.</summary>
+    /// <summary>VHD rule 5 (docs/open-path.md §8.1) (reserved bytes zero) is informational only: the checksum covers them, and only 7-Zip rejects.</summary>
     public static bool ReservedBytesZero(ReadOnlySpan<byte> bytes) => !bytes[ReservedOffset..Size].ContainsAnyExcept((byte)0);
 
     public bool IsSparse => DiskType is VhdDiskType.Dynamic or VhdDiskType.Differencing;
@@ -88,7 +88,7 @@ internal readonly struct VhdFooter
         if (bytes.Length < Size || !HasCookie(bytes)) { reason = VirtualDiskErrorReason.VhdFooterMissing; return false; }
         bytes = bytes[..Size];
         uint checksum = BinaryPrimitives.ReadUInt32BigEndian(bytes[ChecksumOffset..]);
-        // §A.2.1, rule D.1#2: checksum over the raw bytes.
+        // VHD spec "Hard Disk Footer Format", Checksum, VHD rule 2 (docs/open-path.md §8.1): checksum over the raw bytes.
         if (VhdChecksum.Compute(bytes, ChecksumOffset) != checksum) { reason = VirtualDiskErrorReason.VhdFooterChecksumMismatch; return false; }
         footer = new VhdFooter
         {
@@ -109,9 +109,9 @@ internal readonly struct VhdFooter
             UniqueId = new Guid(bytes.Slice(UniqueIdOffset, 16), bigEndian: true),
             SavedState = bytes[SavedStateOffset],
         };
-        // Rule D.1#3: format version 1.0.
+        // VHD rule 3 (docs/open-path.md §8.1): format version 1.0.
         if (footer.FormatVersion != SupportedVersion) { reason = VirtualDiskErrorReason.VhdFormatVersionUnsupported; return false; }
-        // Rule D.1#6: disk type fixed, dynamic or differencing.
+        // VHD rule 6 (docs/open-path.md §8.1): disk type fixed, dynamic or differencing.
         if (footer.DiskType is not (VhdDiskType.Fixed or VhdDiskType.Dynamic or VhdDiskType.Differencing))
         {
             reason = VirtualDiskErrorReason.VhdDiskTypeInvalid;
@@ -121,7 +121,7 @@ internal readonly struct VhdFooter
         return true;
     }
 
-    /// <summary>Rule D.1#4: features must have the reserved bit 0x2 and no bits other than 0x1.</summary>
+    /// <summary>VHD rule 4 (docs/open-path.md §8.1): features must have the reserved bit 0x2 and no bits other than 0x1.</summary>
     public bool FeaturesValid => (Features & FeatureReserved) != 0 && (Features & ~(FeatureReserved | FeatureTemporary)) == 0;
 
     /// <summary>A 4-byte big-endian tag as text ("qemu", "win ", "Wi2k"), NULs kept as "\0".</summary>

@@ -1,6 +1,6 @@
 namespace VirtualDiskManaged.Vhd;
 
-/// <summary>The VHD spec's CHS algorithm (formats.md §A.4).</summary>
+/// <summary>The VHD spec's CHS algorithm (VHD spec "Appendix: CHS Calculation").</summary>
 internal static class VhdGeometry
 {
     public const long MaxSectors = 65535L * 16 * 255;

@@ -5,7 +5,7 @@ using VirtualDiskManaged.IO;
 namespace VirtualDiskManaged.Vhd;
 
 /// <summary>
-/// One VHD file of a chain (formats.md §A.8): fixed (the file minus its footer), dynamic (BAT + sector bitmaps,
+/// One VHD file of a chain (VHD spec "Implementing a Dynamic Disk" and "Implementing a Differencing Hard Disk"): fixed (the file minus its footer), dynamic (BAT + sector bitmaps,
 /// unallocated reads as zeros) or differencing (the sector bitmap decides this file or the parent, sector by sector).
 /// </summary>
 internal sealed class VhdLayer : DiskLayer
@@ -63,7 +63,7 @@ internal sealed class VhdLayer : DiskLayer
 
     public override ParentLink? ParentLink { get; }
 
-    /// <summary>CONTRACT §10: the parent's footer unique id must be the child's ParentUniqueId; time stamp 0 is not checked.</summary>
+    /// <summary>docs/open-path.md §10: the parent's footer unique id must be the child's ParentUniqueId; time stamp 0 is not checked.</summary>
     private (VirtualDiskErrorReason, string?) VerifyParent(DiskLayer candidate)
     {
         if (candidate is not VhdLayer parent)

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 
 namespace VirtualDiskManaged.Vhd;
 
-/// <summary>One 24-byte parent locator entry of the dynamic header (formats.md §A.6).</summary>
+/// <summary>One 24-byte parent locator entry of the dynamic header (VHD spec "Dynamic Disk Header Format", parent locator entries).</summary>
 internal readonly struct VhdParentLocatorEntry
 {
     public const int Size = 24;

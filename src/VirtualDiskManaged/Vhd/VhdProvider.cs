@@ -5,7 +5,7 @@ using VirtualDiskManaged.OpenPath;
 namespace VirtualDiskManaged.Vhd;
 
 /// <summary>
-/// Opens VHD images (CONTRACT §8, §9; formats.md §A, §D.1): selects the footer (trailing authoritative, the copy at 0
+/// Opens VHD images (docs/open-path.md §8, §8.1, §9; the VHD spec): selects the footer (trailing authoritative, the copy at 0
 /// standing in), validates footer, dynamic header, parent locators and BAT, and builds the <see cref="VhdLayer"/>.
 /// </summary>
 internal static class VhdProvider
@@ -27,7 +27,7 @@ internal static class VhdProvider
         string path = file.Path;
         long length = file.Length;
 
-        // ---- Footer selection (CONTRACT §9, formats.md §A.2.2, rules D.1#1, #2, #8) ----
+        // ---- Footer selection (docs/open-path.md §9; VHD rules 1, 2, 8, docs/open-path.md §8.1) ----
         Span<byte> trailing = stackalloc byte[VhdFooter.Size];
         Span<byte> copy = stackalloc byte[VhdFooter.Size];
         bool shortFooter = false;
@@ -113,12 +113,12 @@ internal static class VhdProvider
                 length < VhdFooter.ShortSize ? $"The file has {length} bytes" : "No \"conectix\" in the last 512 or 511 bytes nor at offset 0");
         }
 
-        // Rule D.1#4 (warning).
+        // VHD rule 4 (docs/open-path.md §8.1) (warning).
         if (!footer.FeaturesValid) context.Warn(VirtualDiskErrorReason.VhdFeaturesInvalid, $"Features 0x{footer.Features:X8}");
 
         ulong dataEnd = (ulong)(length - footerLength);
 
-        // ---- Fixed disks (rules D.1#7, #19, #20) ----
+        // ---- Fixed disks (VHD rules 7, 19, 20, docs/open-path.md §8.1) ----
         if (footer.DiskType == VhdDiskType.Fixed)
         {
             if (footer.DataOffset == VhdFooter.SpecLiteralNoDataOffset)
@@ -135,7 +135,7 @@ internal static class VhdProvider
             return null;
         }
 
-        // ---- Dynamic / differencing: the dynamic header (rules D.1#7, #9-#14) ----
+        // ---- Dynamic / differencing: the dynamic header (VHD rules 7, 9–14, docs/open-path.md §8.1) ----
         ulong headerOffset = footer.DataOffset;
         if (headerOffset < VhdFooter.Size || headerOffset % 512 != 0 || headerOffset > dataEnd || dataEnd - headerOffset < VhdDynamicHeader.Size)
             return Fail(VirtualDiskErrorReason.VhdDataOffsetInvalid, path,
@@ -156,7 +156,7 @@ internal static class VhdProvider
         if (header.MaxTableEntries > needed)
             context.Warn(VirtualDiskErrorReason.VhdMaxTableEntriesTooLarge, $"{header.MaxTableEntries} entries; {needed} needed");
 
-        // Rule D.1#15: the BAT inside the file, clear of the footer copy and the header.
+        // VHD rule 15 (docs/open-path.md §8.1): the BAT inside the file, clear of the footer copy and the header.
         ulong tableOffset = header.TableOffset;
         ulong tableBytes = (ulong)header.MaxTableEntries * 4;
         ulong tablePadded = (tableBytes + 511) / 512 * 512;
@@ -175,7 +175,7 @@ internal static class VhdProvider
         };
         if (footerLength > 0) metadata.Add((dataEnd, (ulong)length, "trailing footer"));
 
-        // ---- Parent locators (formats.md §A.6; CONTRACT §10 order: W2ru, W2ku, then the parent name) ----
+        // ---- Parent locators (VHD spec "Dynamic Disk Header Format", parent locator entries; docs/open-path.md §10 order: W2ru, W2ku, then the parent name) ----
         var locators = new List<ParentLocator>();
         string? parentName = null;
         if (footer.DiskType == VhdDiskType.Differencing)
@@ -213,7 +213,7 @@ internal static class VhdProvider
             if (parentName.Length > 0) locators.Add(new("ParentName", parentName, IsRelative: true));
         }
 
-        // ---- The BAT (rules D.1#16, #17) ----
+        // ---- The BAT (VHD rules 16, 17, docs/open-path.md §8.1) ----
         var table = new VhdBlockTable(file, tableOffset, needed, header.BlockSize, header.BitmapSize, virtualSize, dataEnd, [.. metadata]);
         if (needed <= VhdBlockTable.EagerEntryLimit)
         {
@@ -227,7 +227,7 @@ internal static class VhdProvider
     private static string StoredChecksum(ReadOnlySpan<byte> footer) =>
         System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(footer[VhdFooter.ChecksumOffset..]).ToString("X8");
 
-    /// <summary>Rule D.1#19 and CONTRACT §8: size zero, not whole sectors, or beyond the format maximum.</summary>
+    /// <summary>VHD rule 19 and docs/open-path.md §8: size zero, not whole sectors, or beyond the format maximum.</summary>
     private static VirtualDiskDiagnostic? CheckSize(in VhdFooter footer, string path)
     {
         ulong size = footer.CurrentSize;

@@ -1,6 +1,6 @@
 namespace VirtualDiskManaged.Vhdx;
 
-/// <summary>Payload block states (formats.md §B.7, spec 2.5.1.1); 4 is reserved, 5 is the v0.95 draft's UNMAPPED.</summary>
+/// <summary>Payload block states (MS-VHDX §2.5.1.1); 4 is reserved, 5 is the v0.95 draft's UNMAPPED.</summary>
 internal enum VhdxPayloadState : byte
 {
     NotPresent = 0,
@@ -13,13 +13,13 @@ internal enum VhdxPayloadState : byte
     PartiallyPresent = 7,
 }
 
-/// <summary>One 64-bit BAT entry: state in bits 0–2, reserved bits 3–19, FileOffsetMB in bits 20–63 (formats.md §B.7).</summary>
+/// <summary>One 64-bit BAT entry: state in bits 0–2, reserved bits 3–19, FileOffsetMB in bits 20–63 (MS-VHDX §2.5).</summary>
 internal readonly record struct VhdxBatEntry(ulong Raw)
 {
     public const int Size = 8;
     private const ulong ReservedMask = 0xFFFF8; // bits 3-19
 
-    /// <summary>Sector bitmap entry states (spec 2.5.1.2).</summary>
+    /// <summary>Sector bitmap entry states (MS-VHDX §2.5.1.2).</summary>
     public const byte SbNotPresent = 0, SbPresent = 6;
 
     public byte State => (byte)(Raw & 7);

@@ -5,7 +5,7 @@ using VirtualDiskManaged.Host;
 namespace VirtualDiskManaged.Vhdx;
 
 /// <summary>
-/// The BAT (formats.md §B.7), read in pages on first use. Payload entries and sector-bitmap entries are interleaved:
+/// The BAT (MS-VHDX §2.5), read in pages on first use. Payload entries and sector-bitmap entries are interleaved:
 /// payload block b is entry b + b / ChunkRatio, the bitmap of chunk c is entry c·(ChunkRatio + 1) + ChunkRatio.
 /// Small tables (≤ <see cref="EagerEntryLimit"/> entries) are read and fully validated at open, including the
 /// block-against-block overlap check; larger ones validate each page when it is first loaded, and leave the whole-table
@@ -40,7 +40,7 @@ internal sealed class VhdxBlockTable
         ChunkRatio = (VhdxConstants.SectorsPerChunk * logicalSectorSize) / blockSize;
         DataBlockCount = (virtualSize + blockSize - 1) / blockSize;
         long bitmapBlocks = (DataBlockCount + ChunkRatio - 1) / ChunkRatio;
-        // §B.7: fixed/dynamic need DataBlocks + floor((DataBlocks − 1) / ChunkRatio) entries; differencing a whole
+        // MS-VHDX §2.5: fixed/dynamic need DataBlocks + floor((DataBlocks − 1) / ChunkRatio) entries; differencing a whole
         // last chunk including its bitmap entry.
         EntryCount = differencing ? bitmapBlocks * (ChunkRatio + 1) : DataBlockCount + (DataBlockCount - 1) / ChunkRatio;
         int shift = 13; // MinPageEntries = 2^13
@@ -142,7 +142,7 @@ internal sealed class VhdxBlockTable
         public List<(long Offset, long Length, long Index)>? Allocated;
     }
 
-    /// <summary>§D.2 rules 25–29 for one page of entries.</summary>
+    /// <summary>VHDX rules 25–29 (docs/open-path.md §8.2) for one page of entries.</summary>
     private VirtualDiskDiagnostic? ValidatePage(int page, ulong[] entries, ref ValidationState state)
     {
         long first = (long)page << _pageShift;
@@ -152,12 +152,12 @@ internal sealed class VhdxBlockTable
             long index = first + i;
             var e = new VhdxBatEntry(entries[i]);
             long at = _batOffset + index * VhdxBatEntry.Size;
-            if (e.ReservedBitsSet && state.ReservedBitsIndex < 0) state.ReservedBitsIndex = index; // rule 25: warning
+            if (e.ReservedBitsSet && state.ReservedBitsIndex < 0) state.ReservedBitsIndex = index; // VHDX rule 25: warning
             if (IsBitmapIndex(index))
             {
                 if (!Differencing)
                 {
-                    // Rule 27 / §E VHDX 4: sector bitmap entries of fixed/dynamic files are ignored (old qemu wrote garbage).
+                    // VHDX rule 27 / VHDX quirk 4 (docs/decisions.md): sector bitmap entries of fixed/dynamic files are ignored (old qemu wrote garbage).
                     if (e.State != VhdxBatEntry.SbNotPresent && state.IgnoredBitmapIndex < 0) state.IgnoredBitmapIndex = index;
                     continue;
                 }
@@ -175,7 +175,7 @@ internal sealed class VhdxBlockTable
             {
                 case VhdxPayloadState.NotPresent or VhdxPayloadState.Undefined or VhdxPayloadState.Zero
                     or VhdxPayloadState.Unmapped or VhdxPayloadState.UnmappedV095:
-                    continue; // rule 26; FileOffsetMB is reserved for these states (§E VHDX 7)
+                    continue; // VHDX rule 26; FileOffsetMB is reserved for these states (VHDX quirk 7, docs/decisions.md)
                 case VhdxPayloadState.Reserved4:
                     return new(VirtualDiskErrorReason.BatEntryStateInvalid, _source.Path, $"Payload entry {index} (block {block}) has reserved state 4", at);
                 case VhdxPayloadState.PartiallyPresent when !Differencing:
@@ -184,7 +184,7 @@ internal sealed class VhdxBlockTable
             long extent = BlockExtent(block);
             var placement = CheckPlacement(index, e.FileOffset, extent, fileLength, at, allowPartial: true);
             if (placement is not null) return placement;
-            if (e.FileOffset + extent > fileLength && state.PartialBlock < 0) state.PartialBlock = block; // rule 28: short last block, warning
+            if (e.FileOffset + extent > fileLength && state.PartialBlock < 0) state.PartialBlock = block; // VHDX rule 28: short last block, warning
             state.AllocatedBlocks++;
             state.AllocatedBytes += extent;
             state.Allocated?.Add((e.FileOffset, extent, index));
@@ -192,7 +192,7 @@ internal sealed class VhdxBlockTable
         return null;
     }
 
-    /// <summary>Rules 28–29: a present block is not at 0, starts inside the file, and overlaps no header, log or region.</summary>
+    /// <summary>VHDX rules 28–29: a present block is not at 0, starts inside the file, and overlaps no header, log or region.</summary>
     private VirtualDiskDiagnostic? CheckPlacement(long index, long offset, long length, long fileLength, long at, bool allowPartial)
     {
         if (offset < 0 || offset >= fileLength || (!allowPartial && offset + length > fileLength))
@@ -238,7 +238,7 @@ internal sealed class VhdxBlockTable
         if (overlap is not null) return overlap;
         if (Differencing)
         {
-            // A partially present block needs its chunk's sector bitmap (spec 2.5.1.2).
+            // A partially present block needs its chunk's sector bitmap (MS-VHDX §2.5.1.2).
             for (long block = 0; block < DataBlockCount; block++)
                 if (this[PayloadIndex(block, ChunkRatio)].PayloadState == VhdxPayloadState.PartiallyPresent
                     && this[BitmapIndexOfBlock(block)].State != VhdxBatEntry.SbPresent)

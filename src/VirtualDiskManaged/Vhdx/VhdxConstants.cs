@@ -1,25 +1,25 @@
 namespace VirtualDiskManaged.Vhdx;
 
-/// <summary>Sizes, offsets and GUIDs of MS-VHDX (formats.md §B.1–§B.9).</summary>
+/// <summary>Sizes, offsets and GUIDs of MS-VHDX (MS-VHDX §2).</summary>
 internal static class VhdxConstants
 {
     public const long KiB = 1024, MiB = 1024 * KiB;
 
-    /// <summary>§B.2: header section layout.</summary>
+    /// <summary>MS-VHDX §2.2: header section layout.</summary>
     public const long Header1Offset = 64 * KiB, Header2Offset = 128 * KiB;
     public const long RegionTable1Offset = 192 * KiB, RegionTable2Offset = 256 * KiB;
     public const int HeaderSize = 4096, RegionTableSize = 64 * 1024, MetadataTableSize = 64 * 1024;
 
-    /// <summary>§B.2: the first 1 MiB holds only the header section.</summary>
+    /// <summary>MS-VHDX §2.2: the first 1 MiB holds only the header section.</summary>
     public const long HeaderSectionLength = MiB;
 
-    /// <summary>§B.9 / MS-VHDX 1.5: the largest virtual size, 64 TiB.</summary>
+    /// <summary>MS-VHDX §1.5, §2.6.2.2: the largest virtual size, 64 TiB.</summary>
     public const long MaxVirtualSize = 64L * 1024 * 1024 * MiB;
 
-    /// <summary>§B.7: a sector bitmap block holds 2^23 bits.</summary>
+    /// <summary>MS-VHDX §2.5: a sector bitmap block holds 2^23 bits.</summary>
     public const long SectorsPerChunk = 1L << 23;
 
-    /// <summary>Region GUIDs (§B.5) and metadata item GUIDs (§B.6).</summary>
+    /// <summary>Region GUIDs (MS-VHDX §2.2.3.2) and metadata item GUIDs (MS-VHDX §2.6.2).</summary>
     public static readonly Guid BatRegion = new("2DC27766-F623-4200-9D64-115E9BFD4A08");
     public static readonly Guid MetadataRegion = new("8B7CA206-4790-4B9A-B8FE-575F050F886E");
     public static readonly Guid FileParametersItem = new("CAA16737-FA36-4D43-B3B6-33F0AA44E76B");

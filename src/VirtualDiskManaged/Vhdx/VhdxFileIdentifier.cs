@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 
 namespace VirtualDiskManaged.Vhdx;
 
-/// <summary>The file type identifier at offset 0 (formats.md §B.3): "vhdxfile" and an optional UTF-16 creator.</summary>
+/// <summary>The file type identifier at offset 0 (MS-VHDX §2.2.1): "vhdxfile" and an optional UTF-16 creator.</summary>
 internal readonly struct VhdxFileIdentifier
 {
     public const ulong Signature = 0x656C696678646876; // "vhdxfile"
@@ -11,7 +11,7 @@ internal readonly struct VhdxFileIdentifier
     /// <summary>Bytes needed to parse: the signature and the creator field.</summary>
     public const int Size = CreatorOffset + CreatorLength;
 
-    /// <summary>Whether the first eight bytes are "vhdxfile" (§D.2 rule 1).</summary>
+    /// <summary>Whether the first eight bytes are "vhdxfile" (VHDX rule 1, docs/open-path.md §8.2).</summary>
     public static bool HasSignature(ReadOnlySpan<byte> data) =>
         data.Length >= 8 && BinaryPrimitives.ReadUInt64LittleEndian(data) == Signature;
 

@@ -3,7 +3,7 @@ using VirtualDiskManaged.IO;
 
 namespace VirtualDiskManaged.Vhdx;
 
-/// <summary>One of the two 4 KiB headers at 64 KiB and 128 KiB (formats.md §B.4).</summary>
+/// <summary>One of the two 4 KiB headers at 64 KiB and 128 KiB (MS-VHDX §2.2.2).</summary>
 internal readonly struct VhdxHeader
 {
     public const uint Signature = 0x64616568; // "head"
@@ -24,8 +24,8 @@ internal readonly struct VhdxHeader
     public ulong LogOffset { get; init; }
 
     /// <summary>
-    /// Parses a header. Valid means signature and CRC-32C over all 4096 bytes with the checksum zeroed (§D.2 rule 2,
-    /// MS-VHDX 2.2.2); version and log fields are checked on the current header only (<see cref="CheckCurrent"/>).
+    /// Parses a header. Valid means signature and CRC-32C over all 4096 bytes with the checksum zeroed (VHDX rule 2, docs/open-path.md §8.2;
+    /// MS-VHDX §2.2.2); version and log fields are checked on the current header only (<see cref="CheckCurrent"/>).
     /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> data, out VhdxHeader header, out VirtualDiskErrorReason reason)
     {
@@ -51,13 +51,13 @@ internal readonly struct VhdxHeader
         return true;
     }
 
-    /// <summary>Rules for the header in use: version 1 (§D.2 rule 3), log version 0 (rule 4), log placement (rules 6, 7).</summary>
+    /// <summary>Rules for the header in use: version 1 (VHDX rule 3, docs/open-path.md §8.2), log version 0 (VHDX rule 4), log placement (VHDX rules 6, 7).</summary>
     public VirtualDiskErrorReason CheckCurrent(out string? detail)
     {
         detail = null;
         if (Version != 1) { detail = $"Version {Version}"; return VirtualDiskErrorReason.VhdxHeaderVersionUnsupported; }
         if (LogVersion != 0) { detail = $"LogVersion {LogVersion}"; return VirtualDiskErrorReason.VhdxLogVersionUnsupported; }
-        // §B.4: LogLength a multiple of 1 MiB; LogOffset a multiple of 1 MiB and at least 1 MiB (qemu checks even an empty log).
+        // MS-VHDX §2.2.2: LogLength a multiple of 1 MiB; LogOffset a multiple of 1 MiB and at least 1 MiB (qemu checks even an empty log).
         if (LogLength % VhdxConstants.MiB != 0 || LogOffset % VhdxConstants.MiB != 0 || LogOffset < VhdxConstants.MiB
             || LogOffset > long.MaxValue - VhdxConstants.MiB * 4096L)
         {
@@ -68,8 +68,8 @@ internal readonly struct VhdxHeader
     }
 
     /// <summary>
-    /// MS-VHDX 2.2.2: the current header is the only valid one, or the valid one with the greater sequence number.
-    /// Equal sequence numbers: accepted only when the defined bytes are identical (Disk2vhd, §E VHDX 1), warning.
+    /// MS-VHDX §2.2.2: the current header is the only valid one, or the valid one with the greater sequence number.
+    /// Equal sequence numbers: accepted only when the defined bytes are identical (Disk2vhd: VHDX quirk 1, docs/decisions.md), warning.
     /// Returns 1 or 2 (the header to use) or 0 with the failure reason.
     /// </summary>
     public static int SelectCurrent(bool valid1, in VhdxHeader h1, ReadOnlySpan<byte> raw1, bool valid2, in VhdxHeader h2,

@@ -49,11 +49,11 @@ internal sealed class VhdxLayer : DiskLayer
 
     /// <summary>
     /// IDENTIFIER is the DataWriteGuid: it is what a child's parent_linkage records, so IDENTIFIER of a parent equals
-    /// PARENT_IDENTIFIER of its child, as for VHD (virtdisk-api.md §6). VIRTUAL_DISK_ID carries the page 83 GUID.
+    /// PARENT_IDENTIFIER of its child, as for VHD (docs/decisions.md, VHDX quirk 10). VIRTUAL_DISK_ID carries the page 83 GUID.
     /// </summary>
     public override Guid Identifier => _header.DataWriteGuid;
 
-    /// <summary>Every VHDX structure and block sits on a 1 MiB boundary (§B.9).</summary>
+    /// <summary>Every VHDX structure and block sits on a 1 MiB boundary (MS-VHDX §2.2.3.2, §2.5).</summary>
     public override bool Is4KAligned => true;
 
     public override ParentLink? ParentLink => _parentLink;
@@ -99,7 +99,7 @@ internal sealed class VhdxLayer : DiskLayer
     }
 
     /// <summary>
-    /// §B.6 / CONTRACT §10: relative_path, volume_path, absolute_win32_path in that order; the parent is recognised by
+    /// MS-VHDX §2.6.2.6.3; docs/open-path.md §10: relative_path, volume_path, absolute_win32_path in that order; the parent is recognised by
     /// its DataWriteGuid equal to parent_linkage (or parent_linkage2). A VHDX child's parent is a VHDX.
     /// </summary>
     private static ParentLink BuildParentLink(VhdxParentLocator locator)
@@ -135,7 +135,7 @@ internal sealed class VhdxLayer : DiskLayer
         };
     }
 
-    /// <summary>Maps a virtual offset to a run within one payload block (formats.md §B.7 read resolution).</summary>
+    /// <summary>Maps a virtual offset to a run within one payload block (MS-VHDX §2.4, §2.5: read resolution).</summary>
     protected override Run MapRun(long virtualOffset, long maxLength)
     {
         long blockSize = _bat.BlockSize;
@@ -230,7 +230,7 @@ internal sealed class VhdxLayer : DiskLayer
         int sectorSize = LogicalSectorSize;
         long sectorsPerBlock = _bat.BlockSize / sectorSize;
         long sectorInBlock = inBlock / sectorSize;
-        long bit = (block % _bat.ChunkRatio) * sectorsPerBlock + sectorInBlock; // bit k of the chunk's bitmap, LSB first (§B.7)
+        long bit = (block % _bat.ChunkRatio) * sectorsPerBlock + sectorInBlock; // bit k of the chunk's bitmap, LSB first (MS-VHDX §2.5)
         long sectorsWanted = Math.Min(sectorsPerBlock - sectorInBlock, (inBlock % sectorSize + length + sectorSize - 1) / sectorSize);
 
         // The block's part of the chunk bitmap (BlockSize / sector size / 8 bytes: 512 B for 2 MiB blocks), read once and

@@ -4,7 +4,7 @@ using VirtualDiskManaged.IO;
 
 namespace VirtualDiskManaged.Vhdx;
 
-/// <summary>A log entry header (formats.md §B.8): the first 64 bytes of an entry's first 4 KiB sector.</summary>
+/// <summary>A log entry header (MS-VHDX §2.3): the first 64 bytes of an entry's first 4 KiB sector.</summary>
 internal readonly struct VhdxLogEntryHeader
 {
     public const uint Signature = 0x65676F6C; // "loge"
@@ -51,7 +51,7 @@ internal readonly struct VhdxLogEntryHeader
     }
 }
 
-/// <summary>One descriptor of a log entry: a 4 KiB data sector to write, or a zero range (formats.md §B.8).</summary>
+/// <summary>One descriptor of a log entry: a 4 KiB data sector to write, or a zero range (MS-VHDX §2.3).</summary>
 internal readonly record struct VhdxLogDescriptor(bool IsData, long FileOffset, long ZeroLength, ulong LeadingBytes, uint TrailingBytes)
 {
     public const uint DataSignature = 0x63736564; // "desc"
@@ -87,7 +87,7 @@ internal readonly record struct VhdxLogDescriptor(bool IsData, long FileOffset, 
 }
 
 /// <summary>
-/// Reads the log (formats.md §B.8): finds the active sequence and turns it into a <see cref="VhdxLogOverlay"/>.
+/// Reads the log (MS-VHDX §2.3): finds the active sequence and turns it into a <see cref="VhdxLogOverlay"/>.
 /// Everything is bounded by the log length: at most LogLength / 4096 entry positions, each validated once.
 /// </summary>
 internal sealed class VhdxLog
@@ -120,7 +120,7 @@ internal sealed class VhdxLog
     public static VirtualDiskDiagnostic? Replay(FileView file, in VhdxHeader header, List<VirtualDiskDiagnostic> warnings, out VhdxLogOverlay? overlay)
     {
         overlay = null;
-        if (header.LogGuid == Guid.Empty) return null; // §B.4: no valid log
+        if (header.LogGuid == Guid.Empty) return null; // MS-VHDX §2.2.2: no valid log
         long logOffset = (long)header.LogOffset;
         if (header.LogLength == 0)
         {
@@ -139,7 +139,7 @@ internal sealed class VhdxLog
             return null;
         }
         var head = sequence[^1].Header;
-        // §B.8 replay step 1: the file must be at least as long as it was when the head entry was written.
+        // MS-VHDX §2.3, log replay, first step: the file must be at least as long as it was when the head entry was written.
         if (file.Length < head.FlushedFileOffset)
             return new(VirtualDiskErrorReason.VhdxLogFileTruncated, file.Path,
                 $"The log's FlushedFileOffset is {head.FlushedFileOffset}; the file is {file.Length} bytes", logOffset + sequence[^1].Position);
@@ -162,7 +162,7 @@ internal sealed class VhdxLog
         }
         if (applied == 0)
         {
-            // §E VHDX 3: a sequence without descriptors has nothing to replay (DiscUtils treats it as clean).
+            // VHDX quirk 3 (docs/decisions.md): a sequence without descriptors has nothing to replay (DiscUtils treats it as clean).
             warnings.Add(new(VirtualDiskErrorReason.VhdxLogGuidWithoutEntries, file.Path, "The active log sequence has no descriptors", logOffset));
             return null;
         }
@@ -173,7 +173,7 @@ internal sealed class VhdxLog
     }
 
     /// <summary>
-    /// §B.8: scan every 4 KiB position; from each valid entry follow the entries that come right after it with
+    /// MS-VHDX §2.3: scan every 4 KiB position; from each valid entry follow the entries that come right after it with
     /// sequence numbers increasing by one; a run counts when its head's Tail is one of its entries; the active sequence
     /// is the counting run with the greatest head sequence number, from its tail entry to its head.
     /// </summary>

@@ -4,7 +4,7 @@ using VirtualDiskManaged.Host;
 namespace VirtualDiskManaged.Vhdx;
 
 /// <summary>
-/// The file as it would be after replaying the log (formats.md §B.8), without writing it: the replayed 4 KiB sectors
+/// The file as it would be after replaying the log (MS-VHDX §2.3), without writing it: the replayed 4 KiB sectors
 /// (kept as references to the data sectors inside the log, plus their 8 leading and 4 trailing bytes), the zeroed
 /// ranges, and a logical length of max(file length, LastFileOffset) whose bytes past the real end read as zeros.
 /// Immutable, so any number of threads may read it.

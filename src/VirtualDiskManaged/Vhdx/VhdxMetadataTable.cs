@@ -6,7 +6,7 @@ namespace VirtualDiskManaged.Vhdx;
 internal readonly record struct VhdxItemLocation(bool Present, uint Offset, uint Length);
 
 /// <summary>
-/// The metadata table: the first 64 KiB of the metadata region (formats.md §B.6, §D.2 rules 13–18). Parsing
+/// The metadata table: the first 64 KiB of the metadata region (MS-VHDX §2.6.1; VHDX rules 13–18, docs/open-path.md §8.2). Parsing
 /// checks every entry and records where the known items are; the items themselves are parsed by <see cref="VhdxMetadataItems"/>.
 /// </summary>
 internal readonly struct VhdxMetadataTable
@@ -52,7 +52,7 @@ internal readonly struct VhdxMetadataTable
             uint length = BinaryPrimitives.ReadUInt32LittleEndian(e[ItemLengthOffset..]);
             uint flags = BinaryPrimitives.ReadUInt32LittleEndian(e[FlagsOffset..]);
             bool isUser = (flags & IsUserFlag) != 0;
-            // §B.6 / spec 2.6.1.2: offset ≥ 64 KiB, length ≤ 1 MiB, empty item ⇒ offset 0, inside the region, reserved bits 0.
+            // MS-VHDX §2.6.1.2: offset ≥ 64 KiB, length ≤ 1 MiB, empty item ⇒ offset 0, inside the region, reserved bits 0.
             bool placementOk = length == 0
                 ? offset == 0
                 : offset >= VhdxConstants.MetadataTableSize && length <= MaxItemLength && (long)offset + length <= regionLength;
@@ -100,10 +100,10 @@ internal readonly struct VhdxMetadataTable
             else if (itemId == VhdxConstants.LogicalSectorSizeItem) logical = location;
             else if (itemId == VhdxConstants.PhysicalSectorSizeItem) physical = location;
             else if (itemId == VhdxConstants.ParentLocatorItem) locator = location;
-            else if ((flags & IsRequiredFlag) != 0) return UnknownRequired(itemId, out reason, out detail); // rule 16
+            else if ((flags & IsRequiredFlag) != 0) return UnknownRequired(itemId, out reason, out detail); // VHDX rule 16
         }
 
-        // Rule 18: known item lengths.
+        // VHDX rule 18: known item lengths.
         if (!LengthIs(fileParameters, 8, "File Parameters", out detail) || !LengthIs(size, 8, "Virtual Disk Size", out detail)
             || !LengthIs(id, 16, "Virtual Disk ID", out detail) || !LengthIs(logical, 4, "Logical Sector Size", out detail)
             || !LengthIs(physical, 4, "Physical Sector Size", out detail)
@@ -112,7 +112,7 @@ internal readonly struct VhdxMetadataTable
             reason = VirtualDiskErrorReason.VhdxMetadataItemLengthInvalid;
             return false;
         }
-        // Rule 17: File Parameters, Virtual Disk Size and Logical Sector Size are indispensable; a missing Physical
+        // VHDX rule 17: File Parameters, Virtual Disk Size and Logical Sector Size are indispensable; a missing Physical
         // Sector Size (taken as the logical size) or Virtual Disk ID (reported as empty) is tolerated, as 7-Zip does.
         if (!fileParameters.Present || !size.Present || !logical.Present)
         {

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace VirtualDiskManaged.Vhdx;
 
 /// <summary>
-/// The parent locator item of a differencing VHDX (formats.md §B.6, spec 2.6.2.6): a locator type GUID and a table
+/// The parent locator item of a differencing VHDX (MS-VHDX §2.6.2.6): a locator type GUID and a table
 /// of UTF-16 key/value pairs. Only the VHDX locator type is defined; its keys are parent_linkage (required),
 /// parent_linkage2, relative_path, volume_path and absolute_win32_path.
 /// </summary>
@@ -31,7 +31,7 @@ internal sealed class VhdxParentLocator
         reason = VirtualDiskErrorReason.VhdxParentLocatorInvalid;
         if (data.Length < HeaderLength) { detail = $"Item length {data.Length}"; return false; }
         var type = new Guid(data.Slice(TypeOffset, 16));
-        if (type != VhdxConstants.VhdxParentLocatorType) { detail = $"Locator type {type} is not the VHDX locator type"; return false; } // §D.2 rule 33
+        if (type != VhdxConstants.VhdxParentLocatorType) { detail = $"Locator type {type} is not the VHDX locator type"; return false; } // VHDX rule 33 (docs/open-path.md §8.2)
         if (BinaryPrimitives.ReadUInt16LittleEndian(data[ReservedOffset..]) != 0) { detail = "Reserved field is not zero"; return false; }
         int count = BinaryPrimitives.ReadUInt16LittleEndian(data[CountOffset..]);
         if (count > MaxPairs || HeaderLength + (long)count * EntryLength > data.Length)
@@ -71,7 +71,7 @@ internal sealed class VhdxParentLocator
             if (slot is not null) { detail = $"Key {key} appears twice"; return false; }
             slot = value;
         }
-        if (linkage is null) { detail = "No parent_linkage"; return false; } // spec 2.6.2.6.3: must be present
+        if (linkage is null) { detail = "No parent_linkage"; return false; } // MS-VHDX §2.6.2.6.3: must be present
         if (!TryParseGuid(linkage, out var linkageGuid)) { detail = $"parent_linkage {linkage} is not a GUID"; return false; }
         Guid? linkage2Guid = null;
         if (linkage2 is not null)

@@ -6,7 +6,7 @@ using VirtualDiskManaged.OpenPath;
 namespace VirtualDiskManaged.Vhdx;
 
 /// <summary>
-/// Opens VHDX images (CONTRACT §8–§9, formats.md §B, §D.2): file type identifier, headers, log replay into memory,
+/// Opens VHDX images (docs/open-path.md §8, §8.2, §9; MS-VHDX §2): file type identifier, headers, log replay into memory,
 /// region tables, metadata, BAT. The file is only read; a pending log is applied to an in-memory overlay through which
 /// every later structure and all payload are read.
 /// Decisions: a header is valid when its signature and CRC-32C are right; version, log version and log placement are
@@ -24,7 +24,7 @@ internal static class VhdxProvider
         var warnings = context.Warnings;
         string path = file.Path;
 
-        // §D.2 rule 1: "vhdxfile" at offset 0.
+        // VHDX rule 1 (docs/open-path.md §8.2): "vhdxfile" at offset 0.
         Span<byte> identifierBytes = stackalloc byte[VhdxFileIdentifier.Size];
         if (!file.TryReadExactlyAt(0, identifierBytes) || !VhdxFileIdentifier.TryParse(identifierBytes, out _, out _))
         {
@@ -32,7 +32,7 @@ internal static class VhdxProvider
             return new(VirtualDiskErrorReason.VhdxFileIdentifierMissing, path, detail, 0);
         }
 
-        // Rules 2–5: both headers; the current one is chosen by sequence number.
+        // VHDX rules 2–5: both headers; the current one is chosen by sequence number.
         Span<byte> raw1 = stackalloc byte[VhdxConstants.HeaderSize];
         Span<byte> raw2 = stackalloc byte[VhdxConstants.HeaderSize];
         bool valid1 = file.TryReadExactlyAt(VhdxConstants.Header1Offset, raw1) & VhdxHeader.TryParse(raw1, out var h1, out _);
@@ -54,7 +54,7 @@ internal static class VhdxProvider
         if (headerReason != VirtualDiskErrorReason.None)
             return new(headerReason, path, headerDetail, current == 1 ? VhdxConstants.Header1Offset : VhdxConstants.Header2Offset);
 
-        // Rules 30–31: replay a pending log into memory before reading anything it may update.
+        // VHDX rules 30–31: replay a pending log into memory before reading anything it may update.
         var failure = VhdxLog.Replay(file, header, warnings, out var overlay);
         if (failure is not null) return failure;
         FileView source = overlay is null ? file : overlay;
@@ -65,7 +65,7 @@ internal static class VhdxProvider
             failure = ReadRegionTables(context, source, buffer, out var regions);
             if (failure is not null) return failure;
 
-            // Rule 12: regions must not overlap the log (the header section is excluded by the 1 MiB minimum offset).
+            // VHDX rule 12: regions must not overlap the log (the header section is excluded by the 1 MiB minimum offset).
             var log = new VhdxRegion((long)header.LogOffset, header.LogLength);
             if (header.LogLength > 0 && (regions.Bat.Overlaps(log.FileOffset, log.Length) || regions.Metadata.Overlaps(log.FileOffset, log.Length)))
                 return new(VirtualDiskErrorReason.VhdxStructuresOverlap, path,
@@ -74,7 +74,7 @@ internal static class VhdxProvider
             failure = ReadMetadata(path, source, regions.Metadata, buffer, out var metadata);
             if (failure is not null) return failure;
 
-            // Rule 24: the BAT region holds every entry the virtual size needs, and those entries are in the file.
+            // VHDX rule 24: the BAT region holds every entry the virtual size needs, and those entries are in the file.
             var bat = new VhdxBlockTable(source, regions.Bat.FileOffset, metadata.VirtualSize, metadata.Parameters.BlockSize,
                 metadata.LogicalSectorSize, metadata.Parameters.HasParent,
                 header.LogLength > 0
@@ -103,7 +103,7 @@ internal static class VhdxProvider
     }
 
     /// <summary>
-    /// Rule 8: region table 1 when intact; table 2 when table 1 is not (warning); both broken → 1392. Both intact but
+    /// VHDX rule 8: region table 1 when intact; table 2 when table 1 is not (warning); both broken → 1392. Both intact but
     /// different: table 1 is used (warning). An intact table with bad entries fails with that entry's reason.
     /// </summary>
     private static VirtualDiskDiagnostic? ReadRegionTables(OpenContext context, FileView source, byte[] buffer, out VhdxRegionTable table)
@@ -145,7 +145,7 @@ internal static class VhdxProvider
     private readonly record struct Metadata(VhdxFileParameters Parameters, long VirtualSize, int LogicalSectorSize,
         int PhysicalSectorSize, Guid? VirtualDiskId, VhdxParentLocator? Locator);
 
-    /// <summary>Rules 13–23, 33, 34: the metadata table and every known item.</summary>
+    /// <summary>VHDX rules 13–23, 33, 34: the metadata table and every known item.</summary>
     private static VirtualDiskDiagnostic? ReadMetadata(string path, FileView source, VhdxRegion region, byte[] buffer, out Metadata metadata)
     {
         metadata = default;
@@ -186,7 +186,7 @@ internal static class VhdxProvider
             id = VhdxMetadataItems.ParseVirtualDiskId(item);
         }
 
-        // Rule 34: HasParent ⇔ parent locator. A locator in a disk without HasParent is ignored.
+        // VHDX rule 34: HasParent ⇔ parent locator. A locator in a disk without HasParent is ignored.
         VhdxParentLocator? locator = null;
         if (parameters.HasParent)
         {

@@ -3,7 +3,7 @@ using VirtualDiskManaged.IO;
 
 namespace VirtualDiskManaged.Vhdx;
 
-/// <summary>A region (formats.md §B.5): where the BAT or metadata lives.</summary>
+/// <summary>A region (MS-VHDX §2.2.3): where the BAT or metadata lives.</summary>
 internal readonly record struct VhdxRegion(long FileOffset, long Length)
 {
     public long End => FileOffset + Length;
@@ -11,7 +11,7 @@ internal readonly record struct VhdxRegion(long FileOffset, long Length)
     public bool Overlaps(long offset, long length) => offset < End && FileOffset < offset + length;
 }
 
-/// <summary>A region table at 192 KiB or 256 KiB (formats.md §B.5, §D.2 rules 8–12).</summary>
+/// <summary>A region table at 192 KiB or 256 KiB (MS-VHDX §2.2.3; VHDX rules 8–12, docs/open-path.md §8.2).</summary>
 internal readonly struct VhdxRegionTable
 {
     public const uint Signature = 0x69676572; // "regi"
@@ -31,7 +31,7 @@ internal readonly struct VhdxRegionTable
         return count > MaxEntries ? HeaderLength : HeaderLength + (int)count * EntryLength;
     }
 
-    /// <summary>Signature, CRC-32C over the whole 64 KiB, entry count ≤ 2047, reserved 0 (§D.2 rule 8).</summary>
+    /// <summary>Signature, CRC-32C over the whole 64 KiB, entry count ≤ 2047, reserved 0 (VHDX rule 8, docs/open-path.md §8.2).</summary>
     public static bool IsIntact(ReadOnlySpan<byte> data)
     {
         if (data.Length < VhdxConstants.RegionTableSize) return false;
@@ -44,8 +44,8 @@ internal readonly struct VhdxRegionTable
 
     /// <summary>
     /// Parses the entries of an intact table: offsets ≥ 1 MiB and 1 MiB aligned, lengths 1 MiB multiples and not 0
-    /// (rule 9), no unknown required region (rule 11), BAT and metadata exactly once (rule 10), no two regions
-    /// overlapping (rule 12).
+    /// (VHDX rule 9), no unknown required region (VHDX rule 11), BAT and metadata exactly once (VHDX rule 10), no two regions
+    /// overlapping (VHDX rule 12).
     /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> data, out VhdxRegionTable table, out VirtualDiskErrorReason reason, out string? detail)
     {

@@ -11,7 +11,7 @@ internal static class Profiles
     private const long MiB = 1L << 20;
     private const int VhdFooterLength = 512;
 
-    /// <summary>Azure managed-disk upload bounds (file length, footer included): 20 MiB + 512 to 32 TiB + 512 (formats.md §A.11).</summary>
+    /// <summary>Azure managed-disk upload bounds (file length, footer included): 20 MiB + 512 to 32 TiB + 512 (docs/decisions.md, "Azure profile bounds").</summary>
     public const long AzureMinFileLength = 20 * MiB + VhdFooterLength, AzureMaxFileLength = (32L << 40) + VhdFooterLength;
 
     private const string AzureConvert = "qemu-img convert -O vpc -o subformat=fixed,force_size=on IN OUT.vhd (Hyper-V: Convert-VHD -VHDType Fixed)";

@@ -7,7 +7,7 @@ using VirtualDiskManaged.Tests.Support;
 namespace VirtualDiskManaged.Tests.Foundation;
 
 /// <summary>
-/// CONTRACT §3 (rule sets), §4 steps 1–7 and 8 (arguments and the host file), §5 (ISO parameter rules).
+/// docs/open-path.md §3 (rule sets), §4 steps 1–7 and 8 (arguments and the host file), §5 (ISO parameter rules).
 /// A rule that passes is shown by the open reaching a later step: a missing .vhd file gives 2 (step 8), so any other
 /// code means an earlier argument rule fired.
 /// </summary>

@@ -5,7 +5,7 @@ using R = VirtualDiskManaged.VirtualDiskErrorReason;
 namespace VirtualDiskManaged.Tests.Foundation;
 
 /// <summary>
-/// CONTRACT §6: UNKNOWN device id → extension first (case-insensitive); the extension's provider reports its own
+/// docs/open-path.md §6: UNKNOWN device id → extension first (case-insensitive); the extension's provider reports its own
 /// error for other content, with a ContentIs… reason; other extensions → content; an explicit device id never sniffs.
 /// Files here are crafted just far enough to be *detected*; assertions hold whether or not the VHD/VHDX providers
 /// exist (a crafted "conectix" block is not a valid VHD either way).

@@ -6,7 +6,7 @@ using VirtualDiskManaged.Tests.Support;
 namespace VirtualDiskManaged.Tests.Foundation;
 
 /// <summary>
-/// Small files crafted from the contract's and formats.md's byte layouts (not from our own code), and open helpers.
+/// Small files crafted from the byte layouts of the public specifications and docs/open-path.md (not from our own code), and open helpers.
 /// </summary>
 internal static partial class Files
 {
@@ -38,7 +38,7 @@ internal static partial class Files
         return path;
     }
 
-    /// <summary>A High Sierra descriptor (formats.md §C.3): LBN at 0, type at 8, "CDROM" at 9–13, version at 14.</summary>
+    /// <summary>A High Sierra descriptor (High Sierra, the pre-ISO "CDROM" format; docs/open-path.md §5): LBN at 0, type at 8, "CDROM" at 9–13, version at 14.</summary>
     public static string HighSierra(string folder, string name = "hs.iso")
     {
         string path = Path.Combine(folder, name);
@@ -62,7 +62,7 @@ internal static partial class Files
     }
 
     /// <summary>
-    /// Enough for VHD *detection* (CONTRACT §6): a file whose last 512 (or 511) bytes begin with "conectix", or
+    /// Enough for VHD *detection* (docs/open-path.md §6): a file whose last 512 (or 511) bytes begin with "conectix", or
     /// whose first bytes do. Not a valid VHD (no checksum, no fields).
     /// </summary>
     public static string VhdLike(string folder, string name, long length = 64 * 1024, int footer = 512, bool atStart = false)

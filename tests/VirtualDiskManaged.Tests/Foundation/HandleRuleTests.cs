@@ -9,7 +9,7 @@ using G = VirtualDiskManaged.GetVirtualDiskInfoVersion;
 namespace VirtualDiskManaged.Tests.Foundation;
 
 /// <summary>
-/// CONTRACT §1: what a handle may do (else 5), its stream (read-only, seekable, own position, positional reads from
+/// docs/open-path.md §1: what a handle may do (else 5), its stream (read-only, seekable, own position, positional reads from
 /// many threads), Dispose, and the .NET layer's exception and TryOpen overloads.
 /// </summary>
 public sealed class HandleRuleTests

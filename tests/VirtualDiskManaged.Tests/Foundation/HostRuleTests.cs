@@ -6,7 +6,7 @@ using R = VirtualDiskManaged.VirtualDiskErrorReason;
 namespace VirtualDiskManaged.Tests.Foundation;
 
 /// <summary>
-/// CONTRACT §7 (host checks) and §3 (their codes per rule set): the code mapping through the
+/// docs/open-path.md §7 (host checks) and §3 (their codes per rule set): the code mapping through the
 /// <see cref="HostChecks.ProbeOverride"/> seam, the real Linux probe (inode flags ioctl, mount table), and the
 /// parsers of /proc/self/mountinfo and of Windows UNC paths.
 /// </summary>

@@ -5,8 +5,8 @@ using G = VirtualDiskManaged.GetVirtualDiskInfoVersion;
 namespace VirtualDiskManaged.Tests.Foundation;
 
 /// <summary>
-/// CONTRACT §5 (ISO content rules) and the ISO handle: the stream is the file, GetVirtualDiskInformation per version.
-/// Images are crafted from ECMA-119 / ECMA-167 / formats.md §C layouts.
+/// docs/open-path.md §5 (ISO content rules) and the ISO handle: the stream is the file, GetVirtualDiskInformation per version.
+/// Images are crafted from ECMA-119 / ECMA-167 layouts.
 /// </summary>
 public sealed class IsoProviderTests
 {

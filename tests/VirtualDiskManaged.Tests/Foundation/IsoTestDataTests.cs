@@ -6,7 +6,7 @@ namespace VirtualDiskManaged.Tests.Foundation;
 
 /// <summary>
 /// testdata/iso: images made by testdata/iso/make.sh with xorriso, genisoimage and mkudffs plus crafted edge files.
-/// expected.json records what isoinfo/xorriso/udfinfo say and the code CONTRACT §5/§6 requires of a default open.
+/// expected.json records what isoinfo/xorriso/udfinfo say and the code docs/open-path.md §5/§6 requires of a default open.
 /// </summary>
 public sealed class IsoTestDataTests
 {

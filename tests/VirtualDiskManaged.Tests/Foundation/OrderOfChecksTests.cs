@@ -6,7 +6,7 @@ using R = VirtualDiskManaged.VirtualDiskErrorReason;
 namespace VirtualDiskManaged.Tests.Foundation;
 
 /// <summary>
-/// CONTRACT §4: first failure wins. Each case breaks two rules at once (an earlier step i and a later step j) and
+/// docs/open-path.md §4: first failure wins. Each case breaks two rules at once (an earlier step i and a later step j) and
 /// expects the reason of step i. Reasons, not only codes, are compared, because many steps share code 87.
 /// </summary>
 [NonParallelizable] // the host-check cases use the process-wide HostChecks.ProbeOverride seam

@@ -8,7 +8,7 @@ using R = VirtualDiskManaged.VirtualDiskErrorReason;
 namespace VirtualDiskManaged.Tests.Foundation;
 
 /// <summary>
-/// CONTRACT §11: handles of one process to the same file (device + inode) follow Windows' documented access rules
+/// docs/open-path.md §11: handles of one process to the same file (device + inode) follow Windows' documented access rules
 /// (ERROR_SHARING_VIOLATION 32); parents of chains do not take part; across processes the backing file's OS share
 /// mode does the job (.NET on Unix: flock LOCK_SH for read-only opens, LOCK_EX for opens that may write).
 /// </summary>

@@ -7,7 +7,7 @@ namespace VirtualDiskManaged.Tests.Hostile;
 
 /// <summary>
 /// Issue 7 part 5: reads of one handle from 8 threads return exactly what a single-threaded read returns, and the
-/// in-process and cross-process sharing rules of CONTRACT §11 hold.
+/// in-process and cross-process sharing rules of docs/open-path.md §11 hold.
 /// </summary>
 [TestFixture, Category("Hostile")]
 public sealed class ConcurrencyTests
@@ -87,7 +87,7 @@ public sealed class ConcurrencyTests
         Assert.That(errors, Is.Empty);
     }
 
-    // ---------------- in-process sharing rules (CONTRACT §11) ----------------
+    // ---------------- in-process sharing rules (docs/open-path.md §11) ----------------
 
     private static VirtualDiskOpenOptions V1(VirtualDiskAccessMask mask) => new() { Access = mask };
     private static VirtualDiskOpenOptions V2(bool readOnly) => new() { Access = VirtualDiskAccessMask.None, Parameters = OpenVirtualDiskParameters.V2(readOnly: readOnly) };

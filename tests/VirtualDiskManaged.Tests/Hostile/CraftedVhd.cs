@@ -4,7 +4,7 @@ using System.Text;
 namespace VirtualDiskManaged.Tests.Hostile;
 
 /// <summary>
-/// Builds small VHD images byte by byte from the published layout (formats.md §A; Microsoft VHD specification) for
+/// Builds small VHD images byte by byte from the published layout (the Microsoft VHD specification) for
 /// hostile-input tests: valid images to start from, whose fields tests then patch (and re-checksum with
 /// <see cref="FixChecksums"/>) to reach one specific validation rule.
 /// </summary>

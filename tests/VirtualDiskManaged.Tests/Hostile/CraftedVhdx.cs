@@ -4,7 +4,7 @@ using VirtualDiskManaged.Tests.Hostile.Fuzzing;
 namespace VirtualDiskManaged.Tests.Hostile;
 
 /// <summary>
-/// Builds small dynamic VHDX images from the MS-VHDX layout (formats.md §B) for hostile-input tests. Fixed layout:
+/// Builds small dynamic VHDX images from the MS-VHDX layout (MS-VHDX §2) for hostile-input tests. Fixed layout:
 /// headers at 64/128 KiB, region tables at 192/256 KiB, log at 1 MiB (1 MiB, empty), metadata region at 2 MiB,
 /// BAT region at 3 MiB, payload blocks from 4 MiB. Tests patch fields and call <see cref="FixChecksums"/>.
 /// </summary>

@@ -5,7 +5,7 @@ using VirtualDiskManaged.Tests.Support;
 namespace VirtualDiskManaged.Tests.Hostile;
 
 /// <summary>
-/// Issue 7 part 4 (CONTRACT §12): a read-only open + full read + close changes no byte, length or modification time
+/// Issue 7 part 4 (docs/open-path.md §12): a read-only open + full read + close changes no byte, length or modification time
 /// of any file of the chain, and open/close cycles — successful or failing, of every error kind — leave the
 /// process's open file descriptor count where it started.
 /// </summary>

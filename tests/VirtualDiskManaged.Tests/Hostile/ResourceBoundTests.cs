@@ -6,7 +6,7 @@ namespace VirtualDiskManaged.Tests.Hostile;
 /// <summary>
 /// Issue 7 part 2: one crafted image per integer-overflow / unbounded-allocation class seen in peers' VHD and VHDX
 /// parsers (qemu vpc/vhdx 2014: block sizes and BAT sizes from the file used in allocations and offsets). Each must
-/// end in the contract's code (CONTRACT §8) with an allocation under a fixed cap, whatever the file claims.
+/// end in the documented code (docs/open-path.md §8) with an allocation under a fixed cap, whatever the file claims.
 /// </summary>
 [TestFixture, Category("Hostile")]
 public sealed class ResourceBoundTests
@@ -33,7 +33,7 @@ public sealed class ResourceBoundTests
         Assert.That(codes, Does.Contain(outcome.Code), () => $"expected {string.Join(" or ", codes.Select(c => $"0x{c:X8}"))}, got {outcome}");
     }
 
-    // ---------------- VHD (formats.md §A.5, §A.7; CONTRACT §8) ----------------
+    // ---------------- VHD (VHD spec "Dynamic Disk Header Format", "Block Allocation Table and Data Blocks"; docs/open-path.md §8) ----------------
 
     [TestCase(0u, TestName = "VHD block size 0")]
     [TestCase(256u, TestName = "VHD block size 256 (power of two below 512)")]
@@ -171,7 +171,7 @@ public sealed class ResourceBoundTests
     [Test]
     public void VhdChainOf256ParentsOpens()
     {
-        // CONTRACT §10: deeper than 256 fails; a child with exactly 256 parents is still accepted.
+        // docs/open-path.md §10: deeper than 256 fails; a child with exactly 256 parents is still accepted.
         string folder = TestPaths.NewTempFolder("deep256");
         string top = WriteChain(folder, 256);
         var outcome = HostileFiles.OpenAndRead(top);
@@ -196,7 +196,7 @@ public sealed class ResourceBoundTests
         return path;
     }
 
-    // ---------------- VHDX (formats.md §B.5–§B.8; CONTRACT §8) ----------------
+    // ---------------- VHDX (MS-VHDX §2.2.3–§2.6; docs/open-path.md §8) ----------------
 
     [TestCase(0u, TestName = "VHDX block size 0")]
     [TestCase(512u * 1024, TestName = "VHDX block size 512 KiB")]

@@ -6,7 +6,7 @@ namespace VirtualDiskManaged.Tests.Hostile;
 
 /// <summary>
 /// Issue 7 part 3: parent locators are untrusted paths. Device files, FIFOs (without hanging), sockets, directories,
-/// symlink loops and the image itself are refused with the contract's code (CONTRACT §4 step 8, §10), and
+/// symlink loops and the image itself are refused with the documented code (docs/open-path.md §4 step 8, §10), and
 /// <see cref="VirtualDiskOpenOptions.RestrictParentsToChildFolder"/> keeps resolution inside the child's folder tree.
 /// </summary>
 [TestFixture, Category("Hostile")]
@@ -158,7 +158,7 @@ public sealed partial class UntrustedParentTests
 
     private static bool TryHardLink(string existing, string created) => Link(existing, created) == 0;
 
-    // ---------------- top-level paths of the wrong kind (CONTRACT §4 step 8) ----------------
+    // ---------------- top-level paths of the wrong kind (docs/open-path.md §4 step 8) ----------------
 
     [TestCase("/dev/null")]
     [TestCase("/dev/zero")]

@@ -3,7 +3,7 @@ using R = VirtualDiskManaged.VirtualDiskErrorReason;
 
 namespace VirtualDiskManaged.Tests.Vhd;
 
-/// <summary>Differencing chains (CONTRACT §10) made with <see cref="VhdWriter"/>: locators, moves, flags, identity, cycles.</summary>
+/// <summary>Differencing chains (docs/open-path.md §10) made with <see cref="VhdWriter"/>: locators, moves, flags, identity, cycles.</summary>
 public sealed class VhdChainTests
 {
     private const long MiB = 1 << 20;

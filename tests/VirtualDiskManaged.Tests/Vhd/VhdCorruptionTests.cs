@@ -4,7 +4,7 @@ using R = VirtualDiskManaged.VirtualDiskErrorReason;
 namespace VirtualDiskManaged.Tests.Vhd;
 
 /// <summary>
-/// One crafted image per corruption class of formats.md §D.1, each checked for the code CONTRACT §8 requires
+/// One crafted image per corruption class of docs/open-path.md §8.1, each checked for the code docs/open-path.md §8 requires
 /// (through VirtDisk.OpenVirtualDisk and VirtualDisk.Open) and for the precise Reason.
 /// </summary>
 public sealed class VhdCorruptionTests

@@ -4,7 +4,7 @@ using static VirtualDiskManaged.Tests.Vhdx.VhdxTestSupport;
 
 namespace VirtualDiskManaged.Tests.Vhdx;
 
-/// <summary>Differencing VHDX chains written by <see cref="VhdxWriter"/> (MS-VHDX 2.6.2.6, CONTRACT §10).</summary>
+/// <summary>Differencing VHDX chains written by <see cref="VhdxWriter"/> (MS-VHDX §2.6.2.6, docs/open-path.md §10).</summary>
 public sealed class VhdxChainTests
 {
     private const long MiB = VhdxWriter.MiB;

@@ -6,7 +6,7 @@ using static VirtualDiskManaged.Tests.Vhdx.VhdxTestSupport;
 namespace VirtualDiskManaged.Tests.Vhdx;
 
 /// <summary>
-/// One crafted image per corruption class of formats.md §D.2 / CONTRACT §8: a good <see cref="VhdxWriter"/> image,
+/// One crafted image per corruption class of docs/open-path.md §8.2 / §8: a good <see cref="VhdxWriter"/> image,
 /// patched; each asserts the code on both API layers and the precise reason.
 /// </summary>
 public sealed class VhdxCorruptionTests

@@ -92,7 +92,7 @@ public sealed class VhdxDirtyLogTestdataTests
     }
 
     /// <summary>
-    /// CONTRACT §9 lets opens that may write replay the log into the file; this library never writes an image
+    /// The original design let opens that may write replay the log into the file (docs/decisions.md, "VHDX log replay in memory"); this library never writes an image
     /// (README), so a writable open replays into memory too: the same content, the file untouched, a read-only stream.
     /// </summary>
     [TestCaseSource(nameof(Cases))]

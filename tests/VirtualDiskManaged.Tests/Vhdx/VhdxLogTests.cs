@@ -4,7 +4,7 @@ using static VirtualDiskManaged.Tests.Vhdx.VhdxTestSupport;
 
 namespace VirtualDiskManaged.Tests.Vhdx;
 
-/// <summary>Pending logs written by <see cref="VhdxWriter"/> (formats.md §B.8): replayed into memory, the file untouched.</summary>
+/// <summary>Pending logs written by <see cref="VhdxWriter"/> (MS-VHDX §2.3): replayed into memory, the file untouched.</summary>
 public sealed class VhdxLogTests
 {
     private const long MiB = VhdxWriter.MiB;

@@ -67,7 +67,7 @@ internal sealed class FieldMap
         BinaryPrimitives.WriteUInt32BigEndian(s.Slice(fixup.ChecksumOffset, 4), ~sum);
     }
 
-    // ---- VHD (formats.md §A.2, §A.5, §A.6, §A.7) ----
+    // ---- VHD (VHD spec "Hard Disk Footer Format", "Dynamic Disk Header Format", "Block Allocation Table and Data Blocks") ----
 
     private void AddVhd(ReadOnlySpan<byte> image)
     {
@@ -145,7 +145,7 @@ internal sealed class FieldMap
         _ = blockSize;
     }
 
-    // ---- VHDX (formats.md §B.3–§B.8) ----
+    // ---- VHDX (MS-VHDX §2.2–§2.6) ----
 
     private static ReadOnlySpan<byte> BatGuid => [0x66, 0x77, 0xC2, 0x2D, 0x23, 0xF6, 0x00, 0x42, 0x9D, 0x64, 0x11, 0x5E, 0x9B, 0xFD, 0x4A, 0x08];
     private static ReadOnlySpan<byte> MetadataGuid => [0x06, 0xA2, 0x7C, 0x8B, 0x90, 0x47, 0x9A, 0x4B, 0xB8, 0xFE, 0x57, 0x5F, 0x05, 0x0F, 0x88, 0x6E];
@@ -279,7 +279,7 @@ internal sealed class FieldMap
         }
     }
 
-    // ---- ISO 9660 / UDF (formats.md §C.2, §C.4, §C.6) ----
+    // ---- ISO 9660 / UDF (ECMA-119 §8, ECMA-167 2/9.1, ECMA-167 3/10.2) ----
 
     private void AddIso(ReadOnlySpan<byte> image)
     {

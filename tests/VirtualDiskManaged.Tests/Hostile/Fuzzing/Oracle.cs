@@ -30,7 +30,7 @@ internal sealed class Oracle
 
     public long Failures { get; private set; }
 
-    /// <summary>True for a code the contract lists (CONTRACT §2).</summary>
+    /// <summary>True for a code docs/open-path.md lists (§2).</summary>
     public static bool IsContractCode(uint code) => ContractCodes.Contains(code);
 
     private delegate void Combo(Oracle oracle, string path, string sniffPath, ref Prng rng);
