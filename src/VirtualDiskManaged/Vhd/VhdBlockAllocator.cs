@@ -11,8 +11,8 @@ namespace VirtualDiskManaged.Vhd;
 /// the footer is moved to the end each time a block is added; here it moves first, so the old footer is interior
 /// space before anything is written over it), then sector bitmap and data go into the new block, then — after a
 /// second barrier — the BAT entry. A crash in between leaves at worst an unreferenced block (leaked space).
-/// Barriers are batched: blocks are reserved <see cref="ReserveBlocks"/> at a time (one footer move and one flush per
-/// reservation), and BAT entries and sector-bitmap changes wait for the next barrier (a reservation, a full pending
+/// Barriers are batched: blocks are reserved <see cref="ReserveBlocks"/> at a time, doubling up to
+/// <see cref="MaxReserveBlocks"/> (one footer move and one flush per reservation), and BAT entries and sector-bitmap changes wait for the next barrier (a reservation, a full pending
 /// list, <see cref="LayerWriter.Flush"/> or close). Bitmap rules (VHD spec "Implementing a Differencing Hard Disk"):
 /// MSB-first, a bit is set only after its sector's data is durable; differencing blocks start all clear and a write
 /// covering part of a sector first copies the parent's bytes of that sector; dynamic blocks start all set (their
@@ -22,8 +22,20 @@ internal sealed class VhdBlockAllocator : LayerWriter
 {
     private const int SectorSize = 512;
 
-    /// <summary>Blocks reserved per footer move.</summary>
-    internal const int ReserveBlocks = 16;
+    /// <summary>Blocks reserved by the first footer move; each further reservation doubles, up to <see cref="MaxReserveBlocks"/>.</summary>
+    internal const int ReserveBlocks = 64;
+
+    /// <summary>The largest reservation in blocks; also never more than <see cref="MaxReserveBytes"/>, nor more blocks than are still unallocated.
+    /// Reserved space is a hole until written, and is given back on close.</summary>
+    internal const int MaxReserveBlocks = 1024;
+
+    private const long MaxReserveBytes = 1L << 30;
+
+    /// <summary>Tests: the size of the next reservation (small ones make a short workload move the footer often).</summary>
+    internal long NextReserve { set => _reserve = Math.Max(1, value); }
+    private long _unallocated;
+
+    private long _reserve = ReserveBlocks;
 
     /// <summary>Pending metadata items (BAT entries + bitmaps) that force a barrier.</summary>
     private const int CommitThreshold = 256;
@@ -71,7 +83,7 @@ internal sealed class VhdBlockAllocator : LayerWriter
             return new(VirtualDiskErrorReason.WriteLayoutNotSupported, file.Path, $"The BAT at {table.TableOffset} is not sector aligned");
         var failure = table.LoadAll();
         if (failure is not null) return failure;
-        var w = new VhdBlockAllocator(layer, file, table.BlockSize);
+        var w = new VhdBlockAllocator(layer, file, table.BlockSize) { _unallocated = table.EntryCount - table.CountAllocated() };
         long length = file.Length;
         if (length < VhdFooter.Size || !file.TryReadExactlyAt(length - VhdFooter.Size, w._footer) || !VhdFooter.HasCookie(w._footer)
             || !VhdFooter.TryParse(w._footer, out _, out var reason) || reason != VirtualDiskErrorReason.None)
@@ -192,6 +204,7 @@ internal sealed class VhdBlockAllocator : LayerWriter
             if (_nextSlot + _slotSize > _footerAt) Reserve();
             long slot = _nextSlot;
             _nextSlot += _slotSize;
+            _unallocated--;
             long first = inBlock / SectorSize, last = (inBlock + piece.Length - 1) / SectorSize;
             var bitmap = new byte[_bitmapSize];
             if (_differencing) SetBits(bitmap, first, last);
@@ -235,7 +248,8 @@ internal sealed class VhdBlockAllocator : LayerWriter
     /// <summary>Reserves slots: the footer goes to the end of the new space and is made durable before any slot is written.</summary>
     private void Reserve()
     {
-        long n = ReserveBlocks;
+        long n = Math.Min(Math.Min(_reserve, Math.Max(1, MaxReserveBytes / _slotSize)), Math.Max(1, _unallocated));
+        _reserve = Math.Min(MaxReserveBlocks, _reserve * 2);
         // BAT entries are 32-bit sector numbers (VHD spec "Block Allocation Table"; 0xFFFFFFFF means unused).
         while (n > 0 && (_nextSlot + (n - 1) * _slotSize) / SectorSize >= VhdBlockTable.Unallocated) n--;
         if (n == 0)

@@ -55,6 +55,8 @@ public sealed class CrashConsistencyTests
         using (var disk = VirtualDisk.Open(path, WriteImages.ReadWrite))
         {
             disk.Writer!.WrapStore(inner => store = new FaultInjectingStore(inner));
+            // Small VHD reservations: a short workload then moves the footer many times (the production default is 64 blocks, doubling).
+            if (disk.Writer is VirtualDiskManaged.Vhd.VhdBlockAllocator vhd) vhd.NextReserve = 2;
             uint id = 1;
             foreach (var (flush, offset, length) in workload)
             {
