@@ -132,6 +132,7 @@ internal sealed class VhdBlockAllocator : LayerWriter
             if (_bitmaps.TryGetValue(block, out var known)) return known;
             var bits = new byte[_bitmapSize];
             Store.ReadAt((long)entry * SectorSize, bits);
+            PublishBitmap(block, bits); // read once: later writes (and reads) of the block use the summary and this copy
             return bits;
         }
     }

@@ -116,7 +116,7 @@ public sealed class CrashConsistencyTests
             var random = new Random(Seed + (int)kind);
             var (path, initial) = WriteImages.Create(kind, folder, Size);
             byte[] original = File.ReadAllBytes(path);
-            var workload = Workload(random, 20 * Soak);
+            var workload = Workload(random, 16 * Soak);
             var (ops, userOps) = Run(path, workload);
             var sectors = TouchedSectors(userOps);
             string crash = Path.Combine(folder, "crash" + Path.GetExtension(path));

@@ -153,6 +153,50 @@ public sealed class WriteApiTests
         finally { Directory.Delete(folder, true); }
     }
 
+    /// <summary>4 KiB logical sectors (VHDX): partial-sector writes merge whole 4 KiB sectors, from the parent where the bit is clear.</summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public void VhdxWith4KSectorsReadsBackAsAModel(bool differencing)
+    {
+        string folder = TestPaths.NewTempFolder("4k");
+        try
+        {
+            var model = new byte[Size];
+            string path = Path.Combine(folder, "disk.vhdx");
+            if (differencing)
+            {
+                var parent = new Vhdx.VhdxWriter(Size, 2 << 20, logicalSectorSize: 4096);
+                var bytes = new byte[3 << 20];
+                new Random(1).NextBytes(bytes);
+                parent.Write(1 << 20, bytes);
+                bytes.CopyTo(model, 1 << 20);
+                parent.Save(Path.Combine(folder, "parent.vhdx"));
+                new Vhdx.VhdxWriter(Size, 2 << 20, logicalSectorSize: 4096) { Parent = new Vhdx.VhdxParentSpec(parent.DataWriteGuid, "parent.vhdx") }.Save(path);
+            }
+            else new Vhdx.VhdxWriter(Size, 2 << 20, logicalSectorSize: 4096).Save(path);
+            var random = new Random(3);
+            using (var disk = VirtualDisk.Open(path, WriteImages.ReadWrite))
+            {
+                Assert.That(disk.LogicalSectorSize, Is.EqualTo(4096));
+                for (int i = 0; i < 60; i++)
+                {
+                    int length = random.Next(2) == 0 ? random.Next(1, 9000) : random.Next(1, 3 << 20);
+                    long offset = random.NextInt64(Size - length + 1);
+                    var data = new byte[length];
+                    random.NextBytes(data);
+                    disk.Write(offset, data);
+                    data.CopyTo(model, offset);
+                }
+            }
+            using var reopened = VirtualDisk.Open(path);
+            var all = new byte[Size];
+            reopened.Read(0, all);
+            Assert.That(all.AsSpan().SequenceEqual(model), Is.True);
+            Assert.That(reopened.Verify(), Is.Empty);
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
     [Test]
     public void VhdxFirstWriteChangesFileAndDataWriteGuids()
     {
