@@ -149,8 +149,86 @@ public sealed class WriteApiTests
                 if (WriteImages.IsVhdx(kind)) Assert.That(reopened.Info.Top.LogGuid, Is.EqualTo(Guid.Empty));
             }
             if (parent is not null) Assert.That(FileSnapshot.Of(parent), Is.EqualTo(parentBefore), "the parent is never written");
+            if (kind is WriteKind.VhdDynamic or WriteKind.VhdDifferencing)
+            {
+                // VHD spec: the copy at offset 0 stays identical to the trailing footer.
+                byte[] file = File.ReadAllBytes(path);
+                Assert.That(file.AsSpan(0, 512).SequenceEqual(file.AsSpan(file.Length - 512)), Is.True, "footer copy at 0 = trailing footer");
+            }
         }
         finally { Directory.Delete(folder, true); }
+    }
+
+    /// <summary>RWDepth 2 (version 1) locks the parent for writing as Windows documents, but writes still go to the child only.</summary>
+    [TestCase(WriteKind.VhdDifferencing)]
+    [TestCase(WriteKind.VhdxDifferencing)]
+    public void RWDepthTwoStillWritesOnlyTheChild(WriteKind kind)
+    {
+        string folder = TestPaths.NewTempFolder("rwdepth");
+        try
+        {
+            var (path, _) = WriteImages.Create(kind, folder, Size);
+            string parent = Directory.GetFiles(folder).Single(f => Path.GetFileName(f).StartsWith("parent", StringComparison.Ordinal));
+            var before = FileSnapshot.Of(parent);
+            using (var disk = VirtualDisk.Open(path, new VirtualDiskOpenOptions { Access = VirtualDiskAccessMask.AttachRW, Parameters = OpenVirtualDiskParameters.V1(2) }))
+            {
+                disk.Write(100, new byte[70000]);
+                disk.Write(3 * WriteImages.MiB - 10, new byte[20]);
+                disk.Flush();
+            }
+            Assert.That(FileSnapshot.Of(parent), Is.EqualTo(before));
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    /// <summary>A failing backing write surfaces as WriteFailed; the handle then refuses writes (WriteHandleFaulted) and the image still opens.</summary>
+    [TestCase(WriteKind.VhdDynamic)]
+    [TestCase(WriteKind.VhdxDynamic)]
+    public void AFailedWriteFaultsTheHandle(WriteKind kind)
+    {
+        string folder = TestPaths.NewTempFolder("fault");
+        try
+        {
+            var (path, _) = WriteImages.Create(kind, folder, Size);
+            using (var disk = VirtualDisk.Open(path, WriteImages.ReadWrite))
+            {
+                FailingStore? store = null;
+                disk.Writer!.WrapStore(inner => store = new FailingStore(inner));
+                disk.Write(0, new byte[4096]);
+                store!.Fail = true;
+                var e = Assert.Throws<VirtualDiskException>(() => disk.Write(3 * WriteImages.MiB, new byte[4096]))!;
+                Assert.That(e.Diagnostic.Reason, Is.EqualTo(VirtualDiskErrorReason.WriteFailed));
+                store.Fail = false;
+                e = Assert.Throws<VirtualDiskException>(() => disk.Write(0, new byte[512]))!;
+                Assert.That(e.Diagnostic.Reason, Is.EqualTo(VirtualDiskErrorReason.WriteHandleFaulted));
+            }
+            using var reopened = VirtualDisk.Open(path);
+            Assert.That(reopened.Verify(), Is.Empty);
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    private sealed class FailingStore(VirtualDiskManaged.Host.IBackingStore inner) : VirtualDiskManaged.Host.IBackingStore
+    {
+        public volatile bool Fail;
+        public string Path => inner.Path;
+        public long Length => inner.Length;
+        public int ReadAt(long offset, Span<byte> buffer) => inner.ReadAt(offset, buffer);
+        public void WriteAt(long offset, ReadOnlySpan<byte> data)
+        {
+            if (Fail) throw new VirtualDiskException(new(VirtualDiskErrorReason.WriteFailed, inner.Path, "injected EIO", offset));
+            inner.WriteAt(offset, data);
+        }
+        public void SetLength(long length)
+        {
+            if (Fail) throw new VirtualDiskException(new(VirtualDiskErrorReason.WriteFailed, inner.Path, "injected EIO", length));
+            inner.SetLength(length);
+        }
+        public void Flush()
+        {
+            if (Fail) throw new VirtualDiskException(new(VirtualDiskErrorReason.FlushFailed, inner.Path, "injected EIO"));
+            inner.Flush();
+        }
     }
 
     /// <summary>4 KiB logical sectors (VHDX): partial-sector writes merge whole 4 KiB sectors, from the parent where the bit is clear.</summary>
