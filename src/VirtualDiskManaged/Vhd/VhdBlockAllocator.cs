@@ -149,6 +149,27 @@ internal sealed class VhdBlockAllocator : LayerWriter
             Store.WriteAt(dataStart + inBlock, piece);
             return;
         }
+        WriteWholeSectors(block, dataStart, inBlock, piece, bits);
+        lock (AllocationLock)
+        {
+            var current = _bitmaps.TryGetValue(block, out var known) ? known : bits!;
+            var updated = (byte[])current.Clone();
+            SetBits(updated, first, last);
+            PublishBitmap(block, updated);
+            _pendingBitmaps.Add(block);
+            MaybeCommit();
+        }
+    }
+
+    /// <summary>Writes the whole sectors the piece touches (the piece itself when it is sector aligned; else with its edge sectors completed).</summary>
+    private void WriteWholeSectors(long block, long dataStart, long inBlock, ReadOnlySpan<byte> piece, byte[]? bits)
+    {
+        if (inBlock % SectorSize == 0 && piece.Length % SectorSize == 0)
+        {
+            Store.WriteAt(dataStart + inBlock, piece);
+            return;
+        }
+        long first = inBlock / SectorSize, last = (inBlock + piece.Length - 1) / SectorSize;
         long alignedStart = first * SectorSize;
         int alignedLength = (int)((last + 1) * SectorSize - alignedStart);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(alignedLength);
@@ -160,15 +181,6 @@ internal sealed class VhdBlockAllocator : LayerWriter
             Store.WriteAt(dataStart + alignedStart, span);
         }
         finally { ArrayPool<byte>.Shared.Return(buffer); }
-        lock (AllocationLock)
-        {
-            var current = _bitmaps.TryGetValue(block, out var known) ? known : bits!;
-            var updated = (byte[])current.Clone();
-            SetBits(updated, first, last);
-            PublishBitmap(block, updated);
-            _pendingBitmaps.Add(block);
-            MaybeCommit();
-        }
     }
 
     private static bool AllSet(ReadOnlySpan<byte> bits, long first, long last)
@@ -212,17 +224,7 @@ internal sealed class VhdBlockAllocator : LayerWriter
             else bitmap.AsSpan().Fill(0xFF);
             Store.WriteAt(slot, bitmap);
 
-            long alignedStart = first * SectorSize;
-            int alignedLength = (int)((last + 1) * SectorSize - alignedStart);
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(alignedLength);
-            try
-            {
-                var span = buffer.AsSpan(0, alignedLength);
-                FillEdges(span, block, alignedStart, inBlock, piece.Length, null, 0, first, last);
-                piece.CopyTo(span[(int)(inBlock - alignedStart)..]);
-                Store.WriteAt(slot + _bitmapSize + alignedStart, span);
-            }
-            finally { ArrayPool<byte>.Shared.Return(buffer); }
+            WriteWholeSectors(block, slot + _bitmapSize, inBlock, piece, null);
 
             PublishBitmap(block, bitmap);
             _table!.SetEntry(block, (uint)(slot / SectorSize));
