@@ -46,6 +46,7 @@ internal sealed class VhdBlockAllocator : LayerWriter
     private readonly long _blockSize;
     private readonly int _bitmapSize;
     private readonly long _slotSize;
+    private readonly long _stride;     // slot size rounded up to 4 KiB: every block's data starts on a 4 KiB boundary
     private readonly byte[] _footer = new byte[VhdFooter.Size];
     private long _nextSlot;     // where the next block goes
     private long _footerAt;     // where the trailing footer is (the end of the reserved space)
@@ -64,6 +65,7 @@ internal sealed class VhdBlockAllocator : LayerWriter
             _blockSize = _table.BlockSize;
             _bitmapSize = (int)_table.BitmapSize;
             _slotSize = _bitmapSize + _blockSize;
+            _stride = (_slotSize + 4095) / 4096 * 4096;
         }
     }
 
@@ -90,8 +92,11 @@ internal sealed class VhdBlockAllocator : LayerWriter
             return new(VirtualDiskErrorReason.WriteLayoutNotSupported, file.Path, "The trailing footer is missing or damaged (the copy at offset 0 was used); it is not rewritten");
         // New blocks go where the trailing footer is (every structure lies before it), on a sector boundary.
         w._footerAt = length - VhdFooter.Size;
-        w._nextSlot = (w._footerAt + SectorSize - 1) / SectorSize * SectorSize;
-        w._footerAt = w._nextSlot; // an odd-length file: the first reservation writes the footer aligned
+        // The first slot: its data on a 4 KiB boundary (GET_VIRTUAL_DISK_INFO_IS_4K_ALIGNED stays true; page-aligned
+        // writes), the bitmap right before it. The old footer, if it lies before, becomes unused interior space.
+        long at = (w._footerAt + SectorSize - 1) / SectorSize * SectorSize;
+        w._nextSlot = (at + w._bitmapSize + 4095) / 4096 * 4096 - w._bitmapSize;
+        w._footerAt = w._nextSlot;
         writer = w;
         return null;
     }
@@ -216,7 +221,7 @@ internal sealed class VhdBlockAllocator : LayerWriter
         {
             if (_nextSlot + _slotSize > _footerAt) Reserve();
             long slot = _nextSlot;
-            _nextSlot += _slotSize;
+            _nextSlot += _stride;
             _unallocated--;
             long first = inBlock / SectorSize, last = (inBlock + piece.Length - 1) / SectorSize;
             var bitmap = new byte[_bitmapSize];
@@ -251,13 +256,13 @@ internal sealed class VhdBlockAllocator : LayerWriter
     /// <summary>Reserves slots: the footer goes to the end of the new space and is made durable before any slot is written.</summary>
     private void Reserve()
     {
-        long n = Math.Min(Math.Min(_reserve, Math.Max(1, MaxReserveBytes / _slotSize)), Math.Max(1, _unallocated));
+        long n = Math.Min(Math.Min(_reserve, Math.Max(1, MaxReserveBytes / _stride)), Math.Max(1, _unallocated));
         _reserve = Math.Min(MaxReserveBlocks, _reserve * 2);
         // BAT entries are 32-bit sector numbers (VHD spec "Block Allocation Table"; 0xFFFFFFFF means unused).
-        while (n > 0 && (_nextSlot + (n - 1) * _slotSize) / SectorSize >= VhdBlockTable.Unallocated) n--;
+        while (n > 0 && (_nextSlot + (n - 1) * _stride) / SectorSize >= VhdBlockTable.Unallocated) n--;
         if (n == 0)
             ThrowHelper.Throw(VirtualDiskErrorReason.BlockAllocationFailed, Store.Path, $"A block at byte {_nextSlot} cannot be addressed by a 32-bit sector number");
-        long footerAt = _nextSlot + n * _slotSize;
+        long footerAt = _nextSlot + n * _stride;
         Store.WriteAt(footerAt, _footer);
         Barrier(); // the new footer is durable before the old one (now inside the reserved space) is overwritten
         _footerAt = footerAt;
