@@ -77,7 +77,7 @@ internal sealed class ImageInput : IDisposable
         }
         catch (InputException e)
         {
-            Console.Error.WriteLine("vdisk: input error: " + e.Message);
+            Console.Error.WriteLine($"vdisk: input error: {path}: {e.Message}");
             if (json)
             {
                 using var stdout = Output.OpenStdout();
@@ -135,11 +135,11 @@ internal sealed class ImageInput : IDisposable
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
-            throw new InputException($"{gzPath}: could not decompress: {e.Message}");
+            throw new InputException($"could not decompress: {e.Message}");
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new InputException($"{gzPath}: could not decompress: {e.Message}");
+            throw new InputException($"could not decompress: {e.Message}");
         }
     }
 
@@ -178,7 +178,14 @@ internal sealed class ImageInput : IDisposable
                     Directory.CreateDirectory(Path.GetDirectoryName(full)!);
                     if (File.Exists(original + ".gz"))
                     {
-                        Expand(original + ".gz", full);
+                        try
+                        {
+                            Expand(original + ".gz", full);
+                        }
+                        catch (InputException e)
+                        {
+                            throw new InputException($"parent {original}.gz: {e.Message}");
+                        }
                         _map.Add((full, original + ".gz"));
                         any = true;
                     }

@@ -34,7 +34,7 @@ internal static class TextReport
         }
         else if (r.InputError is not null)
         {
-            o.WriteLine($"{status,-7}{r.Path}  {r.InputError}");
+            o.WriteLine($"{status,-7}{r.Path}  input error: {r.InputError}");
         }
         else if (r.Code is uint c && c != 0)
         {

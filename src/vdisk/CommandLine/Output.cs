@@ -51,12 +51,11 @@ internal static class Output
         {
             throw new OutputException(path, "not a valid path", e);
         }
-        bool inPlace = File.Exists(full) && !IsPlainFile(full);
+        bool inPlace = (File.Exists(full) && !IsPlainFile(full)) || new FileInfo(full).LinkTarget is not null;
         string target = inPlace ? full : Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            var fs = new FileStream(target, inPlace ? FileMode.Open : FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16);
-            if (inPlace && fs.CanSeek) fs.SetLength(0);
+            var fs = new FileStream(target, inPlace ? FileMode.Create : FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16);
             return new ReportFile(new GuardedStream(fs, path, ownsInner: true), path, inPlace ? null : target);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -119,7 +118,7 @@ internal sealed class ReportFile(Stream stream, string path, string? tempPath) :
     public void Commit()
     {
         Stream.Flush();
-        if (Stream is GuardedStream g) g.FlushToDisk();
+        if (tempPath is not null && Stream is GuardedStream g) g.FlushToDisk();
         Stream.Dispose();
         if (tempPath is not null)
         {

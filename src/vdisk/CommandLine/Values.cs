@@ -61,6 +61,20 @@ internal static class Values
     public static bool Given(this ParseResult r, Option o) => r.GetResult(o) is { Implicit: false };
 
     /// <summary>
+    /// A variadic argument takes any word, so an unknown option would pass as a file name: refuse words that start with
+    /// '-' before a "--" (after it, any name is taken as given).
+    /// </summary>
+    public static void RefuseUnknownOptions(ParseResult r, IReadOnlyCollection<string> values)
+    {
+        foreach (var t in r.Tokens)
+        {
+            if (t.Type == TokenType.DoubleDash) return;
+            if (t.Type == TokenType.Argument && t.Value.Length > 1 && t.Value[0] == '-' && values.Contains(t.Value))
+                throw new UsageException($"unknown option '{t.Value}' (a file whose name starts with '-' goes after --)");
+        }
+    }
+
+    /// <summary>
     /// Adds "given more than once" to every option of the tree (a repeated switch would otherwise pass silently).
     /// </summary>
     public static void RefuseRepeats(Command command)

@@ -59,6 +59,7 @@ internal static class CheckCommand
         command.SetAction(r =>
         {
             string[] inputs = r.GetValue(paths) ?? [];
+            Values.RefuseUnknownOptions(r, inputs);
             string fmt = r.GetValue(format) ?? "text";
             string? outputPath = r.GetValue(output);
             string[] reports = r.GetValue(merge) ?? [];

@@ -39,24 +39,24 @@ internal static class GzipExpander
                     total += chunk.Length;
                     size += chunk.Length;
                     if (total > cap)
-                        throw new InputException($"{name}: refusing to decompress: the expanded image exceeds {cap.ToString("N0", CultureInfo.InvariantCulture)} bytes (the cap is the smaller of VDISK_GZIP_MAX_BYTES, default 8 GiB, and the free temp space)");
+                        throw new InputException($"refusing to decompress: the expanded image exceeds {cap.ToString("N0", CultureInfo.InvariantCulture)} bytes (the cap is the smaller of VDISK_GZIP_MAX_BYTES, default 8 GiB, and the free temp space)");
                     crc = Crc32.Update(crc, chunk);
                     output.Write(chunk);
                 });
             }
             catch (GzipDataException e)
             {
-                throw new InputException($"{name}: gzip: {e.Message} in member {member} (compressed byte {bits.BytePosition})");
+                throw new InputException($"gzip: {e.Message} in member {member} (compressed byte {bits.BytePosition})");
             }
             bits.AlignToByte();
             if (!bits.TryReadBytes(trailer))
-                throw new InputException($"{name}: gzip: cut short: unexpected end of file in the trailer of member {member} (compressed byte {bits.BytePosition})");
+                throw new InputException($"gzip: cut short: unexpected end of file in the trailer of member {member} (compressed byte {bits.BytePosition})");
             uint storedCrc = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
             uint storedSize = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
             if (storedCrc != crc)
-                throw new InputException($"{name}: gzip: bad CRC-32 in member {member}: the trailer says 0x{storedCrc:X8}, the expanded data has 0x{crc:X8}");
+                throw new InputException($"gzip: bad CRC-32 in member {member}: the trailer says 0x{storedCrc:X8}, the expanded data has 0x{crc:X8}");
             if (storedSize != (uint)size)
-                throw new InputException($"{name}: gzip: bad ISIZE in member {member}: the trailer says {storedSize}, the member expanded to {size} bytes ({(uint)size} mod 2^32)");
+                throw new InputException($"gzip: bad ISIZE in member {member}: the trailer says {storedSize}, the member expanded to {size} bytes ({(uint)size} mod 2^32)");
             if (bits.AtEnd) return total;
         }
     }
@@ -66,17 +66,17 @@ internal static class GzipExpander
         Span<byte> h = stackalloc byte[FixedHeaderLength];
         uint crc = 0;
         int id1 = bits.ReadByte(), id2 = id1 < 0 ? -1 : bits.ReadByte();
-        if (id1 < 0 && member == 1) throw new InputException($"{name}: gzip: not a gzip file (it is empty)");
+        if (id1 < 0 && member == 1) throw new InputException($"gzip: not a gzip file (it is empty)");
         if (id1 != Id1 || (id2 >= 0 && id2 != Id2))
-            throw new InputException(member == 1 ? $"{name}: gzip: not a gzip file (no 1F 8B magic)"
-                : $"{name}: gzip: trailing garbage after member {member - 1} at byte {start} (not a gzip member header)");
+            throw new InputException(member == 1 ? $"gzip: not a gzip file (no 1F 8B magic)"
+                : $"gzip: trailing garbage after member {member - 1} at byte {start} (not a gzip member header)");
         if (id2 < 0) throw CutInHeader(name, member, bits);
         h[0] = Id1;
         h[1] = Id2;
         if (!bits.TryReadBytes(h[2..])) throw CutInHeader(name, member, bits);
-        if (h[2] != CmDeflate) throw new InputException($"{name}: gzip: unsupported compression method {h[2]} in member {member} (only 8, deflate)");
+        if (h[2] != CmDeflate) throw new InputException($"gzip: unsupported compression method {h[2]} in member {member} (only 8, deflate)");
         int flags = h[3];
-        if ((flags & FlagReserved) != 0) throw new InputException($"{name}: gzip: reserved header flags 0x{flags & FlagReserved:X2} set in member {member}");
+        if ((flags & FlagReserved) != 0) throw new InputException($"gzip: reserved header flags 0x{flags & FlagReserved:X2} set in member {member}");
         crc = Crc32.Update(crc, h);
         Span<byte> one = stackalloc byte[1];
         if ((flags & FlagExtra) != 0)
@@ -108,12 +108,12 @@ internal static class GzipExpander
             if (!bits.TryReadBytes(hcrc)) throw CutInHeader(name, member, bits);
             ushort stored = BinaryPrimitives.ReadUInt16LittleEndian(hcrc);
             if (stored != (ushort)crc)
-                throw new InputException($"{name}: gzip: bad header CRC-16 in member {member}: stored 0x{stored:X4}, computed 0x{(ushort)crc:X4}");
+                throw new InputException($"gzip: bad header CRC-16 in member {member}: stored 0x{stored:X4}, computed 0x{(ushort)crc:X4}");
         }
     }
 
     private static InputException CutInHeader(string name, int member, BitReader bits) =>
-        new($"{name}: gzip: cut short: unexpected end of file in the header of member {member} (compressed byte {bits.BytePosition})");
+        new($"gzip: cut short: unexpected end of file in the header of member {member} (compressed byte {bits.BytePosition})");
 }
 
 /// <summary>Bad deflate data or an early end inside it (the caller adds the file, member and position).</summary>
