@@ -274,6 +274,74 @@ public enum VirtualDiskErrorReason
     // (end of the 1100 range)
 
     // ---- UDF file system reader and deep check (1200–1299): add members directly below this line, the first with "= 1200" ----
+    /// <summary>No valid Anchor Volume Descriptor Pointer (ECMA-167 3/10.2) was found.</summary>
+    UdfAnchorNotFound = 1200,
+    /// <summary>A descriptor tag checksum is wrong (ECMA-167 3/7.2.3).</summary>
+    UdfTagChecksumMismatch,
+    /// <summary>A descriptor CRC is wrong or its CRC length too long (ECMA-167 3/7.2.6).</summary>
+    UdfTagCrcMismatch,
+    /// <summary>A descriptor tag location differs from where it was read (ECMA-167 3/7.2.8).</summary>
+    UdfTagLocationMismatch,
+    /// <summary>A descriptor has the wrong tag identifier or version.</summary>
+    UdfTagUnexpected,
+    /// <summary>No usable volume descriptor sequence.</summary>
+    UdfVolumeDescriptorSequenceInvalid,
+    /// <summary>The reserve volume descriptor sequence was used.</summary>
+    UdfReserveSequenceUsed,
+    /// <summary>A descriptor chain loops or exceeds its cap.</summary>
+    UdfDescriptorChainTooLong,
+    /// <summary>The logical block size is not the sector size (OSTA UDF 2.60 §2.2.4.2).</summary>
+    UdfLogicalBlockSizeMismatch,
+    /// <summary>A partition map is invalid (ECMA-167 3/10.7).</summary>
+    UdfPartitionMapInvalid,
+    /// <summary>A partition map names a missing partition.</summary>
+    UdfPartitionNotFound,
+    /// <summary>An address names a partition reference that does not exist.</summary>
+    UdfPartitionReferenceInvalid,
+    /// <summary>An extent lies outside its partition or the image.</summary>
+    UdfExtentOutOfRange,
+    /// <summary>A file entry is invalid (ECMA-167 4/14.9).</summary>
+    UdfFileEntryInvalid,
+    /// <summary>An ICB strategy is not 4 or 4096 (OSTA UDF 2.60 §2.3.5.1).</summary>
+    UdfIcbStrategyUnsupported,
+    /// <summary>Indirect entries loop or exceed their cap (CVE-2014-6410 class).</summary>
+    UdfIndirectIcbLoop,
+    /// <summary>An allocation extent descriptor chain is invalid.</summary>
+    UdfAllocationExtentChainInvalid,
+    /// <summary>A file has more extents than the cap.</summary>
+    UdfTooManyExtents,
+    /// <summary>A file identifier descriptor is invalid (ECMA-167 4/14.4).</summary>
+    UdfFileIdentifierInvalid,
+    /// <summary>A name is not valid OSTA compressed Unicode (OSTA UDF 2.60 §2.1.1).</summary>
+    UdfNameInvalid,
+    /// <summary>A symbolic link's path components are invalid (ECMA-167 4/14.16).</summary>
+    UdfSymlinkInvalid,
+    /// <summary>No Virtual Allocation Table was found.</summary>
+    UdfVatNotFound,
+    /// <summary>The Virtual Allocation Table is invalid (OSTA UDF 2.60 §2.2.11).</summary>
+    UdfVatInvalid,
+    /// <summary>A sparing table is invalid (OSTA UDF 2.60 §2.2.12).</summary>
+    UdfSparingTableInvalid,
+    /// <summary>The metadata file and its mirror cannot be read (OSTA UDF 2.60 §2.2.13).</summary>
+    UdfMetadataFileInvalid,
+    /// <summary>The metadata mirror file was used.</summary>
+    UdfMetadataMirrorUsed,
+    /// <summary>The metadata file and its mirror differ.</summary>
+    UdfMetadataMirrorMismatch,
+    /// <summary>The volume integrity is open (not cleanly closed).</summary>
+    UdfIntegrityOpen,
+    /// <summary>The integrity descriptor is missing or damaged.</summary>
+    UdfIntegrityDescriptorInvalid,
+    /// <summary>The minimum read revision is above 2.60.</summary>
+    UdfRevisionUnsupported,
+    /// <summary>The file set descriptor or root directory is invalid.</summary>
+    UdfFileSetDescriptorInvalid,
+    /// <summary>A file's extents are shorter than its length.</summary>
+    UdfFileDataShort,
+    /// <summary>A directory flag disagrees with the file type.</summary>
+    UdfDirectoryEntryMismatch,
+    /// <summary>The anchors disagree or one is damaged.</summary>
+    UdfAnchorMismatch,
 
     // (end of the 1200 range)
 
