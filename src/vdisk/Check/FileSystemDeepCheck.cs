@@ -21,21 +21,36 @@ internal static class FileSystemDeepCheck
         }
         using (reader)
         {
-            problems.AddRange(reader!.Verify(cancellationToken));
-            if (reader.Namespace == FileSystemNamespace.Udf
+            problems.AddRange(VerifyOne(reader!, cancellationToken));
+            if (reader!.Namespace == FileSystemNamespace.Udf
                 && reader.AvailableNamespaces.FirstOrDefault(n => n is not (FileSystemNamespace.Udf or FileSystemNamespace.Auto)) is var other
                 && other != FileSystemNamespace.Auto)
             {
                 if (FileSystem.TryOpen(handle, new FileSystemOpenOptions { Namespace = other }, out var iso, out var isoFailure))
                 {
-                    using (iso) problems.AddRange(iso!.Verify(cancellationToken));
+                    using (iso) problems.AddRange(VerifyOne(iso!, cancellationToken));
                 }
-                else problems.Add(isoFailure!);
+                else if (isoFailure!.Reason != VirtualDiskErrorReason.FileSystemNotFound) problems.Add(isoFailure);
             }
         }
+        // A reader without a verify for its kind yet says FileSystemNotFound: nothing of that kind was verified.
+        problems.RemoveAll(p => p.Reason == VirtualDiskErrorReason.FileSystemNotFound);
         // The same structure can be reached from two namespaces: each problem once, in the order found.
         var seen = new HashSet<(VirtualDiskErrorReason, string?, long?)>();
         problems.RemoveAll(p => !seen.Add((p.Reason, p.EntryPath, p.Offset)));
         return problems;
+    }
+
+    /// <summary>One reader's verify; a damaged structure that stops it is its finding.</summary>
+    private static IReadOnlyList<VirtualDiskDiagnostic> VerifyOne(FileSystemReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return reader.Verify(cancellationToken);
+        }
+        catch (VirtualDiskException e)
+        {
+            return [e.Diagnostic];
+        }
     }
 }
