@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Text.Json;
+using VirtualDiskManaged.FileSystems;
+using VirtualDiskManaged.FileSystems.Udf;
+
+namespace VirtualDiskManaged.Cli.Commands;
+
+/// <summary>
+/// The file-system part of <c>vdisk info</c> for ISO-family images: the namespace the library picks, every namespace
+/// the volume holds, the label, the open's warnings and, for UDF, the volume, partitions, revision and integrity.
+/// Only what the library's readers report is printed (docs/filesystems-cli.md).
+/// </summary>
+internal static class InfoFileSystem
+{
+    private static FileSystemReader? Open(VirtualDiskHandle handle, out VirtualDiskDiagnostic? failure)
+    {
+        failure = null;
+        if (handle.Format != VirtualDiskFormat.Iso) return null;
+        return FileSystem.TryOpen(handle, new FileSystemOpenOptions(), out var reader, out failure) ? reader : null;
+    }
+
+    public static void WriteText(TextWriter o, ImageInput input, VirtualDiskHandle handle)
+    {
+        using var reader = Open(handle, out var failure);
+        if (reader is null)
+        {
+            if (failure is not null)
+            {
+                o.WriteLine();
+                o.WriteLine("[file system]");
+                o.WriteLine($"  {"status:",-22} {Text.Code(failure.ErrorCode)} {failure.Reason}");
+                o.WriteLine($"  {"message:",-22} {input.MapPath(Text.Message(failure))}");
+            }
+            return;
+        }
+        o.WriteLine();
+        o.WriteLine("[file system]");
+        void F(string k, string? v)
+        {
+            if (v is not null) o.WriteLine($"  {k + ":",-22} {v}");
+        }
+        F("namespace", FileSystemInput.Name(reader.Namespace));
+        F("namespaces", string.Join(", ", reader.AvailableNamespaces.Select(FileSystemInput.Name)));
+        F("volume label", reader.VolumeLabel);
+        if (reader is UdfFileSystem udf)
+        {
+            F("UDF revision", udf.RevisionText + $" (NSR0{udf.NsrVersion})");
+            F("block size", udf.BlockSize.ToString(CultureInfo.InvariantCulture));
+            F("bridge disc", udf.IsBridge ? "yes (ISO 9660 too)" : "no");
+            F("logical volume", udf.LogicalVolumeIdentifier);
+            F("volume", udf.VolumeIdentifier);
+            F("volume set", udf.VolumeSetIdentifier);
+            F("file set", udf.FileSetIdentifier);
+            F("application", Blank(udf.ApplicationIdentifier));
+            F("implementation", Blank(udf.ImplementationIdentifier));
+            if (udf.RecordingTime is { } rt) F("recorded", Text.Time(rt));
+            F("anchor sector", udf.AnchorSector.ToString(CultureInfo.InvariantCulture));
+            foreach (var p in udf.Partitions)
+                F($"partition {p.ReferenceNumber}", $"{Kind(p.Kind)} (map {(p.MapIdentifier.Length == 0 ? "type 1" : p.MapIdentifier)}), number {p.PartitionNumber}, sectors {p.StartSector}+{p.LengthInSectors}, access {Access(p.AccessType)}"
+                    + (p.Kind == UdfPartitionKind.Sparable ? $", packet {p.PacketLength}, {p.RemappedPackets} remapped" : "")
+                    + (p.MirrorInUse ? ", metadata mirror in use" : ""));
+            var i = udf.Integrity;
+            F("integrity", State(i.State) + (i.RecordingTime is { } it ? $", recorded {Text.Time(it)}" : ""));
+            if (i.NumberOfFiles is long nf) F("files", nf.ToString("N0", CultureInfo.InvariantCulture));
+            if (i.NumberOfDirectories is long nd) F("directories", nd.ToString("N0", CultureInfo.InvariantCulture));
+            if (i.MinimumReadRevision is int mr) F("revisions", $"read ≥ {Rev(mr)}, write {Rev(i.MinimumWriteRevision ?? 0)}–{Rev(i.MaximumWriteRevision ?? 0)}");
+        }
+        foreach (var w in reader.Warnings) o.WriteLine("  " + Text.Warning(w.Reason.ToString(), w.ErrorCode, input.MapPath(Text.Message(w))!));
+    }
+
+    /// <summary>"fileSystem": {...} or null (not an ISO-family image, or no file system the library reads).</summary>
+    public static void WriteJson(Utf8JsonWriter w, ImageInput input, VirtualDiskHandle handle)
+    {
+        using var reader = Open(handle, out var failure);
+        w.WritePropertyName("fileSystem");
+        if (reader is null)
+        {
+            if (failure is null || failure.Reason == VirtualDiskErrorReason.FileSystemNotFound) w.WriteNullValue();
+            else
+            {
+                w.WriteStartObject();
+                w.WritePropertyName("failure");
+                Text.WriteDiagnostic(w, failure, input.MapPath);
+                w.WriteEndObject();
+            }
+            return;
+        }
+        w.WriteStartObject();
+        w.WriteString("namespace", FileSystemInput.Name(reader.Namespace));
+        w.WriteStartArray("namespaces");
+        foreach (var n in reader.AvailableNamespaces) w.WriteStringValue(FileSystemInput.Name(n));
+        w.WriteEndArray();
+        w.WriteString("volumeLabel", reader.VolumeLabel);
+        w.WritePropertyName("udf");
+        if (reader is UdfFileSystem udf)
+        {
+            w.WriteStartObject();
+            w.WriteString("revision", udf.RevisionText);
+            w.WriteNumber("nsrVersion", udf.NsrVersion);
+            w.WriteNumber("blockSize", udf.BlockSize);
+            w.WriteBoolean("bridge", udf.IsBridge);
+            w.WriteString("logicalVolume", udf.LogicalVolumeIdentifier);
+            w.WriteString("volume", udf.VolumeIdentifier);
+            w.WriteString("volumeSet", udf.VolumeSetIdentifier);
+            w.WriteString("fileSet", udf.FileSetIdentifier);
+            w.WriteString("application", udf.ApplicationIdentifier);
+            w.WriteString("implementation", udf.ImplementationIdentifier);
+            w.StringOrNull("recorded", udf.RecordingTime is { } rt ? Text.Time(rt) : null);
+            w.WriteNumber("anchorSector", udf.AnchorSector);
+            w.WriteStartArray("partitions");
+            foreach (var p in udf.Partitions)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("reference", p.ReferenceNumber);
+                w.WriteNumber("number", p.PartitionNumber);
+                w.WriteString("kind", Kind(p.Kind));
+                w.WriteString("map", p.MapIdentifier);
+                w.WriteNumber("startSector", p.StartSector);
+                w.WriteNumber("lengthInSectors", p.LengthInSectors);
+                w.WriteNumber("blockCount", p.BlockCount);
+                w.WriteString("access", Access(p.AccessType));
+                w.WriteString("contents", p.Contents);
+                w.WriteNumber("packetLength", p.PacketLength);
+                w.WriteNumber("remappedPackets", p.RemappedPackets);
+                w.WriteBoolean("mirrorInUse", p.MirrorInUse);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            var i = udf.Integrity;
+            w.WriteStartObject("integrity");
+            w.WriteString("state", State(i.State));
+            w.StringOrNull("recorded", i.RecordingTime is { } it ? Text.Time(it) : null);
+            Number(w, "files", i.NumberOfFiles);
+            Number(w, "directories", i.NumberOfDirectories);
+            w.StringOrNull("minimumReadRevision", i.MinimumReadRevision is int a ? Rev(a) : null);
+            w.StringOrNull("minimumWriteRevision", i.MinimumWriteRevision is int b ? Rev(b) : null);
+            w.StringOrNull("maximumWriteRevision", i.MaximumWriteRevision is int c ? Rev(c) : null);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        else w.WriteNullValue();
+        w.WriteStartArray("warnings");
+        foreach (var d in reader.Warnings) Text.WriteDiagnostic(w, d, input.MapPath);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void Number(Utf8JsonWriter w, string name, long? v)
+    {
+        if (v is long x) w.WriteNumber(name, x);
+        else w.WriteNull(name);
+    }
+
+    private static string? Blank(string s) => s.Length == 0 ? null : s;
+
+    private static string Rev(int r) => $"{r >> 8:X}.{r & 0xFF:X2}";
+
+    private static string Kind(UdfPartitionKind k) => k switch
+    {
+        UdfPartitionKind.Physical => "physical",
+        UdfPartitionKind.Virtual => "virtual",
+        UdfPartitionKind.Sparable => "sparable",
+        UdfPartitionKind.Metadata => "metadata",
+        _ => "unknown",
+    };
+
+    /// <summary>ECMA-167 3/10.5.7 access types.</summary>
+    private static string Access(int a) => a switch
+    {
+        0 => "unspecified",
+        1 => "read-only",
+        2 => "write-once",
+        3 => "rewritable",
+        4 => "overwritable",
+        _ => a.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static string State(UdfIntegrityState s) => s switch
+    {
+        UdfIntegrityState.Closed => "closed",
+        UdfIntegrityState.Open => "open",
+        _ => "unknown",
+    };
+}
