@@ -266,10 +266,92 @@ public enum VirtualDiskErrorReason
     InfoNotAvailableOffline,
 
     // ---- ISO 9660 file system reader and deep check (Joliet, Rock Ridge, zisofs) (1000–1099): add members directly below this line, the first with "= 1000" ----
+    /// <summary>The volume descriptor set has no primary volume descriptor.</summary>
+    IsoNoPrimaryDescriptor = 1000,
+    /// <summary>Warning: the volume descriptor set ends without a set terminator within the reader's cap.</summary>
+    IsoDescriptorSetUnterminated,
+    /// <summary>The logical block size is not 512, 1024 or 2048 bytes.</summary>
+    IsoLogicalBlockSizeInvalid,
+    /// <summary>The root directory record of the volume descriptor is not a valid directory record.</summary>
+    IsoRootRecordInvalid,
+    /// <summary>The image has no session with this number.</summary>
+    IsoSessionNotFound,
+    /// <summary>The image does not hold the namespace asked for (Joliet, Rock Ridge or ISO 9660:1999).</summary>
+    IsoNamespaceNotPresent,
+    /// <summary>A directory record has an impossible length (shorter than 34 bytes, or longer than its identifier allows).</summary>
+    IsoDirectoryRecordLengthInvalid,
+    /// <summary>A directory record does not end in the logical sector in which it begins (ECMA-119 §6.8.1.1).</summary>
+    IsoDirectoryRecordCrossesSector,
+    /// <summary>An extent lies outside the volume space the volume descriptor records.</summary>
+    IsoExtentOutsideVolume,
+    /// <summary>An extent lies past the end of the image.</summary>
+    IsoExtentBeyondImageEnd,
+    /// <summary>A multi-extent file's records are incomplete (the chain ends without a final record, or a record of another name interrupts it).</summary>
+    IsoMultiExtentChainBroken,
+    /// <summary>A multi-extent file has more sections than the reader's cap.</summary>
+    IsoMultiExtentTooManySections,
+    /// <summary>Warning: A multi-extent file's sections are recorded out of volume order.</summary>
+    IsoMultiExtentOutOfOrder,
+    /// <summary>The interleaved recording of this entry is not supported (interleaved directories, or interleaved multi-extent files).</summary>
+    IsoInterleavedNotSupported,
+    /// <summary>A Joliet identifier is not valid UCS-2 (odd length, or an unpaired surrogate).</summary>
+    IsoJolietNameInvalid,
+    /// <summary>A System Use entry has a length shorter than its header or past the end of its area.</summary>
+    IsoSuspEntryLengthInvalid,
+    /// <summary>A SUSP continuation area (CE) lies outside the volume or past the end of its block.</summary>
+    IsoSuspContinuationOutsideVolume,
+    /// <summary>A SUSP continuation chain (CE) returns to an area it already visited.</summary>
+    IsoSuspContinuationLoop,
+    /// <summary>A SUSP continuation chain (CE) is longer than the reader's cap.</summary>
+    IsoSuspContinuationChainTooLong,
+    /// <summary>A Rock Ridge entry (PX, PN, SL, NM, TF, CL, PL, ZF, ER) is shorter than its fields.</summary>
+    IsoRockRidgeEntryInvalid,
+    /// <summary>A Rock Ridge name or symbolic link target is longer than the reader's cap.</summary>
+    IsoRockRidgeNameTooLong,
+    /// <summary>A Rock Ridge relocation (CL) points at a block that does not start a directory.</summary>
+    IsoRelocationInvalid,
+    /// <summary>A Rock Ridge relocation (CL) points at its own directory, an ancestor, or from inside a relocated directory (CL→CL).</summary>
+    IsoRelocationLoop,
+    /// <summary>A zisofs file's header does not match its ZF entry (magic, header size, block size or uncompressed size).</summary>
+    IsoZisofsHeaderInvalid,
+    /// <summary>A zisofs block size is not 2^15, 2^16 or 2^17 bytes.</summary>
+    IsoZisofsBlockSizeInvalid,
+    /// <summary>A zisofs block pointer lies outside the file, goes backwards, or spans more than a compressed block can.</summary>
+    IsoZisofsPointerOutOfRange,
+    /// <summary>A zisofs block does not decompress to its block's length.</summary>
+    IsoZisofsBlockCorrupt,
+    /// <summary>A path table lies outside the volume or holds a malformed record.</summary>
+    IsoPathTableInvalid,
+    /// <summary>A path table does not agree with the directory tree (or the L and M tables disagree).</summary>
+    IsoPathTableMismatch,
+    /// <summary>Warning: the little- and big-endian copies of a both-endian field differ.</summary>
+    IsoBothEndianMismatch,
+    /// <summary>The compressed file uses a zisofs variant the reader does not decode (zisofs2 or an unknown algorithm).</summary>
+    IsoZisofsNotSupported,
 
     // (end of the 1000 range)
 
     // ---- El Torito, isohybrid, embedded MD5 (1100–1199): add members directly below this line, the first with "= 1100" ----
+    /// <summary>The El Torito boot catalog lies outside the volume.</summary>
+    ElToritoCatalogOutsideVolume = 1100,
+    /// <summary>The El Torito validation entry is not valid (header ID 1 and key bytes 55 AA).</summary>
+    ElToritoValidationEntryInvalid,
+    /// <summary>The El Torito validation entry's checksum words do not sum to zero.</summary>
+    ElToritoChecksumMismatch,
+    /// <summary>An El Torito catalog entry has an invalid boot indicator, media type or header ID.</summary>
+    ElToritoEntryInvalid,
+    /// <summary>An El Torito boot image lies outside the volume or past the end of the image.</summary>
+    ElToritoImageOutsideVolume,
+    /// <summary>The El Torito boot catalog has more entries than the reader's cap.</summary>
+    ElToritoCatalogTooLarge,
+    /// <summary>The image has no El Torito boot catalog.</summary>
+    ElToritoNoCatalog,
+    /// <summary>The MD5 that implantisomd5 recorded does not match the image (checkisomd5 would report FAIL).</summary>
+    IsoMd5Mismatch,
+    /// <summary>A fragment checksum that implantisomd5 recorded does not match the image.</summary>
+    IsoMd5FragmentMismatch,
+    /// <summary>The implantisomd5 record in the application use area cannot be parsed.</summary>
+    IsoMd5RecordInvalid,
 
     // (end of the 1100 range)
 

@@ -17,4 +17,7 @@ public enum FileSystemNamespace
 
     /// <summary>The UDF (ECMA-167) file set.</summary>
     Udf,
+
+    /// <summary>The ISO 9660:1999 Enhanced Volume Descriptor's tree (names as recorded, no version numbers).</summary>
+    Iso9660Enhanced,
 }
