@@ -30,7 +30,7 @@ internal static class FileSystemInput
     {
         FileSystemNamespace.RockRidge => "rockridge",
         FileSystemNamespace.Joliet => "joliet",
-        FileSystemNamespace.Iso9660 => "iso9660",
+        FileSystemNamespace.Iso9660 or FileSystemNamespace.Iso9660Enhanced => "iso9660",
         FileSystemNamespace.Udf => "udf",
         _ => "auto",
     };
