@@ -13,7 +13,7 @@ internal static class HashCommand
     {
         var command = new CliCommand("hash", "SHA-256 of the whole virtual content",
             "Prints the SHA-256 of the whole virtual disk (what a guest reads, every byte of the virtual size) "
-            + "as lowercase hex, then the path: \"<digest>  PATH\". Parents of a differencing disk are read through. "
+            + "as lowercase hex, two spaces and the path (the sha256sum line format). Parents of a differencing disk are read through. "
             + "Without open options the image is opened as vdisk check does (read-only, no sharing conflicts).",
             "0 the digest was printed, 1 the open or a read failed or the input could not be read");
         var path = new Argument<string>("PATH") { Description = "the image (X.gz is expanded first)" };

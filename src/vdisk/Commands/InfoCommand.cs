@@ -47,7 +47,8 @@ internal static class InfoCommand
                         if (json) WriteFailureJson(input, failure!);
                         else
                         {
-                            Console.Out.WriteLine($"{input.DisplayPath}: {Text.Code(failure!.ErrorCode)} {failure.Reason}");
+                            Console.Out.WriteLine($"code:    {Text.Code(failure!.ErrorCode)}");
+                            Console.Out.WriteLine($"reason:  {failure.Reason}");
                             Console.Out.WriteLine($"message: {input.MapPath(Text.Message(failure))}");
                             Console.Out.WriteLine($"file:    {input.MapPath(failure.Root.FilePath ?? failure.FilePath) ?? input.DisplayPath}");
                         }

@@ -94,7 +94,7 @@ public sealed class OutputFailureTests
         if (OperatingSystem.IsWindows() || Environment.UserName == "root") Assert.Ignore("root may write anywhere (EACCES cannot be provoked)");
         string locked = Path.Combine(_folder, "locked");
         Directory.CreateDirectory(locked);
-        File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserExecute);
         string path = Path.Combine(locked, "report.txt");
         AssertCannotWrite(CliRunner.Run("check", _iso, "-o", path), path, "permission denied");
     }

@@ -95,15 +95,16 @@ public sealed class ShardTests
         {
             var direct = Rel(Results(CliRunner.Run("check", _folder, "--shard", $"{k}/{Shards}", "--format", "json")), _folder);
             var viaLink = Rel(Results(CliRunner.Run("check", link, "--shard", $"{k}/{Shards}", "--format", "json")), link);
-            var relative = Rel(Results(CliRunner.RunIn(_root, "check", "images", "--shard", $"{k}/{Shards}", "--format", "json")), Path.Combine(_root, "images"));
+            var relative = Rel(Results(CliRunner.RunIn(_root, "check", "images", "--shard", $"{k}/{Shards}", "--format", "json")), "images", _root);
             Assert.That(viaLink, Is.EquivalentTo(direct), $"shard {k}");
             Assert.That(relative, Is.EquivalentTo(direct), $"shard {k}");
             Assert.That(direct, Is.EquivalentTo(_relative.Where(r => Shard.Of(r, Shards) == k)), $"shard {k}");
         }
     }
 
-    private static List<string> Rel(List<JsonElement> results, string folder) =>
-        [.. results.Select(x => Path.GetRelativePath(Path.GetFullPath(folder), Path.GetFullPath(x.GetProperty("path").GetString()!)).Replace('\\', '/'))];
+    private static List<string> Rel(List<JsonElement> results, string folder, string? workingFolder = null) =>
+        [.. results.Select(x => Path.GetRelativePath(Path.GetFullPath(folder, workingFolder ?? Environment.CurrentDirectory),
+            Path.GetFullPath(x.GetProperty("path").GetString()!, workingFolder ?? Environment.CurrentDirectory)).Replace('\\', '/'))];
 
     [Test]
     public void MergedJsonReportsEqualTheUnshardedRun()
