@@ -66,14 +66,14 @@ genisoimage -quiet -R -J -joliet-long -V GENISO_RR_JOLIET -o "$out/genisoimage-r
 # 3. plain ISO 9660 level 1 (8.3 upper-case names, ';1' versions, no Rock Ridge, no Joliet); symlinks left out.
 genisoimage -quiet -V PLAIN_L1 -o "$out/genisoimage-plain-l1.iso" -m 'link-*' "$src" 2>/dev/null
 # 4. zisofs: xorriso compresses the files (RRIP ZF, 'pz'); readers must inflate them.
-xorriso -report_about WARNING -outdev "$out/xorriso-zisofs.iso" -volid ZISOFS -map "$src" / \
+xorriso -report_about WARNING -outdev "$out/xorriso-zisofs.iso" -volid ZISOFS -joliet on -map "$src" / \
   -set_filter_r --zisofs / -- -commit >/dev/null 2>&1
 # 5. multisession: a second session adds /session2.txt, replaces hello.txt and removes empty.txt.
-xorriso -report_about WARNING -dev "$out/xorriso-multisession.iso" -volid SESSION1 -map "$src/hello.txt" /hello.txt \
+xorriso -report_about WARNING -dev "$out/xorriso-multisession.iso" -volid SESSION1 -joliet on -map "$src/hello.txt" /hello.txt \
   -map "$src/empty.txt" /empty.txt -map "$src/d1" /d1 -commit >/dev/null 2>&1
 printf 'second session\n' > "$work/session2.txt"; printf 'hello again\n' > "$work/hello2.txt"
 touch -t "$stamp" "$work/session2.txt" "$work/hello2.txt"
-xorriso -report_about WARNING -dev "$out/xorriso-multisession.iso" -volid SESSION2 -map "$work/session2.txt" /session2.txt \
+xorriso -report_about WARNING -dev "$out/xorriso-multisession.iso" -volid SESSION2 -joliet on -map "$work/session2.txt" /session2.txt \
   -map "$work/hello2.txt" /hello.txt -rm /empty.txt -- -commit >/dev/null 2>&1
 # 6. El Torito for BIOS (no emulation, boot info table) and UEFI (FAT image), Rock Ridge + Joliet, MD5 implanted.
 xorriso -as mkisofs -quiet -R -J -V BOOT_BIOS_UEFI -c boot/boot.cat \
