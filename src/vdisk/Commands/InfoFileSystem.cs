@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using VirtualDiskManaged.FileSystems;
+using VirtualDiskManaged.FileSystems.Iso9660;
 using VirtualDiskManaged.FileSystems.Udf;
 
 namespace VirtualDiskManaged.Cli.Commands;
@@ -17,6 +18,120 @@ internal static class InfoFileSystem
         failure = null;
         if (handle.Format != VirtualDiskFormat.Iso) return null;
         return FileSystem.TryOpen(handle, new FileSystemOpenOptions(), out var reader, out failure) ? reader : null;
+    }
+
+    /// <summary>The ISO 9660 side: the reader itself, or on a bridge disc (UDF read by default) its ISO 9660 tree opened too.</summary>
+    private static Iso9660FileSystem? IsoSide(VirtualDiskHandle handle, FileSystemReader reader, out bool owned)
+    {
+        owned = false;
+        if (reader is Iso9660FileSystem iso) return iso;
+        var ns = reader.AvailableNamespaces.FirstOrDefault(n => n is FileSystemNamespace.RockRidge or FileSystemNamespace.Joliet or FileSystemNamespace.Iso9660);
+        if (ns == FileSystemNamespace.Auto || !FileSystem.TryOpen(handle, new FileSystemOpenOptions { Namespace = ns }, out var other, out _)) return null;
+        if (other is Iso9660FileSystem side)
+        {
+            owned = true;
+            return side;
+        }
+        other!.Dispose();
+        return null;
+    }
+
+    private static string DescriptorName(IsoVolumeDescriptor d) => d switch
+    {
+        IsoSupplementaryVolumeDescriptor { IsJoliet: true } j => $"supplementary (Joliet level {j.JolietLevel})",
+        IsoSupplementaryVolumeDescriptor { IsEnhanced: true } => "enhanced (ISO 9660:1999)",
+        IsoSupplementaryVolumeDescriptor => "supplementary",
+        IsoBootRecordDescriptor { IsElTorito: true } => "boot record (El Torito)",
+        _ => d.Type switch
+        {
+            IsoVolumeDescriptorType.BootRecord => "boot record",
+            IsoVolumeDescriptorType.Primary => "primary",
+            IsoVolumeDescriptorType.Partition => "partition",
+            IsoVolumeDescriptorType.Terminator => "terminator",
+            _ => "type " + d.RawType.ToString(CultureInfo.InvariantCulture),
+        },
+    };
+
+    private static void IsoText(TextWriter o, Iso9660FileSystem iso)
+    {
+        void F(string k, string? v)
+        {
+            if (!string.IsNullOrEmpty(v)) o.WriteLine($"  {k + ":",-22} {v}");
+        }
+        foreach (var d in iso.VolumeDescriptors) F($"descriptor {d.SectorNumber}", DescriptorName(d) + $", version {d.Version}");
+        var p = iso.PrimaryVolumeDescriptor;
+        F("system", p.SystemIdentifier);
+        F("volume", p.VolumeIdentifier);
+        F("volume set", p.VolumeSetIdentifier);
+        F("publisher", p.PublisherIdentifier);
+        F("data preparer", p.DataPreparerIdentifier);
+        F("application", p.ApplicationIdentifier);
+        F("volume space", $"{p.VolumeSpaceSize:N0} blocks of {p.LogicalBlockSize}");
+        if (p.CreationTime is { } c) F("created", Text.Time(c));
+        if (p.ModificationTime is { } m) F("modified", Text.Time(m));
+        F("rock ridge", iso.HasRockRidge ? "yes" + (iso.SuspExtensions.Count > 0 ? $" ({string.Join(", ", iso.SuspExtensions)})" : "") : "no");
+        if (iso.BootRecordDescriptor is { } b) F("boot catalog", b.BootCatalogSector is uint cat ? $"sector {cat}" : b.BootSystemIdentifier);
+        if (iso.Sessions.Count > 1)
+            foreach (var s in iso.Sessions) F($"session {s.Index}", $"sector {s.StartSector}, {s.VolumeSpaceSize:N0} blocks, {s.VolumeIdentifier}" + (s == iso.Session ? " (read)" : ""));
+    }
+
+    private static void IsoJson(Utf8JsonWriter w, Iso9660FileSystem iso)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("descriptors");
+        foreach (var d in iso.VolumeDescriptors)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("type", d.RawType);
+            w.WriteString("kind", DescriptorName(d));
+            w.WriteNumber("version", d.Version);
+            w.WriteNumber("sector", d.SectorNumber);
+            if (d is IsoVolumeSpaceDescriptor v)
+            {
+                w.WriteString("systemIdentifier", v.SystemIdentifier);
+                w.WriteString("volumeIdentifier", v.VolumeIdentifier);
+                w.WriteString("volumeSetIdentifier", v.VolumeSetIdentifier);
+                w.WriteString("publisherIdentifier", v.PublisherIdentifier);
+                w.WriteString("dataPreparerIdentifier", v.DataPreparerIdentifier);
+                w.WriteString("applicationIdentifier", v.ApplicationIdentifier);
+                w.WriteNumber("volumeSpaceSize", v.VolumeSpaceSize);
+                w.WriteNumber("logicalBlockSize", v.LogicalBlockSize);
+                w.WriteNumber("rootExtent", v.RootExtent);
+                w.StringOrNull("created", v.CreationTime is { } c ? Text.Time(c) : null);
+                w.StringOrNull("modified", v.ModificationTime is { } m ? Text.Time(m) : null);
+                if (v is IsoSupplementaryVolumeDescriptor s) w.WriteNumber("jolietLevel", s.JolietLevel);
+            }
+            if (d is IsoBootRecordDescriptor b)
+            {
+                w.WriteString("bootSystemIdentifier", b.BootSystemIdentifier);
+                if (b.BootCatalogSector is uint cat) w.WriteNumber("bootCatalogSector", cat);
+                else w.WriteNull("bootCatalogSector");
+            }
+            if (d is IsoPartitionDescriptor pd)
+            {
+                w.WriteString("partitionIdentifier", pd.VolumePartitionIdentifier);
+                w.WriteNumber("location", pd.Location);
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteBoolean("rockRidge", iso.HasRockRidge);
+        w.WriteStartArray("suspExtensions");
+        foreach (var e in iso.SuspExtensions) w.WriteStringValue(e);
+        w.WriteEndArray();
+        w.WriteStartArray("sessions");
+        foreach (var s in iso.Sessions)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("index", s.Index);
+            w.WriteNumber("startSector", s.StartSector);
+            w.WriteNumber("volumeSpaceSize", s.VolumeSpaceSize);
+            w.WriteString("volumeIdentifier", s.VolumeIdentifier);
+            w.WriteBoolean("read", s == iso.Session);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
     public static void WriteText(TextWriter o, ImageInput input, VirtualDiskHandle handle)
@@ -64,6 +179,15 @@ internal static class InfoFileSystem
             if (i.NumberOfFiles is long nf) F("files", nf.ToString("N0", CultureInfo.InvariantCulture));
             if (i.NumberOfDirectories is long nd) F("directories", nd.ToString("N0", CultureInfo.InvariantCulture));
             if (i.MinimumReadRevision is int mr) F("revisions", $"read ≥ {Rev(mr)}, write {Rev(i.MinimumWriteRevision ?? 0)}–{Rev(i.MaximumWriteRevision ?? 0)}");
+        }
+        var isoSide = IsoSide(handle, reader, out bool owned);
+        try
+        {
+            if (isoSide is not null) IsoText(o, isoSide);
+        }
+        finally
+        {
+            if (owned) isoSide!.Dispose();
         }
         foreach (var w in reader.Warnings) o.WriteLine("  " + Text.Warning(w.Reason.ToString(), w.ErrorCode, input.MapPath(Text.Message(w))!));
     }
@@ -139,6 +263,17 @@ internal static class InfoFileSystem
             w.WriteEndObject();
         }
         else w.WriteNullValue();
+        var isoSide = IsoSide(handle, reader, out bool owned);
+        try
+        {
+            w.WritePropertyName("iso9660");
+            if (isoSide is null) w.WriteNullValue();
+            else IsoJson(w, isoSide);
+        }
+        finally
+        {
+            if (owned) isoSide!.Dispose();
+        }
         w.WriteStartArray("warnings");
         foreach (var d in reader.Warnings) Text.WriteDiagnostic(w, d, input.MapPath);
         w.WriteEndArray();
