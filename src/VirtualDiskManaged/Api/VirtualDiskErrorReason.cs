@@ -328,6 +328,10 @@ public enum VirtualDiskErrorReason
     IsoBothEndianMismatch,
     /// <summary>The compressed file uses a zisofs variant the reader does not decode (zisofs2 or an unknown algorithm).</summary>
     IsoZisofsNotSupported,
+    /// <summary>A directory does not begin with its "." and ".." records (ECMA-119 §6.8.2.2), or records no data at all.</summary>
+    IsoDirectoryDotRecordsMissing,
+    /// <summary>A name is empty, ".", "..", or holds "/" or NUL: it cannot be a path component (extraction refuses it).</summary>
+    IsoEntryNameInvalid,
 
     // (end of the 1000 range)
 

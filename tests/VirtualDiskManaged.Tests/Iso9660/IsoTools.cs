@@ -34,6 +34,20 @@ internal static class IsoTools
         return output;
     }
 
+    /// <summary>A tool's standard output as bytes (each byte one Latin-1 char).</summary>
+    public static string RunBytes(string tool, params string[] args)
+    {
+        var psi = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        var m = new MemoryStream();
+        p.StandardOutput.BaseStream.CopyTo(m);
+        p.WaitForExit();
+        Assert.That(p.ExitCode, Is.EqualTo(0), $"{tool}: {err.Result}");
+        return System.Text.Encoding.Latin1.GetString(m.ToArray());
+    }
+
     public static string Sha256(Stream s) => Convert.ToHexString(SHA256.HashData(s)).ToLowerInvariant();
 
     public static string Sha256(string path) { using var f = File.OpenRead(path); return Sha256(f); }

@@ -19,14 +19,15 @@ internal static class TestPaths
     /// <summary>The project's own testdata folder.</summary>
     public static string TestData => Path.Combine(RepoRoot, "testdata");
 
-    /// <summary>../shared/corpus beside the checkout (or the folder VDM_SHARED_CORPUS names, for worktrees elsewhere), or null when it is absent.</summary>
+    /// <summary>../shared/corpus beside the checkout (or the folder VDM_CORPUS names, for worktrees elsewhere), or null when it is absent.</summary>
     public static string? SharedCorpus
     {
         get
         {
-            if (Environment.GetEnvironmentVariable("VDM_SHARED_CORPUS") is { Length: > 0 } env) return Directory.Exists(env) ? env : null;
             string p = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "corpus"));
-            return Directory.Exists(p) ? p : null;
+            if (Directory.Exists(p)) return p;
+            string? env = Environment.GetEnvironmentVariable("VDM_CORPUS");
+            return !string.IsNullOrEmpty(env) && Directory.Exists(env) ? env : null;
         }
     }
 

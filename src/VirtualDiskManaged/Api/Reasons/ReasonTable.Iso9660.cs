@@ -39,5 +39,7 @@ internal static partial class ReasonTable
         new(R.IsoPathTableMismatch, E.FileCorrupt, F, "A path table does not agree with the directory tree (or the L and M tables disagree)."),
         new(R.IsoBothEndianMismatch, E.FileCorrupt, W, "The little- and big-endian copies of a both-endian field differ."),
         new(R.IsoZisofsNotSupported, E.NotSupported, F, "The compressed file uses a zisofs variant the reader does not decode (zisofs2 or an unknown algorithm)."),
+        new(R.IsoDirectoryDotRecordsMissing, E.FileCorrupt, F, "A directory does not begin with its \".\" and \"..\" records (ECMA-119 §6.8.2.2), or records no data at all."),
+        new(R.IsoEntryNameInvalid, E.FileCorrupt, F, "A name is empty, \".\", \"..\", or holds \"/\" or NUL, so it cannot be a path component."),
     ];
 }

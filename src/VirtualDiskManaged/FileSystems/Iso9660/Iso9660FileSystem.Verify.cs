@@ -128,3 +128,55 @@ public sealed partial class Iso9660FileSystem
         }
     }
 }
+
+public sealed partial class Iso9660FileSystem
+{
+    private const int MaxPathTableReports = 16;
+
+    /// <summary>
+    /// ECMA-119 §6.9: the L and M path tables hold one record per directory (extent, parent number, identifier).
+    /// Each table is compared with the walked tree and with the other (pycdlib rejects L/M disagreement).
+    /// </summary>
+    private void VerifyPathTables(IsoTreeKind kind, List<(long Block, long Parent, string Name)> directories, IsoFindings findings, CancellationToken ct)
+    {
+        var d = DescriptorFor(kind);
+        var volume = VolumeFor(kind);
+        if (d.PathTableSize == 0) return;
+        bool joliet = kind == IsoTreeKind.Joliet;
+        string label = joliet ? "Joliet " : "";
+        var l = IsoPathTable.Read(volume, d.TypeLPathTable, d.PathTableSize, bigEndian: false, joliet, findings, label + "Type L");
+        var m = d.TypeMPathTable == 0 ? null : IsoPathTable.Read(volume, d.TypeMPathTable, d.PathTableSize, bigEndian: true, joliet, findings, label + "Type M");
+        ct.ThrowIfCancellationRequested();
+        var tree = new HashSet<(long, long, string)>(directories);
+        foreach (var (table, which) in new[] { (l, "Type L"), (m, "Type M") })
+        {
+            if (table is null) continue;
+            int reports = 0;
+            var keys = new HashSet<(long, long, string)>();
+            for (int i = 0; i < table.Count; i++)
+            {
+                var r = table[i];
+                if (r.Parent < 1 || r.Parent > table.Count)
+                {
+                    if (reports++ < MaxPathTableReports)
+                        findings.Report(VirtualDiskErrorReason.IsoPathTableInvalid, $"{label}{which} record {i + 1}: parent number {r.Parent} of {table.Count} records", r.Offset, null);
+                    continue;
+                }
+                var key = (r.Block, table[r.Parent - 1].Block, r.Name);
+                keys.Add(key);
+                if (!tree.Contains(key) && reports++ < MaxPathTableReports)
+                    findings.Report(VirtualDiskErrorReason.IsoPathTableMismatch,
+                        $"{label}{which} record {i + 1} (block {r.Block}, parent record {r.Parent}) names a directory the tree does not have", r.Offset, null);
+            }
+            foreach (var dir in directories)
+                if (!keys.Contains(dir) && reports++ < MaxPathTableReports)
+                    findings.Report(VirtualDiskErrorReason.IsoPathTableMismatch, $"{label}{which} path table has no record for the directory at block {dir.Block}", d.Offset, null);
+        }
+        if (l is not null && m is not null)
+        {
+            bool same = l.Count == m.Count;
+            for (int i = 0; same && i < l.Count; i++) same = l[i].Block == m[i].Block && l[i].Parent == m[i].Parent && l[i].Name == m[i].Name;
+            if (!same) findings.Report(VirtualDiskErrorReason.IsoPathTableMismatch, $"{label}Type L and Type M path tables differ", d.Offset + IsoVolumeSpaceDescriptor.TypeMPathTableOffset, null);
+        }
+    }
+}

@@ -46,11 +46,14 @@ internal static class IsoBytes
         return Build(year, month, day, hour, minute, second, hundredths * 10, (sbyte)b[16]);
     }
 
-    private static DateTimeOffset Build(int year, int month, int day, int hour, int minute, int second, int ms, sbyte tz)
+    private static DateTimeOffset? Build(int year, int month, int day, int hour, int minute, int second, int ms, sbyte tz)
     {
         // ECMA-119 §9.1.5 / §8.4.26.1: offsets range −48 … +52; others are ignored (as Linux does).
         var offset = tz is >= -48 and <= 52 ? TimeSpan.FromMinutes(tz * 15) : TimeSpan.Zero;
-        return new DateTimeOffset(year, month, day, hour, minute, second, ms, offset);
+        // Year 1 with a positive offset or 9999 with a negative one falls outside DateTimeOffset's UTC range.
+        var local = new DateTime(year, month, day, hour, minute, second, ms);
+        if ((offset > TimeSpan.Zero && local - DateTime.MinValue < offset) || (offset < TimeSpan.Zero && DateTime.MaxValue - local < -offset)) offset = TimeSpan.Zero;
+        return new DateTimeOffset(local, offset);
     }
 
     private static int Digits(ReadOnlySpan<byte> b, int offset, int count)

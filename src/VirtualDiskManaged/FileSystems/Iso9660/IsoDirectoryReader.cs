@@ -87,6 +87,7 @@ internal sealed class IsoDirectoryReader
             Fail(VirtualDiskErrorReason.IsoExtentBeyondImageEnd, $"Directory extent {_node.FirstBlock} ({length} bytes) ends past the image end ({_volume.ImageLength})", start);
         if (!_volume.InVolume(_node.FirstBlock, length))
             _findings?.Report(VirtualDiskErrorReason.IsoExtentOutsideVolume, $"Directory extent {_node.FirstBlock} ({length} bytes); volume {_volume.EndBlock} blocks", start, _directory.Path);
+        if (_findings is not null) CheckDotRecords(start, length);
         const int chunk = ChunkSectors * IsoDirectoryRecord.SectorSize;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(chunk);
         try
@@ -117,6 +118,26 @@ internal sealed class IsoDirectoryReader
             Report(VirtualDiskErrorReason.IsoMultiExtentChainBroken, $"The directory ends after {_sections.Count} section(s) flagged 'more to follow'", _pendingOffset, NamePathOf(_pendingId));
             _pendingId = null;
         }
+    }
+
+    /// <summary>ECMA-119 §6.8.2.2: a directory's first record is "." (identifier 0x00, its own extent), its second "..".</summary>
+    private void CheckDotRecords(long start, long length)
+    {
+        Span<byte> s = stackalloc byte[IsoDirectoryRecord.SectorSize];
+        s = s[..(int)Math.Min(length, IsoDirectoryRecord.SectorSize)];
+        if (s.IsEmpty || !_volume.Source.TryReadExactlyAt(start, s))
+        {
+            _findings!.Report(VirtualDiskErrorReason.IsoDirectoryDotRecordsMissing, $"The directory records {length} bytes", start, _directory.Path);
+            return;
+        }
+        string? problem = null;
+        if (IsoDirectoryRecord.TryParse(s, 0, out var dot) != IsoRecordStatus.Ok || dot.IdentifierLength != 1 || s[IsoDirectoryRecord.IdentifierOffset] != 0)
+            problem = "The first record is not \".\" (identifier 0x00)";
+        else if (IsoDirectoryRecord.TryParse(s, dot.Length, out var dotdot) != IsoRecordStatus.Ok || dotdot.IdentifierLength != 1 || s[dot.Length + IsoDirectoryRecord.IdentifierOffset] != 1)
+            problem = "The second record is not \"..\" (identifier 0x01)";
+        else if ((long)dot.Extent + dot.EarLength != _node.FirstBlock)
+            problem = $"The \".\" record names extent {dot.Extent}, not the directory's own {_node.FirstBlock}";
+        if (problem is not null) _findings!.Report(VirtualDiskErrorReason.IsoDirectoryDotRecordsMissing, problem, start, _directory.Path);
     }
 
     /// <summary>Reports to the deep check, or (when reading normally) throws: the entry cannot be shown as recorded.</summary>
@@ -198,6 +219,8 @@ internal sealed class IsoDirectoryReader
             if (rr.HasName && rr.NameLength > 0) name = JolietName.Bytes(rr.Name);
         }
         string path = ChildPath(name);
+        if (_findings is not null && (name.Length == 0 || name is "." or ".." || name.AsSpan().IndexOfAny('/', '\0') >= 0))
+            _findings.Report(VirtualDiskErrorReason.IsoEntryNameInvalid, $"Name \"{name.Replace("\0", "\\0")}\" ({name.Length} characters)", recordOffset, path);
 
         bool isDirectory = r.IsDirectory;
         long dataLength = r.DataLength;

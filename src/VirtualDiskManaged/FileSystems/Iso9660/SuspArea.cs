@@ -78,6 +78,13 @@ internal static class SuspArea
             byte s0 = area[p], s1 = area[p + 1];
             int len = area[p + 2];
             if (s0 == 0 && s1 == 0 && len == 0) break; // zero padding
+            // One 0x00 pad byte between entries (DiscUtils writes one after an odd-length entry): skip it when a
+            // well-formed entry follows, as pycdlib tolerates a single pad byte.
+            if (s0 == 0 && area.Length - p >= 5 && IsSignature(area[p + 1], area[p + 2]) && area[p + 3] >= 4 && area[p + 3] <= area.Length - p - 1)
+            {
+                p++;
+                continue;
+            }
             if (len < 4 || len > area.Length - p)
             {
                 findings?.Report(VirtualDiskErrorReason.IsoSuspEntryLengthInvalid,
@@ -215,6 +222,8 @@ internal static class SuspArea
 
     private static void Bad(IsoFindings? findings, string what, int len, long at, string? entryPath) =>
         findings?.Report(VirtualDiskErrorReason.IsoRockRidgeEntryInvalid, $"{what} entry LEN {len} is too short for its fields", at, entryPath);
+
+    private static bool IsSignature(byte a, byte b) => a is >= (byte)'A' and <= (byte)'Z' && b is >= (byte)'A' and <= (byte)'Z' or >= (byte)'0' and <= (byte)'9';
 
     private static string Sig(byte a, byte b) => a is >= 0x20 and < 0x7F && b is >= 0x20 and < 0x7F ? $"{(char)a}{(char)b}" : $"0x{a:X2}{b:X2}";
 }

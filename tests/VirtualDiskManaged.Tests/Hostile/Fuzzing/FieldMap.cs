@@ -25,7 +25,7 @@ internal readonly record struct Field(string Name, long Offset, int Size, Endian
 /// headers, region tables, metadata table and items, BAT and log entry; ISO / UDF volume descriptors), located by
 /// following the pointers in the pristine image. Mutations aim at these fields; their checksums can be fixed afterwards.
 /// </summary>
-internal sealed class FieldMap
+internal sealed partial class FieldMap
 {
     private const int MaxEntriesPerTable = 64;
 
@@ -48,6 +48,7 @@ internal sealed class FieldMap
         map.AddVhd(image);
         map.AddVhdx(image);
         map.AddIso(image);
+        map.AddIsoTree(image);
         return map;
     }
 

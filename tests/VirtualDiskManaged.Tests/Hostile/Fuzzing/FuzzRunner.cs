@@ -95,7 +95,7 @@ internal sealed class FuzzRunner
 
     private void Work(IReadOnlyList<Seed> seeds, long iterations, FuzzReport report, Stopwatch stopwatch)
     {
-        var oracle = new Oracle { AllocationCap = AllocationCap };
+        var oracle = new Oracle { AllocationCap = AllocationCap, FileSystemWalk = seeds.Count > 0 && seeds[0].Format == "isofs" };
         var donors = seeds.Select(s => s.Bytes).ToList();
         var signatures = new Dictionary<string, int>();
         long done = 0, patchTicks = 0;
@@ -152,7 +152,7 @@ internal sealed class FuzzRunner
         }
         report.Successes = oracle.Successes;
         double f = 1000.0 / Stopwatch.Frequency / Math.Max(1, report.Mutants);
-        report.Timing = $"ms/mutant: mutate+patch {patchTicks * f:F2}; " + string.Join("; ", Oracle.ComboNames.Select((n, i) => $"{n} {oracle.ComboTicks[i] * f:F2}"));
+        report.Timing = $"ms/mutant: mutate+patch {patchTicks * f:F2}; " + string.Join("; ", oracle.Names.Select((n, i) => $"{n} {oracle.ComboTicks[i] * f:F2}"));
     }
 
     private Finding Save(Seed seed, long iteration, string what, byte[] mutant, string problem)

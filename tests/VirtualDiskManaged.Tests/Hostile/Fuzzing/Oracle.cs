@@ -7,7 +7,7 @@ namespace VirtualDiskManaged.Tests.Hostile.Fuzzing;
 /// Anything else — another exception type, an unknown code, more allocation than <see cref="AllocationCap"/> — is a
 /// finding. Hangs are judged by the caller (the runner's watchdog).
 /// </summary>
-internal sealed class Oracle
+internal sealed partial class Oracle
 {
     /// <summary>Bytes read at the start and at the end of a disk by the main open.</summary>
     public const int EdgeBytes = 1024 * 1024;
@@ -47,16 +47,25 @@ internal sealed class Oracle
     ];
 
     /// <summary>Time spent per combination (Stopwatch ticks), for the report.</summary>
-    public long[] ComboTicks { get; } = new long[Combos.Length];
+    public long[] ComboTicks { get; } = new long[Math.Max(Combos.Length, FileSystemCombos.Length)];
 
     public static IReadOnlyList<string> ComboNames => Combos.Select(c => c.Name).ToArray();
+
+    /// <summary>When set, each mutant goes through the ISO file-system walk (Oracle.FileSystem.cs) instead of the disk opens.</summary>
+    public bool FileSystemWalk { get; init; }
+
+    private (string Name, Combo Run)[] Active => FileSystemWalk ? FileSystemCombos : Combos;
+
+    /// <summary>The names of the combinations this oracle runs.</summary>
+    public IReadOnlyList<string> Names => Active.Select(c => c.Name).ToArray();
 
     /// <summary>Runs every combination on <paramref name="path"/>; returns null when every outcome is allowed, else what went wrong.</summary>
     public string? Check(string path, string sniffPath, ref Prng rng)
     {
-        for (int c = 0; c < Combos.Length; c++)
+        var combos = Active;
+        for (int c = 0; c < combos.Length; c++)
         {
-            var (name, run) = Combos[c];
+            var (name, run) = combos[c];
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
             using var timing = new TickCounter(ComboTicks, c, started);
             long before = GC.GetAllocatedBytesForCurrentThread();

@@ -15,7 +15,8 @@ internal static class SeedCatalog
     public static IReadOnlyList<Seed> For(string format)
     {
         var seeds = new List<Seed>();
-        string folder = Path.Combine(TestPaths.TestData, format);
+        // The file-system walk ("isofs") also mutates the ISO images of testdata/iso.
+        string folder = Path.Combine(TestPaths.TestData, format == "isofs" ? "iso" : format);
         if (Directory.Exists(folder))
         {
             var images = Directory.GetFiles(folder, "*.gz").Order(StringComparer.Ordinal)
@@ -64,6 +65,9 @@ internal static class SeedCatalog
                 yield return new Seed(format, "crafted-child.vhd", child.Build(), [("crafted-dyn.vhd", dynBytes)], "CraftedVhd differencing child of crafted-dyn.vhd");
                 break;
             }
+            case "isofs":
+                foreach (var seed in IsoFsSeeds.Make()) yield return seed;
+                break;
             case "vhdx":
                 yield return new Seed(format, "crafted-dyn.vhdx", new CraftedVhdx().Build(), [], "CraftedVhdx dynamic 8 MiB, 1 MiB blocks");
                 break;
