@@ -134,6 +134,79 @@ internal static class InfoFileSystem
         w.WriteEndObject();
     }
 
+    /// <summary>"x86", "efi", "ppc", "mac" or the platform number (El Torito §2.1; 0xEF: UEFI §13.3.2.1).</summary>
+    private static void WritePlatform(Utf8JsonWriter w, byte id)
+    {
+        switch ((ElToritoPlatform)id)
+        {
+            case ElToritoPlatform.X86: w.WriteString("platform", "x86"); break;
+            case ElToritoPlatform.Efi: w.WriteString("platform", "efi"); break;
+            case ElToritoPlatform.PowerPC: w.WriteString("platform", "ppc"); break;
+            case ElToritoPlatform.Mac: w.WriteString("platform", "mac"); break;
+            default: w.WriteNumber("platform", id); break;
+        }
+    }
+
+    private static string PlatformText(byte id) => (ElToritoPlatform)id switch
+    {
+        ElToritoPlatform.X86 => "x86",
+        ElToritoPlatform.Efi => "efi",
+        ElToritoPlatform.PowerPC => "ppc",
+        ElToritoPlatform.Mac => "mac",
+        _ => id.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static string Emulation(ElToritoMediaType t) => t switch
+    {
+        ElToritoMediaType.NoEmulation => "none",
+        ElToritoMediaType.Floppy12 => "floppy-1.2",
+        ElToritoMediaType.Floppy144 => "floppy-1.44",
+        ElToritoMediaType.Floppy288 => "floppy-2.88",
+        ElToritoMediaType.HardDisk => "hard-disk",
+        _ => ((int)t).ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Top-level "elTorito": {"catalogLba", "entries": [...]}, or null when the image has no boot catalog.</summary>
+    private static void ElToritoJson(Utf8JsonWriter w, ElToritoBootCatalog? catalog)
+    {
+        w.WritePropertyName("elTorito");
+        if (catalog is null)
+        {
+            w.WriteNullValue();
+            return;
+        }
+        w.WriteStartObject();
+        w.WriteNumber("catalogLba", catalog.Sector);
+        w.WriteBoolean("checksumValid", catalog.ChecksumValid);
+        w.WriteString("idString", catalog.IdString);
+        w.WriteStartArray("entries");
+        foreach (var e in catalog.Entries)
+        {
+            w.WriteStartObject();
+            WritePlatform(w, e.PlatformId);
+            w.WriteBoolean("bootable", e.IsBootable);
+            w.WriteString("emulation", Emulation(e.MediaType));
+            w.WriteNumber("loadSegment", e.LoadSegment);
+            w.WriteNumber("sectorCount", e.SectorCount);
+            w.WriteNumber("lba", e.LoadRba);
+            w.WriteBoolean("default", e.IsDefault);
+            w.WriteNumber("imageSize", e.ImageSize);
+            w.WriteBoolean("bootInfoTable", e.BootInfoTable is not null);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void ElToritoText(TextWriter o, ElToritoBootCatalog? catalog)
+    {
+        if (catalog is null) return;
+        o.WriteLine($"  {"El Torito catalog:",-22} sector {catalog.Sector}{(catalog.ChecksumValid ? "" : " (validation checksum WRONG)")}");
+        foreach (var e in catalog.Entries)
+            o.WriteLine($"  {$"boot entry {e.Index}:",-22} {PlatformText(e.PlatformId)}, {(e.IsBootable ? "bootable" : "not bootable")}, emulation {Emulation(e.MediaType)}, "
+                + $"load segment 0x{e.LoadSegment:X4}, {e.SectorCount} sectors at {e.LoadRba} ({e.ImageSize:N0} bytes){(e.BootInfoTable is not null ? ", boot info table" : "")}{(e.IsDefault ? ", default" : "")}");
+    }
+
     public static void WriteText(TextWriter o, ImageInput input, VirtualDiskHandle handle)
     {
         using var reader = Open(handle, out var failure);
@@ -183,7 +256,11 @@ internal static class InfoFileSystem
         var isoSide = IsoSide(handle, reader, out bool owned);
         try
         {
-            if (isoSide is not null) IsoText(o, isoSide);
+            if (isoSide is not null)
+            {
+                IsoText(o, isoSide);
+                ElToritoText(o, CatalogOf(isoSide));
+            }
         }
         finally
         {
@@ -192,7 +269,10 @@ internal static class InfoFileSystem
         foreach (var w in reader.Warnings) o.WriteLine("  " + Text.Warning(w.Reason.ToString(), w.ErrorCode, input.MapPath(Text.Message(w))!));
     }
 
-    /// <summary>"fileSystem": {...} or null (not an ISO-family image, or no file system the library reads).</summary>
+    /// <summary>
+    /// "fileSystem": {...} or null (not an ISO-family image, or no file system the library reads), then the top-level
+    /// "elTorito": {"catalogLba", "entries"} or null when the image has no boot catalog.
+    /// </summary>
     public static void WriteJson(Utf8JsonWriter w, ImageInput input, VirtualDiskHandle handle)
     {
         using var reader = Open(handle, out var failure);
@@ -207,6 +287,7 @@ internal static class InfoFileSystem
                 Text.WriteDiagnostic(w, failure, input.MapPath);
                 w.WriteEndObject();
             }
+            w.WriteNull("elTorito");
             return;
         }
         w.WriteStartObject();
@@ -269,15 +350,29 @@ internal static class InfoFileSystem
             w.WritePropertyName("iso9660");
             if (isoSide is null) w.WriteNullValue();
             else IsoJson(w, isoSide);
+            w.WriteStartArray("warnings");
+            foreach (var d in reader.Warnings) Text.WriteDiagnostic(w, d, input.MapPath);
+            w.WriteEndArray();
+            w.WriteEndObject();
+            ElToritoJson(w, isoSide is null ? null : CatalogOf(isoSide));
         }
         finally
         {
             if (owned) isoSide!.Dispose();
         }
-        w.WriteStartArray("warnings");
-        foreach (var d in reader.Warnings) Text.WriteDiagnostic(w, d, input.MapPath);
-        w.WriteEndArray();
-        w.WriteEndObject();
+    }
+
+    /// <summary>The boot catalog; a catalog too damaged to read is the deep check's finding, shown here as none.</summary>
+    private static ElToritoBootCatalog? CatalogOf(Iso9660FileSystem iso)
+    {
+        try
+        {
+            return iso.BootCatalog;
+        }
+        catch (VirtualDiskException)
+        {
+            return null;
+        }
     }
 
     private static void Number(Utf8JsonWriter w, string name, long? v)
