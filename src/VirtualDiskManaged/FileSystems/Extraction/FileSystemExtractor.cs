@@ -44,6 +44,7 @@ public static class FileSystemExtractor
         private readonly ConcurrentBag<VirtualDiskDiagnostic> _failures = [];
         private readonly ConcurrentBag<VirtualDiskDiagnostic> _warnings = [];
         private readonly Lock _progressGate = new();
+        private readonly ConcurrentQueue<Exception> _crashes = new();
 
         // Walker thread only.
         private readonly HashSet<string> _directories = new(StringComparer.Ordinal);
@@ -92,6 +93,7 @@ public static class FileSystemExtractor
                 catch (AggregateException e) when (e.InnerExceptions.All(x => x is OperationCanceledException)) { }
                 _queue?.Dispose();
             }
+            if (!_crashes.IsEmpty) throw new AggregateException("A file writer failed unexpectedly.", _crashes);
             _ct.ThrowIfCancellationRequested();
             SetDirectoryTimes();
             static VirtualDiskDiagnostic[] Sorted(IEnumerable<VirtualDiskDiagnostic> ds) =>
@@ -315,8 +317,19 @@ public static class FileSystemExtractor
             {
                 foreach (var (entry, host) in _queue!.GetConsumingEnumerable())
                 {
-                    if (_ct.IsCancellationRequested) continue; // drain so the walker never blocks
-                    WriteFile(entry, host, buffer, returnBuffer: false);
+                    if (_ct.IsCancellationRequested || !_crashes.IsEmpty) continue; // drain so the walker never blocks
+                    try
+                    {
+                        WriteFile(entry, host, buffer, returnBuffer: false);
+                    }
+                    catch (OperationCanceledException) when (_ct.IsCancellationRequested)
+                    {
+                    }
+                    catch (Exception e)
+                    {
+                        // Not an image or host problem (those are failures): a bug. Kept, and rethrown by the caller's thread.
+                        _crashes.Enqueue(e);
+                    }
                 }
             }
             finally
