@@ -22,7 +22,11 @@ public sealed class FileSystemExtractionOptions
     /// <summary>On Unix: give files the permission bits the image records (rwx only, never set-id or sticky; the owner can always read and write). Default true.</summary>
     public bool PreservePermissions { get; init; } = true;
 
-    /// <summary>Files written at once (default: the processor count, at most 8). 1 writes every file on the calling thread.</summary>
+    /// <summary>
+    /// Files written at once (default: the processor count, at most 8). Files under 1 MiB are always written on the
+    /// calling thread in walk order (many small files in one folder from several threads contend for the folder);
+    /// larger ones are copied in parallel. 1 writes every file on the calling thread.
+    /// </summary>
     public int MaxParallelism { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 8);
 
     /// <summary>Told after each entry; may be called from several threads, never at the same time.</summary>

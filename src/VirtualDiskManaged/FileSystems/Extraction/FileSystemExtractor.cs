@@ -36,6 +36,11 @@ public static class FileSystemExtractor
         private const int CopyBufferSize = 1 << 20;
         private const int QueueCapacity = 512;
 
+        /// <summary>Files from this length on are copied by the parallel writers; smaller ones on the walking thread.</summary>
+        private const long ParallelFileLength = 1L << 20;
+
+        private byte[]? _walkerBuffer;
+
         private readonly FileSystemReader _reader;
         private readonly string _root;
         private readonly FileSystemExtractionOptions _options;
@@ -205,7 +210,10 @@ public static class FileSystemExtractor
                     if (EnsureDirectory(host, entry.Path, entry)) Walk(entry, host, depth);
                     break;
                 case FileSystemEntryKind.File:
-                    if (_queue is null) WriteFile(entry, host, ArrayPool<byte>.Shared.Rent(CopyBufferSize), returnBuffer: true);
+                    // Small files are written here, in walk order: creating many files in one directory from several
+                    // threads contends for the directory and cost twice the system time (docs/filesystems-cli.md);
+                    // large files go to the writers, where copying dominates.
+                    if (_queue is null || entry.Length < ParallelFileLength) WriteFile(entry, host, _walkerBuffer ??= new byte[CopyBufferSize], returnBuffer: false);
                     else _queue.Add((entry, host), _ct);
                     break;
                 case FileSystemEntryKind.Symlink:
