@@ -332,6 +332,8 @@ public enum VirtualDiskErrorReason
     IsoDirectoryDotRecordsMissing,
     /// <summary>A name is empty, ".", "..", or holds "/" or NUL: it cannot be a path component (extraction refuses it).</summary>
     IsoEntryNameInvalid,
+    /// <summary>A directory's extent is reached through two records (directories form a tree, ECMA-119 §6.8.2); the second is not followed.</summary>
+    IsoDirectoryLinkedTwice,
 
     // (end of the 1000 range)
 

@@ -166,4 +166,38 @@ public sealed class GeneratedImageTests
         Assert.That(FileSystem.TryOpen(f, new FileSystemOpenOptions { Session = 5 }, out _, out var bad), Is.False);
         Assert.That(bad!.Reason, Is.EqualTo(VirtualDiskErrorReason.IsoSessionNotFound));
     }
+
+    [Test]
+    public void DescriptorFieldsMatchIsoinfo()
+    {
+        IsoTools.Require("genisoimage", "isoinfo");
+        string src = Path.Combine(_folder, "d");
+        Directory.CreateDirectory(src);
+        File.WriteAllText(Path.Combine(src, "a"), "x\n");
+        string iso = Path.Combine(_folder, "d.iso");
+        IsoTools.RunOk("genisoimage", "-quiet", "-R", "-J", "-V", "MYVOL", "-A", "MY APP", "-publisher", "ME PUB", "-p", "PREP", "-sysid", "SYS1", "-volset", "SET1", "-o", iso, src);
+        var d = IsoTools.RunOk("isoinfo", "-d", "-i", iso).Split('\n').Where(l => l.Contains(':') || l.Contains(" is: ", StringComparison.Ordinal))
+            .Select(l => l.Contains(" is: ", StringComparison.Ordinal) ? l.Split(" is: ") : l.Split(": ", 2)).Where(a => a.Length == 2).ToDictionary(a => a[0].Trim(), a => a[1].Trim());
+        var (file, fs) = IsoTools.Open(iso);
+        using (file)
+        using (fs)
+        {
+            var iso9660 = (Iso9660FileSystem)fs;
+            var p = iso9660.PrimaryVolumeDescriptor;
+            Assert.That(p.SystemIdentifier, Is.EqualTo(d["System id"]));
+            Assert.That(p.VolumeIdentifier, Is.EqualTo(d["Volume id"]));
+            Assert.That(p.VolumeSetIdentifier, Is.EqualTo(d["Volume set id"]));
+            Assert.That(p.PublisherIdentifier, Is.EqualTo(d["Publisher id"]));
+            Assert.That(p.DataPreparerIdentifier, Is.EqualTo(d["Data preparer id"]));
+            Assert.That(p.ApplicationIdentifier, Is.EqualTo(d["Application id"]));
+            Assert.That(p.VolumeSetSize.ToString(System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(d["Volume set size"]));
+            Assert.That(p.LogicalBlockSize.ToString(System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(d["Logical block size"]));
+            Assert.That(p.VolumeSpaceSize.ToString(System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(d["Volume size"]));
+            Assert.That(iso9660.JolietVolumeDescriptor!.JolietLevel, Is.EqualTo(3), "isoinfo: Joliet with UCS level 3");
+            Assert.That(iso9660.JolietVolumeDescriptor.VolumeIdentifier, Is.EqualTo("MYVOL"));
+            Assert.That(iso9660.HasRockRidge, Is.True, "isoinfo: Rock Ridge signatures found");
+            Assert.That(iso9660.VolumeDescriptors.Select(v => v.Type), Is.EqualTo(new[] { IsoVolumeDescriptorType.Primary, IsoVolumeDescriptorType.Supplementary, IsoVolumeDescriptorType.Terminator }));
+            Assert.That(p.CreationTime, Is.Not.Null);
+        }
+    }
 }

@@ -41,5 +41,6 @@ internal static partial class ReasonTable
         new(R.IsoZisofsNotSupported, E.NotSupported, F, "The compressed file uses a zisofs variant the reader does not decode (zisofs2 or an unknown algorithm)."),
         new(R.IsoDirectoryDotRecordsMissing, E.FileCorrupt, F, "A directory does not begin with its \".\" and \"..\" records (ECMA-119 §6.8.2.2), or records no data at all."),
         new(R.IsoEntryNameInvalid, E.FileCorrupt, F, "A name is empty, \".\", \"..\", or holds \"/\" or NUL, so it cannot be a path component."),
+        new(R.IsoDirectoryLinkedTwice, E.FileCorrupt, F, "A directory's extent is reached through two records (directories form a tree, ECMA-119 §6.8.2); the second is not followed."),
     ];
 }

@@ -18,6 +18,23 @@ public sealed partial class Iso9660FileSystem : FileSystemReader
     private readonly FileSystemEntry _root;
     private readonly IsoTreeKind _kind;
     private readonly RockRidgeRecord? _rootRr;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(IsoTreeKind, long), long> _directoryOwners = new();
+
+    /// <summary>Directories whose owning record is remembered per reader (beyond it, no more are tracked).</summary>
+    public const int MaxTrackedDirectories = 262_144;
+
+    /// <summary>
+    /// ECMA-119 §6.8.2: directories form a tree, so each directory extent is reached through one record. The first
+    /// record that yields it owns it; another record naming the same extent is not followed (without this, records
+    /// that share subdirectories make a walk grow exponentially with the depth).
+    /// </summary>
+    internal bool ClaimDirectory(IsoTreeKind kind, long block, long recordOffset)
+    {
+        var key = (kind, block);
+        if (_directoryOwners.TryGetValue(key, out long owner)) return owner == recordOffset;
+        if (_directoryOwners.Count >= MaxTrackedDirectories) return true;
+        return _directoryOwners.GetOrAdd(key, recordOffset) == recordOffset;
+    }
 
     private Iso9660FileSystem(VolumeSource source, IsoVolumeDescriptorSet set, List<IsoSession> sessions, IsoSession session,
         IsoVolume volume, IsoVolume? joliet, IsoVolume? enhanced, RockRidgeRecord? rootRr, FileSystemNamespace ns)

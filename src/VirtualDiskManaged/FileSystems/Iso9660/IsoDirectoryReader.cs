@@ -59,6 +59,7 @@ internal sealed class IsoDirectoryReader
     private readonly FileSystemEntry _directory;
     private readonly IsoDirectoryNode _node;
     private readonly RockRidgeRecord _rr = new();
+    private readonly IsoFindings? _suspFindings; // a record's SUSP findings, reported under its final (NM) path
     private readonly List<FileExtent> _sections = [];
     private byte[]? _pendingId;
     private long _pendingOffset;
@@ -72,6 +73,7 @@ internal sealed class IsoDirectoryReader
         _directory = directory;
         _node = node;
         _findings = findings;
+        _suspFindings = findings is null ? null : new IsoFindings(volume.Name);
     }
 
     private string ChildPath(string name) => _directory.Path == "/" ? "/" + name : _directory.Path + "/" + name;
@@ -215,10 +217,11 @@ internal sealed class IsoDirectoryReader
             rr.Reset();
             int su = r.SystemUseOffset + _volume.SuspSkip;
             if (su < r.Length)
-                SuspArea.Walk(_volume, rec[su..], recordOffset + su, rr, isRoot: false, _findings, _findings is null ? null : ChildPath(name));
+                SuspArea.Walk(_volume, rec[su..], recordOffset + su, rr, isRoot: false, _suspFindings, null);
             if (rr.HasName && rr.NameLength > 0) name = JolietName.Bytes(rr.Name);
         }
         string path = ChildPath(name);
+        if (useRr && _suspFindings is not null && _suspFindings.Count > 0) _suspFindings.MoveTo(_findings!, path);
         if (_findings is not null && (name.Length == 0 || name is "." or ".." || name.AsSpan().IndexOfAny('/', '\0') >= 0))
             _findings.Report(VirtualDiskErrorReason.IsoEntryNameInvalid, $"Name \"{name.Replace("\0", "\\0")}\" ({name.Length} characters)", recordOffset, path);
 
@@ -243,7 +246,13 @@ internal sealed class IsoDirectoryReader
         {
             if (_node.IsSelfOrAncestor(dirBlock))
             {
-                Report(VirtualDiskErrorReason.FileSystemDirectoryCycle, $"The directory's extent {dirBlock} is its own or an ancestor's", recordOffset, path);
+                // Skipped (as 7-Zip does, "self-linked directory"); the deep check reports it.
+                _findings?.Report(VirtualDiskErrorReason.FileSystemDirectoryCycle, $"The directory's extent {dirBlock} is its own or an ancestor's", recordOffset, path);
+                return null;
+            }
+            if (!_fs.ClaimDirectory(_kind, dirBlock, recordOffset))
+            {
+                _findings?.Report(VirtualDiskErrorReason.IsoDirectoryLinkedTwice, $"The directory at block {dirBlock} is already reached through another record", recordOffset, path);
                 return null;
             }
             if (r.IsInterleaved && !relocated)

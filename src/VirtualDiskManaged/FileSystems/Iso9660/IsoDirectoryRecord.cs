@@ -56,6 +56,7 @@ internal readonly struct IsoDirectoryRecord
     public static IsoRecordStatus TryParse(ReadOnlySpan<byte> sector, int position, out IsoDirectoryRecord record)
     {
         record = default;
+        if ((uint)position >= (uint)sector.Length) return IsoRecordStatus.EndOfSector;
         int length = sector[position];
         if (length == 0) return IsoRecordStatus.EndOfSector;
         // ECMA-119 §6.8.1.1: a record ends in the sector in which it begins.

@@ -39,6 +39,18 @@ internal sealed class IsoFindings(string? filePath)
     }
 
     public void Report(VirtualDiskDiagnostic d) => Report(d.Reason, d.Detail, d.Offset, d.EntryPath);
+
+    /// <summary>Moves what this (scratch) list holds into <paramref name="target"/> under <paramref name="entryPath"/>, then empties it.</summary>
+    public void MoveTo(IsoFindings target, string entryPath)
+    {
+        lock (_items)
+        {
+            foreach (var d in _items) target.Report(d.Reason, d.Detail, d.Offset, entryPath);
+            _items.Clear();
+            _seen.Clear();
+            _dropped = 0;
+        }
+    }
 }
 
 /// <summary>The volume a tree is read from: its bytes, block size and bounds (ECMA-119 §6.2, §8.4.8).</summary>
