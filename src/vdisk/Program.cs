@@ -137,7 +137,7 @@ internal static class Program
         {
             Console.Error.WriteLine("vdisk: " + e.Message);
         }
-        catch (IOException)
+        catch (Exception x) when (x is IOException or UnauthorizedAccessException)
         {
             // stderr is gone too: the exit status still says it.
         }
