@@ -27,6 +27,8 @@ internal static class Program
         OpenCommand.Build,
         HashCommand.Build,
         CatCommand.Build,
+        LsCommand.Build,
+        ExtractCommand.Build,
         CreateCommand.Build,
         MkisoCommand.Build,
     ];

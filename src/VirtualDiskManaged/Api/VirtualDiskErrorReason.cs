@@ -576,6 +576,26 @@ public enum VirtualDiskErrorReason
     // (end of the 1600 range)
 
     // ---- Extraction to a folder (1700–1799): add members directly below this line, the first with "= 1700" ----
+    /// <summary>An entry's name would leave the target folder or is not a name there (empty, ".", "..", a separator, NUL, a reserved name).</summary>
+    ExtractionUnsafeName = 1700,
+    /// <summary>A folder on the way to an entry is not a real directory made by this extraction (a symbolic link or a file stands there).</summary>
+    ExtractionPathThroughLink,
+    /// <summary>Something already exists at the entry's place in the target folder (or the image holds the name twice).</summary>
+    ExtractionTargetExists,
+    /// <summary>The host refused to create a symbolic link.</summary>
+    ExtractionSymlinkNotCreated,
+    /// <summary>Device nodes, FIFOs and sockets are not extracted.</summary>
+    ExtractionSpecialFileSkipped,
+    /// <summary>Writing to the target folder failed (permissions, space, a name the host file system rejects).</summary>
+    ExtractionWriteFailed,
+    /// <summary>The file's content could not be read from the image.</summary>
+    ExtractionReadFailed,
+    /// <summary>The file's content ended before (or ran past) its recorded length.</summary>
+    ExtractionLengthMismatch,
+    /// <summary>The entry was extracted but its modification time could not be set.</summary>
+    ExtractionTimeNotSet,
+    /// <summary>A directory was reached a second time (a cycle or a shared directory); its subtree was not extracted again.</summary>
+    ExtractionDirectoryRepeated,
 
     // (end of the 1700 range)
 

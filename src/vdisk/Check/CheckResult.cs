@@ -8,11 +8,19 @@ internal enum CheckStatus
     Error,
 }
 
-/// <summary>A library diagnostic as reported (paths already mapped back from temp copies to the user's files).</summary>
-internal sealed record ReportedDiagnostic(string Reason, uint Code, string Message, string? File)
+/// <summary>
+/// A library diagnostic as reported (paths already mapped back from temp copies to the user's files). For findings
+/// inside a file system (deep check of ISO 9660 / UDF) <see cref="EntryPath"/> is the path inside the image (also
+/// named in the message) and <see cref="Offset"/> the byte offset of the structure at fault.
+/// </summary>
+internal sealed record ReportedDiagnostic(string Reason, uint Code, string Message, string? File, string? EntryPath = null, long? Offset = null)
 {
-    public static ReportedDiagnostic From(VirtualDiskDiagnostic d, ImageInput input) =>
-        new(d.Reason.ToString(), d.ErrorCode, input.MapPath(Text.Message(d))!, input.MapPath(d.Root.FilePath ?? d.FilePath));
+    public static ReportedDiagnostic From(VirtualDiskDiagnostic d, ImageInput input)
+    {
+        string message = input.MapPath(Text.Message(d))!;
+        if (d.EntryPath is not null) message += $" Path in the image: {d.EntryPath}.";
+        return new(d.Reason.ToString(), d.ErrorCode, message, input.MapPath(d.Root.FilePath ?? d.FilePath), d.EntryPath, d.Offset);
+    }
 }
 
 /// <summary>One profile rule that an image breaks: stable id, error or warning, what is wrong and how to fix it.</summary>

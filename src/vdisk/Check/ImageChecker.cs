@@ -87,6 +87,14 @@ internal sealed class ImageChecker(VirtualDiskOpenOptions options, string? profi
             problems.Add(ReportedDiagnostic.From(e.Diagnostic, input));
         }
         foreach (var d in handle.Verify()) problems.Add(ReportedDiagnostic.From(d, input));
+        try
+        {
+            foreach (var d in FileSystemDeepCheck.Verify(handle)) problems.Add(ReportedDiagnostic.From(d, input));
+        }
+        catch (VirtualDiskException e)
+        {
+            problems.Add(ReportedDiagnostic.From(e.Diagnostic, input));
+        }
         result.Deep = new DeepResult(done, sha, problems);
         if (problems.Count > 0) result.Fail(problems[0]);
     }

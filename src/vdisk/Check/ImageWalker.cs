@@ -6,7 +6,7 @@ internal readonly record struct FoundImage(string Path, string Key);
 /// <summary>Expands the command line's paths into the list of images: files as given, folders walked (sorted ordinally).</summary>
 internal static class ImageWalker
 {
-    private static readonly string[] Extensions = [".vhd", ".vhdx", ".avhd", ".avhdx", ".iso"];
+    private static readonly string[] Extensions = [".vhd", ".vhdx", ".avhd", ".avhdx", ".iso", ".udf"];
 
     /// <summary>True for the names a folder walk picks up: the image extensions, plain or with .gz.</summary>
     public static bool IsImageName(string name)

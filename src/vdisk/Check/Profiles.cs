@@ -118,5 +118,7 @@ internal static class Profiles
             rules.Add(new("iso.el-torito-missing", false,
                 "No El Torito boot record: the image is not bootable from optical media.",
                 "If it must boot: xorriso -as mkisofs -b boot/boot.img -no-emul-boot -boot-load-size 4 -boot-info-table -o OUT.iso DIR"));
+        IsoBootRules.Evaluate(handle, rules);
+        IsoNameRules.Evaluate(handle, rules);
     }
 }

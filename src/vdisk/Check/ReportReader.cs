@@ -129,7 +129,7 @@ internal static class ReportReader
     }
 
     private static ReportedDiagnostic Diagnostic(JsonElement d) =>
-        new(d.GetProperty("reason").GetString() ?? "", d.GetProperty("code").GetUInt32(), d.GetProperty("message").GetString() ?? "", Str(d, "file"));
+        new(d.GetProperty("reason").GetString() ?? "", d.GetProperty("code").GetUInt32(), d.GetProperty("message").GetString() ?? "", Str(d, "file"), Str(d, "entryPath"), Long(d, "offset"));
 
     private static string? Str(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

@@ -165,6 +165,9 @@ internal static class JsonReport
         w.WriteString("name", Text.Symbol(d.Code));
         w.WriteString("message", d.Message);
         w.StringOrNull("file", d.File);
+        w.StringOrNull("entryPath", d.EntryPath);
+        if (d.Offset is long offset) w.WriteNumber("offset", offset);
+        else w.WriteNull("offset");
         w.WriteEndObject();
     }
 }

@@ -15,7 +15,7 @@ internal static class CheckCommand
         var command = new CliCommand("check", "validate images (files or folders) for CI; text, JSON or JUnit report",
             "Opens each image read-only through the library, exactly as Windows' OpenVirtualDisk would (parents "
             + "resolved), and reports per image: ok or failed, the Win32 code (decimal, hex, name), the reason, the "
-            + "message, the file of the chain at fault, and warnings. Folders are walked for .vhd .vhdx .avhd .avhdx .iso "
+            + "message, the file of the chain at fault, and warnings. Folders are walked for .vhd .vhdx .avhd .avhdx .iso .udf "
             + "(and the same with .gz); X.gz files are expanded to a private temp folder and reported under their .gz path.\n"
             + "\n"
             + "Across a CI matrix: each job runs --shard K/N on the same PATHs (a stable share by a hash of each image's "
@@ -25,7 +25,7 @@ internal static class CheckCommand
         var paths = new Argument<string[]>("PATH") { Description = "image files or folders", Arity = ArgumentArity.ZeroOrMore };
         var recursive = Values.Switch("--recursive", "walk folders recursively (the default)", "-r");
         var noRecursive = Values.Switch("--no-recursive", "only the files directly in each folder");
-        var deep = Values.Switch("--deep", "also read every byte and verify every allocated block's metadata", "-d");
+        var deep = Values.Switch("--deep", "also read every byte and verify every allocated block's metadata; for ISO and UDF images also walk and verify the whole file system", "-d");
         var hash = Values.Switch("--hash", "with --deep, also report the SHA-256 of the whole virtual content");
         var profile = Values.OneOf("--profile", "NAME", "target-platform rules: azure, hyperv-gen2, iso", Profiles.Names, "-p");
         var rules = OpenOptions.RulesOption();

@@ -113,6 +113,7 @@ internal static class InfoCommand
             o.WriteLine($"  {"message:",-22} {input.MapPath(Text.Message(chainFailure))}");
             if (input.MapPath(chainFailure.Root.FilePath) is { } at) o.WriteLine($"  {"file:",-22} {at}");
         }
+        InfoFileSystem.WriteText(o, input, handle);
         if (info.Warnings.Count > 0)
         {
             o.WriteLine();
@@ -187,6 +188,7 @@ internal static class InfoCommand
             w.WritePropertyName("chainFailure");
             if (chainFailure is null) w.WriteNullValue();
             else Text.WriteDiagnostic(w, chainFailure, input.MapPath);
+            InfoFileSystem.WriteJson(w, input, handle);
             w.WriteStartArray("warnings");
             foreach (var d in info.Warnings) Text.WriteDiagnostic(w, d, input.MapPath);
             w.WriteEndArray();
