@@ -69,7 +69,7 @@ public sealed class ChainTests
         var r = CliRunner.Run("check", child, "--format", "json");
         Assert.That(r.ExitCode, Is.EqualTo(1), r.ToString());
         var x = r.Json().GetProperty("results")[0];
-        Assert.That(x.GetProperty("code").GetUInt32(), Is.EqualTo(0xC03A000Du)); // CONTRACT §10: parent not found
+        Assert.That(x.GetProperty("code").GetUInt32(), Is.EqualTo(0xC03A000Du)); // docs/open-path.md §10: parent not found
         Assert.That(x.GetProperty("message").GetString(), Does.Contain(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(parent))!, "base.vhd")));
         Assert.That(x.GetProperty("message").GetString(), Does.Not.Contain("vdisk-"), "no temp path leaks into the report");
 

@@ -14,7 +14,7 @@ public sealed class CheckCommandTests
 
     /// <summary>
     /// A folder with: a good ISO, a gzip-compressed ISO, a bootable ISO in a sub-folder, an ISO whose size is not a
-    /// multiple of 2048 (CONTRACT §5 → 1392), a file of zeros named .vhd (no footer → 0xC03A0001) and a non-image file.
+    /// multiple of 2048 (docs/open-path.md §5 → 1392), a file of zeros named .vhd (no footer → 0xC03A0001) and a non-image file.
     /// </summary>
     [OneTimeSetUp]
     public void MakeFolder()

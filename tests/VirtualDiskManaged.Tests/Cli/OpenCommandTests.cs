@@ -3,7 +3,7 @@ using VirtualDiskManaged.Tests.Support;
 
 namespace VirtualDiskManaged.Tests.Cli;
 
-/// <summary>vdisk open: the code OpenVirtualDisk returns for explicit arguments (CONTRACT §4, §5), text and JSON.</summary>
+/// <summary>vdisk open: the code OpenVirtualDisk returns for explicit arguments (docs/open-path.md §4, §5), text and JSON.</summary>
 [TestFixture]
 public sealed class OpenCommandTests
 {
@@ -36,7 +36,7 @@ public sealed class OpenCommandTests
         Assert.That(j.GetProperty("reason").ValueKind, Is.EqualTo(JsonValueKind.Null));
         Assert.That(j.GetProperty("file").GetString(), Is.EqualTo(_iso));
         Assert.That(j.GetProperty("format").GetString(), Is.EqualTo("iso"));
-        // CONTRACT §5: the ISO's virtual content is the file itself.
+        // docs/open-path.md §5: the ISO's virtual content is the file itself.
         Assert.That(j.GetProperty("virtualSize").GetInt64(), Is.EqualTo(new FileInfo(_iso).Length));
     }
 
@@ -51,7 +51,7 @@ public sealed class OpenCommandTests
         Assert.That(r.Stdout, Does.Contain("file:    " + Path.Combine(_folder, "missing.iso")));
     }
 
-    // Expected codes: CONTRACT §4 (argument order) and §5 (ISO rules).
+    // Expected codes: docs/open-path.md §4 (argument order) and §5 (ISO rules).
     [TestCase(new[] { "--type", "7" }, 0xC03A0014u, TestName = "Device id 7 is provider not found")]
     [TestCase(new[] { "--type", "vhdset" }, 0xC03A0014u, TestName = "VHD Set has no provider")]
     [TestCase(new[] { "--vendor", "5a4bd71e-2a90-4a43-9b76-c6d86b6e8a01" }, 0xC03A0014u, TestName = "Unknown vendor GUID")]

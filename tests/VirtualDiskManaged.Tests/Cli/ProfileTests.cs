@@ -6,7 +6,7 @@ namespace VirtualDiskManaged.Tests.Cli;
 
 /// <summary>
 /// vdisk check --profile: each rule with an image that breaks it (made by qemu-img / genisoimage, then patched),
-/// and images that pass. Azure rules: formats.md §A.11; Hyper-V gen2 and ISO rules: anchors.md §2.6.
+/// and images that pass. Azure, Hyper-V gen2 and ISO rules: docs/cli.md (profiles).
 /// </summary>
 [TestFixture]
 public sealed class ProfileTests
@@ -132,7 +132,7 @@ public sealed class ProfileTests
         footer[67] ^= 0xFF; // the checksum's low byte (footer offset 64..67)
         CliImages.WriteFooter(vhd, footer, fixChecksum: false);
         var x = CheckOne(vhd, "azure", out int exit);
-        // CONTRACT §8: a fixed disk has no footer copy, so the open fails with 0xC03A0002.
+        // docs/open-path.md §8: a fixed disk has no footer copy, so the open fails with 0xC03A0002.
         Assert.That(x.GetProperty("code").GetUInt32(), Is.EqualTo(0xC03A0002u));
         AssertBroken(x, exit, "azure.footer-checksum");
     }

@@ -21,7 +21,7 @@ public sealed class ReadCommandsTests
     [Test]
     public void HashOfAnIsoIsTheFileHash()
     {
-        // CONTRACT §5: an ISO's virtual content is the file itself, so its SHA-256 is the file's.
+        // docs/open-path.md §5: an ISO's virtual content is the file itself, so its SHA-256 is the file's.
         var r = CliRunner.Run("hash", _iso);
         Assert.That(r.ExitCode, Is.Zero, r.ToString());
         Assert.That(r.Stdout.Split(' ')[0], Is.EqualTo(CliImages.FileSha256(_iso)));
@@ -117,7 +117,7 @@ public sealed class ReadCommandsTests
     public void InfoOfABrokenImageFailsWithItsCode()
     {
         string bad = Path.Combine(_folder, "short.iso");
-        File.WriteAllBytes(bad, new byte[34815]); // CONTRACT §5: not a multiple of 2048 → 1392
+        File.WriteAllBytes(bad, new byte[34815]); // docs/open-path.md §5: not a multiple of 2048 → 1392
         var r = CliRunner.Run("info", bad, "--json");
         Assert.That(r.ExitCode, Is.EqualTo(1), r.ToString());
         var j = r.Json();

@@ -217,7 +217,7 @@ public sealed class FileSystemCommandTests
         if (corpus is null) Assert.Ignore("../shared/corpus is absent");
         string image = Path.Combine(corpus, "real", "libcdio", name);
         var plain = CliRunner.Run("check", image);
-        Assert.That(plain.ExitCode, Is.Zero, "the open itself succeeds (CONTRACT: deep findings only): " + plain);
+        Assert.That(plain.ExitCode, Is.Zero, "the open itself succeeds (docs/iso9660.md: deep findings only): " + plain);
         var r = CliRunner.Run("check", "--deep", "--format", "json", image);
         Assert.That(r.ExitCode, Is.EqualTo(1), r.ToString());
         var result = r.Json().GetProperty("results")[0];
