@@ -378,8 +378,17 @@ internal sealed class VhdxBlockTable
     internal void SetEntry(long index, ulong raw)
     {
         _ = this[index];
-        var entries = Volatile.Read(ref _pages[(int)(index >> _pageShift)])!;
-        Volatile.Write(ref entries[index & ((1L << _pageShift) - 1)], raw);
+        if (index >= _pagedCount)
+        {
+            // Past the paged entries only the last chunk's sector bitmap entry describes anything (§2.5).
+            if (index != _tailIndex) throw new InvalidOperationException($"BAT entry {index} describes no block or bitmap.");
+            Volatile.Write(ref Volatile.Read(ref _tail)![0], raw);
+        }
+        else
+        {
+            var entries = Volatile.Read(ref _pages[(int)(index >> _pageShift)])!;
+            Volatile.Write(ref entries[index & ((1L << _pageShift) - 1)], raw);
+        }
         _allocation = null;
     }
 }
