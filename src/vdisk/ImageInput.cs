@@ -1,9 +1,8 @@
-using System.IO.Compression;
+using System.Text.Json;
+using VirtualDiskManaged.Cli.CommandLine;
+using VirtualDiskManaged.Cli.Gzip;
 
 namespace VirtualDiskManaged.Cli;
-
-/// <summary>A gzip input that could not be expanded (corrupt stream, over the size cap, no temp space).</summary>
-internal sealed class InputException(string message) : Exception(message);
 
 /// <summary>
 /// One image as given on the command line. A plain file is opened where it is. <c>X.gz</c> is expanded into a
@@ -14,13 +13,23 @@ internal sealed class InputException(string message) : Exception(message);
 /// </summary>
 internal sealed class ImageInput : IDisposable
 {
-    /// <summary>Largest expanded size accepted, unless the temp folder has less free space (8 GiB).</summary>
-    public static long MaxExpandedBytes { get; set; } = ReadCapFromEnvironment();
+    /// <summary>The default cap on an expanded image (8 GiB).</summary>
+    public const long DefaultMaxExpandedBytes = 8L << 30;
 
-    private static long ReadCapFromEnvironment()
+    /// <summary>Largest expanded size accepted, unless the temp folder has less free space (<see cref="LoadCap"/> sets it).</summary>
+    public static long MaxExpandedBytes { get; private set; } = DefaultMaxExpandedBytes;
+
+    /// <summary>
+    /// Reads VDISK_GZIP_MAX_BYTES (a byte count from 1, decimal or 0x hex); a value that is not one is a usage error,
+    /// never silently replaced by the default.
+    /// </summary>
+    public static void LoadCap()
     {
         string? s = Environment.GetEnvironmentVariable("VDISK_GZIP_MAX_BYTES");
-        return s is not null && ParsedArgs.TryParseNumber(s, out ulong n) && n is > 0 and <= long.MaxValue ? (long)n : 8L << 30;
+        if (s is null) return;
+        if (!Values.TryParseNumber(s, out ulong n) || n is 0 or > long.MaxValue)
+            throw new UsageException($"VDISK_GZIP_MAX_BYTES must be a byte count from 1 to {long.MaxValue} (decimal or 0x hex), not '{s}'");
+        MaxExpandedBytes = (long)n;
     }
 
     private static readonly Lazy<string> SessionFolder = new(() =>
@@ -55,8 +64,11 @@ internal sealed class ImageInput : IDisposable
 
     public static bool IsGzip(string path) => path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Prepares <paramref name="path"/> for a command; when a .gz cannot be expanded, says why on stderr and returns false.</summary>
-    public static bool TryPrepareForCommand(string path, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ImageInput? input)
+    /// <summary>
+    /// Prepares <paramref name="path"/> for a command; when a .gz cannot be expanded, says why on stderr (and, with
+    /// <paramref name="json"/>, as <c>{"path", "ok": false, "inputError"}</c> on stdout) and returns false.
+    /// </summary>
+    public static bool TryPrepareForCommand(string path, bool json, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ImageInput? input)
     {
         try
         {
@@ -65,7 +77,20 @@ internal sealed class ImageInput : IDisposable
         }
         catch (InputException e)
         {
-            Console.Error.WriteLine("vdisk: " + e.Message);
+            Console.Error.WriteLine($"vdisk: input error: {path}: {e.Message}");
+            if (json)
+            {
+                using var stdout = Output.OpenStdout();
+                using (var w = new Utf8JsonWriter(stdout, Text.JsonOptions))
+                {
+                    w.WriteStartObject();
+                    w.WriteString("path", path);
+                    w.WriteBoolean("ok", false);
+                    w.WriteString("inputError", e.Message);
+                    w.WriteEndObject();
+                }
+                stdout.WriteByte((byte)'\n');
+            }
             input = null;
             return false;
         }
@@ -104,26 +129,17 @@ internal sealed class ImageInput : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { }
         try
         {
-            using var input = new GZipStream(new FileStream(gzPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan), CompressionMode.Decompress);
-            using var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1);
-            byte[] buffer = new byte[1 << 20];
-            long total = 0;
-            int n;
-            while ((n = input.Read(buffer)) > 0)
-            {
-                total += n;
-                if (total > cap)
-                    throw new InputException($"{gzPath}: refusing to decompress: the expanded image exceeds {cap:N0} bytes (the cap is the smaller of VDISK_GZIP_MAX_BYTES, default 8 GiB, and the free temp space)");
-                output.Write(buffer, 0, n);
-            }
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InputException($"{gzPath}: not a valid gzip stream ({e.Message})");
+            using var input = new FileStream(gzPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            using var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            GzipExpander.Expand(input, output, cap, gzPath);
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
-            throw new InputException($"{gzPath}: could not decompress: {e.Message}");
+            throw new InputException($"could not decompress: {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new InputException($"could not decompress: {e.Message}");
         }
     }
 
@@ -162,7 +178,14 @@ internal sealed class ImageInput : IDisposable
                     Directory.CreateDirectory(Path.GetDirectoryName(full)!);
                     if (File.Exists(original + ".gz"))
                     {
-                        Expand(original + ".gz", full);
+                        try
+                        {
+                            Expand(original + ".gz", full);
+                        }
+                        catch (InputException e)
+                        {
+                            throw new InputException($"parent {original}.gz: {e.Message}");
+                        }
                         _map.Add((full, original + ".gz"));
                         any = true;
                     }

@@ -1,76 +1,132 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using System.Reflection;
+using VirtualDiskManaged.Cli.CommandLine;
 using VirtualDiskManaged.Cli.Commands;
 
 namespace VirtualDiskManaged.Cli;
 
 /// <summary>
 /// <c>vdisk</c>: opens VHD, VHDX and ISO images the way Windows' OpenVirtualDisk does and reports what it says.
-/// Exit status: 0 success, 1 an image failed, 2 usage error, 3 internal error (a bug).
+/// Exit status: 0 success, 1 an image failed or an input error, 2 usage error, 3 internal error (a bug),
+/// 4 the output could not be written (docs/cli.md).
 /// </summary>
 internal static class Program
 {
-    public const int ExitOk = 0, ExitFailed = 1, ExitUsage = 2, ExitInternal = 3;
+    public const int ExitOk = 0, ExitFailed = 1, ExitUsage = 2, ExitInternal = 3, ExitOutput = 4;
 
-    private const string MainHelp = """
-        vdisk - what would Windows' OpenVirtualDisk say? (VHD, VHDX, ISO; offline, any OS)
-
-        Usage: vdisk <command> [options]
-
-        Commands:
-          check PATH...   validate images (files or folders) for CI; text, JSON or JUnit report
-          info PATH       everything the library knows about an image and its chain
-          open PATH       one OpenVirtualDisk call with explicit arguments; prints the Win32 code
-          hash PATH       SHA-256 of the whole virtual content
-          cat PATH        write virtual bytes to stdout
-
-        Options:
-          -h, --help      help (also after a command: vdisk check --help)
-          --version       the tool's version
-
-        Images may be gzip-compressed (X.vhd.gz): they are expanded to a private temp folder and reported
-        under the .gz path. Exit status: 0 success, 1 an image failed, 2 usage error, 3 internal error.
-        """;
+    /// <summary>
+    /// Every command, in the order --help lists them. A new command is one file, Commands/&lt;Name&gt;Command.cs, with a
+    /// static Build() returning its <see cref="CliCommand"/>, and one line here.
+    /// </summary>
+    private static readonly Func<Command>[] Commands =
+    [
+        CheckCommand.Build,
+        InfoCommand.Build,
+        OpenCommand.Build,
+        HashCommand.Build,
+        CatCommand.Build,
+    ];
 
     private static int Main(string[] args)
     {
         try
         {
-            return Run(args);
+            Output.Install();
         }
-        catch (UsageException e)
+        catch (OutputException e)
         {
-            Console.Error.WriteLine("vdisk: " + e.Message);
-            Console.Error.WriteLine("Try 'vdisk --help'.");
-            return ExitUsage;
+            return Report(e);
         }
+        return Run(args);
+    }
+
+    /// <summary>The command tree (also what completion and the help are generated from).</summary>
+    internal static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("vdisk - what would Windows' OpenVirtualDisk say? (VHD, VHDX, ISO; offline, any OS)");
+        foreach (var build in Commands) root.Add(build());
+        foreach (var o in root.Options)
+        {
+            if (o is HelpOption help)
+            {
+                help.Action = new HelpWriter();
+                help.Description = "show help (also after a command: vdisk check --help)";
+            }
+            else if (o is VersionOption version)
+            {
+                version.Action = new VersionWriter();
+                version.Description = "print the tool's version";
+            }
+        }
+        Values.RefuseRepeats(root);
+        return root;
     }
 
     internal static int Run(string[] args)
     {
-        if (args.Length == 0)
+        var root = BuildRoot();
+        var parse = root.Parse(args, new ParserConfiguration { EnablePosixBundling = true });
+        if (parse.Action is ParseErrorAction || (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true }))
+            return UsageError(parse, parse.Errors.Select(e => e.Message).Distinct().ToList());
+        try
         {
-            Console.Error.WriteLine(MainHelp);
-            return ExitUsage;
+            if (parse.Action is not { ClearsParseErrors: true }) ImageInput.LoadCap();
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
-        string command = args[0];
-        var rest = args.AsSpan(1).ToArray();
-        switch (command)
+        catch (UsageException e)
         {
-            case "--help" or "-h" or "help" or "-?":
-                if (command == "help" && rest.Length > 0) return Run([rest[0], "--help"]);
-                Console.WriteLine(MainHelp);
-                return ExitOk;
-            case "--version" or "version":
-                Console.WriteLine("vdisk " + Version);
-                return ExitOk;
-            case "open": return OpenCommand.Run(rest);
-            case "check": return CheckCommand.Run(rest);
-            case "info": return InfoCommand.Run(rest);
-            case "hash": return HashCommand.Run(rest);
-            case "cat": return CatCommand.Run(rest);
-            default:
-                throw new UsageException($"unknown command '{command}' (commands: check, info, open, hash, cat)");
+            return UsageError(parse, [e.Message]);
         }
+        catch (Exception e) when (Unwrap(e) is OutputException o)
+        {
+            return Report(o);
+        }
+        catch (Exception e) when (Unwrap(e) is UsageException u)
+        {
+            return UsageError(parse, [u.Message]);
+        }
+        catch (Exception e)
+        {
+            return InternalError(e);
+        }
+    }
+
+    private static Exception Unwrap(Exception e)
+    {
+        while (e is AggregateException { InnerExceptions.Count: > 0 } a) e = a.InnerExceptions.FirstOrDefault(x => x is OutputException) ?? a.InnerExceptions[0];
+        return e;
+    }
+
+    private static int UsageError(ParseResult parse, IReadOnlyList<string> messages)
+    {
+        foreach (string m in messages) Console.Error.WriteLine("vdisk: " + m);
+        var command = parse.CommandResult.Command;
+        Console.Error.WriteLine(command is RootCommand ? "Try 'vdisk --help'." : $"Try 'vdisk {command.Name} --help'.");
+        return ExitUsage;
+    }
+
+    /// <summary>"vdisk: cannot write OUTPUT: reason" on stderr, exit status 4.</summary>
+    internal static int Report(OutputException e)
+    {
+        try
+        {
+            Console.Error.WriteLine("vdisk: " + e.Message);
+        }
+        catch (IOException)
+        {
+            // stderr is gone too: the exit status still says it.
+        }
+        return ExitOutput;
+    }
+
+    /// <summary>An unexpected exception: a bug, reported on one line, exit status 3.</summary>
+    internal static int InternalError(Exception e)
+    {
+        if (Unwrap(e) is OutputException o) throw o;
+        Console.Error.WriteLine($"vdisk: internal error (a bug in the library or the tool): {e.GetType().FullName}: {e.Message}");
+        return ExitInternal;
     }
 
     /// <summary>The package version (informational version without the source revision).</summary>
@@ -83,20 +139,5 @@ internal static class Program
             int plus = v.IndexOf('+', StringComparison.Ordinal);
             return plus >= 0 ? v[..plus] : v;
         }
-    }
-
-    /// <summary>Prints a command's help to stdout when asked; returns true when it did.</summary>
-    internal static bool ShowHelp(ParsedArgs a, string help)
-    {
-        if (!a.Help) return false;
-        Console.WriteLine(help);
-        return true;
-    }
-
-    /// <summary>Exactly <paramref name="count"/> positional arguments, or a usage error.</summary>
-    internal static void RequirePositionals(ParsedArgs a, int count, string what)
-    {
-        if (a.Positionals.Count < count) throw new UsageException($"missing {what}");
-        if (a.Positionals.Count > count) throw new UsageException($"unexpected argument '{a.Positionals[count]}'");
     }
 }

@@ -63,6 +63,46 @@ internal static class Text
         else w.WriteString(name, value);
     }
 
+    /// <summary>"1 file", "2 files".</summary>
+    public static string Count(long n, string singular, string? plural = null) =>
+        string.Create(Inv, $"{n:N0} {(n == 1 ? singular : plural ?? singular + "s")}");
+
+    /// <summary>
+    /// The diagnostic's message without the file: the reason's sentence, the specifics, the offset, the paths tried and
+    /// the cause, from the diagnostic's own parts. The CLI prints the file once, on its own line or field, so this never
+    /// repeats it (whether or not <see cref="VirtualDiskDiagnostic.Message"/> appends one).
+    /// </summary>
+    public static string Message(VirtualDiskDiagnostic d)
+    {
+        var sb = new System.Text.StringBuilder();
+        Sentence(sb, VirtualDiskErrors.MessageOf(d.Reason));
+        if (!string.IsNullOrEmpty(d.Detail)) Sentence(sb, d.Detail);
+        if (d.Offset is long o)
+        {
+            if (sb.Length > 0 && sb[^1] == '.') sb.Length--;
+            sb.Append(Inv, $" (at byte offset {o}).");
+        }
+        if (d.PathsTried.Count > 0) Sentence(sb, "Paths tried: " + string.Join("; ", d.PathsTried));
+        if (d.Inner is not null) Sentence(sb, "Cause: " + Message(d.Inner));
+        return sb.ToString();
+    }
+
+    private static void Sentence(System.Text.StringBuilder sb, string text)
+    {
+        text = text.Trim();
+        if (text.Length == 0) return;
+        if (sb.Length > 0) sb.Append(' ');
+        sb.Append(text);
+        if (text[^1] is not ('.' or '!' or '?' or ')')) sb.Append('.');
+    }
+
+    /// <summary>
+    /// A warning as one line: "warning: Reason: message (strict mode: code N (0x…) NAME)". The code is what --strict
+    /// would fail the open with, not an error of this run.
+    /// </summary>
+    public static string Warning(string reason, uint code, string message) =>
+        $"warning: {reason}: {message} (strict mode: code {Code(code)})";
+
     /// <summary>The diagnostic as a JSON object: reason, code, hex, name, message, file.</summary>
     public static void WriteDiagnostic(Utf8JsonWriter w, VirtualDiskDiagnostic d, Func<string?, string?> map)
     {
@@ -71,7 +111,7 @@ internal static class Text
         w.WriteNumber("code", d.ErrorCode);
         w.WriteString("hex", Hex(d.ErrorCode));
         w.WriteString("name", Symbol(d.ErrorCode));
-        w.WriteString("message", map(d.Message));
+        w.WriteString("message", map(Message(d)));
         w.StringOrNull("file", map(d.Root.FilePath ?? d.FilePath));
         w.WriteEndObject();
     }

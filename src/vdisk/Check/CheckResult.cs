@@ -12,7 +12,7 @@ internal enum CheckStatus
 internal sealed record ReportedDiagnostic(string Reason, uint Code, string Message, string? File)
 {
     public static ReportedDiagnostic From(VirtualDiskDiagnostic d, ImageInput input) =>
-        new(d.Reason.ToString(), d.ErrorCode, input.MapPath(d.Message)!, input.MapPath(d.Root.FilePath ?? d.FilePath));
+        new(d.Reason.ToString(), d.ErrorCode, input.MapPath(Text.Message(d))!, input.MapPath(d.Root.FilePath ?? d.FilePath));
 }
 
 /// <summary>One profile rule that an image breaks: stable id, error or warning, what is wrong and how to fix it.</summary>
@@ -54,6 +54,9 @@ internal sealed class CheckResult
     public string? InputError { get; set; }
 
     public double Seconds { get; set; }
+
+    /// <summary>For a result read back from a JUnit report (--merge-reports): the text block it carried, written again as is.</summary>
+    public string? JUnitDetails { get; set; }
 
     /// <summary>Sets the failure fields from a diagnostic.</summary>
     public void Fail(ReportedDiagnostic d)

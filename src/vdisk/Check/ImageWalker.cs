@@ -1,5 +1,8 @@
 namespace VirtualDiskManaged.Cli.Check;
 
+/// <summary>One image to check: its path (as reported) and its shard key (path relative to the folder given, '/' separated).</summary>
+internal readonly record struct FoundImage(string Path, string Key);
+
 /// <summary>Expands the command line's paths into the list of images: files as given, folders walked (sorted ordinally).</summary>
 internal static class ImageWalker
 {
@@ -12,13 +15,17 @@ internal static class ImageWalker
         return Extensions.Any(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase));
     }
 
-    public static List<string> Expand(IEnumerable<string> inputs, bool recursive)
+    public static List<FoundImage> Expand(IEnumerable<string> inputs, bool recursive)
     {
-        var list = new List<string>();
+        var list = new List<FoundImage>();
         foreach (string input in inputs)
         {
-            if (Directory.Exists(input)) list.AddRange(Walk(input, recursive));
-            else list.Add(input); // a file, or a path the library will report as not found
+            if (Directory.Exists(input))
+            {
+                foreach (string file in Walk(input, recursive))
+                    list.Add(new FoundImage(file, Path.GetRelativePath(input, file).Replace('\\', '/')));
+            }
+            else list.Add(new FoundImage(input, input.Replace('\\', '/'))); // a file, or a path the library will report as not found
         }
         return list;
     }

@@ -34,7 +34,7 @@ internal static class TextReport
         }
         else if (r.InputError is not null)
         {
-            o.WriteLine($"{status,-7}{r.Path}  {r.InputError}");
+            o.WriteLine($"{status,-7}{r.Path}  input error: {r.InputError}");
         }
         else if (r.Code is uint c && c != 0)
         {
@@ -47,7 +47,7 @@ internal static class TextReport
             string broken = string.Join(", ", r.Rules.Where(v => v.IsError).Select(v => v.Rule));
             o.WriteLine($"{status,-7}{r.Path}  {r.Format}{(r.Format == "iso" ? "" : " " + r.Subtype)}, {Text.Size(r.VirtualSize ?? 0)}: breaks {broken}");
         }
-        foreach (var w in r.Warnings) o.WriteLine($"       warning: {w.Reason}: {w.Message}");
+        foreach (var w in r.Warnings) o.WriteLine("       " + Text.Warning(w.Reason, w.Code, w.Message));
         foreach (var v in r.Rules) o.WriteLine($"       {(v.IsError ? "rule" : "warning")} {v.Rule}: {v.Message} Fix: {v.Hint}");
         if (r.Deep is { } d)
         {
@@ -79,6 +79,7 @@ internal static class JsonReport
             w.WriteBoolean("deep", settings.Deep);
             w.WriteBoolean("strict", settings.Strict);
             w.WriteBoolean("hash", settings.Hash);
+            w.StringOrNull("shard", settings.Shard);
             w.WriteEndObject();
             w.WriteStartObject("summary");
             w.WriteNumber("total", s.Total);
@@ -200,7 +201,8 @@ internal static class JUnitReport
             w.WriteAttributeString("name", r.Path);
             w.WriteAttributeString("time", r.Seconds.ToString("0.###", CultureInfo.InvariantCulture));
             var details = new StringWriter();
-            TextReport.Write(details, r);
+            if (r.JUnitDetails is not null) details.Write(r.JUnitDetails);
+            else TextReport.Write(details, r);
             if (r.Status == CheckStatus.Error)
             {
                 w.WriteStartElement("error");
@@ -220,7 +222,7 @@ internal static class JUnitReport
                 w.WriteString(Clean(details.ToString()));
                 w.WriteEndElement();
             }
-            else if (r.Warnings.Count > 0 || r.Rules.Count > 0 || r.Deep is not null)
+            else if (r.Warnings.Count > 0 || r.Rules.Count > 0 || r.Deep is not null || !string.IsNullOrEmpty(r.JUnitDetails))
             {
                 w.WriteElementString("system-out", Clean(details.ToString()));
             }

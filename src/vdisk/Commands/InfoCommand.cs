@@ -1,33 +1,34 @@
+using System.CommandLine;
 using System.Text.Json;
+using VirtualDiskManaged.Cli.CommandLine;
 
 namespace VirtualDiskManaged.Cli.Commands;
 
 /// <summary><c>vdisk info</c>: everything the library knows about an image and each file of its chain.</summary>
 internal static class InfoCommand
 {
-    private const string Help = """
-        Usage: vdisk info PATH [--json] [open options]
-
-        Prints everything the library reports: format, subtype, virtual and file sizes, sector sizes, block size,
-        identifiers, creator, time stamps, geometry, the parent chain (each file and its status), the log state,
-        the allocation summary and the open's warnings. When the chain cannot be completed, the child is shown
-        (opened without parents) with the failure for its parent. Without open options the image is opened as
-        vdisk check does (read-only, no sharing conflicts).
-
-        Options:
-          --json            one JSON object
-        """ + OpenCommand.OpenOptionsHelp;
-
-    public static int Run(string[] args)
+    public static CliCommand Build()
     {
-        var a = ParsedArgs.Parse(args, OpenArguments.ValueOptions, [.. OpenArguments.SwitchOptions, "json"]);
-        if (Program.ShowHelp(a, Help)) return Program.ExitOk;
-        Program.RequirePositionals(a, 1, "PATH");
-        var open = OpenArguments.From(a);
-        bool json = a.Has("json");
-        var options = open.ToReadingOptions();
+        var command = new CliCommand("info", "everything the library knows about an image and its chain",
+            "Prints everything the library reports: format, subtype, virtual and file sizes, sector sizes, block size, "
+            + "identifiers, creator, time stamps, geometry, the parent chain (each file and its status), the log state, "
+            + "the allocation summary and the open's warnings. When the chain cannot be completed, the child is shown "
+            + "(opened without parents) with the failure for its parent. Without open options the image is opened as "
+            + "vdisk check does (read-only, no sharing conflicts).",
+            "0 the image and its chain opened, 1 the open failed, the chain is incomplete or the input could not be read");
+        var path = new Argument<string>("PATH") { Description = "the image (X.gz is expanded first)" };
+        var json = Values.Switch("--json", "one JSON object");
+        var open = new OpenOptions();
+        command.Add(path);
+        command.Add(json);
+        open.AddTo(command);
+        command.SetAction(r => Run(r.GetValue(path)!, open.Bind(r).ToReadingOptions(), r.GetValue(json)));
+        return command;
+    }
 
-        if (!ImageInput.TryPrepareForCommand(a.Positionals[0], out var input)) return Program.ExitFailed;
+    private static int Run(string path, VirtualDiskOpenOptions options, bool json)
+    {
+        if (!ImageInput.TryPrepareForCommand(path, json, out var input)) return Program.ExitFailed;
         using (input)
         {
             VirtualDiskHandle? handle = null;
@@ -44,7 +45,13 @@ internal static class InfoCommand
                     {
                         handle = null;
                         if (json) WriteFailureJson(input, failure!);
-                        else Console.Out.WriteLine($"{input.DisplayPath}: {Text.Code(failure!.ErrorCode)} {failure.Reason}: {input.MapPath(failure.Message)}");
+                        else
+                        {
+                            Console.Out.WriteLine($"code:    {Text.Code(failure!.ErrorCode)}");
+                            Console.Out.WriteLine($"reason:  {failure.Reason}");
+                            Console.Out.WriteLine($"message: {input.MapPath(Text.Message(failure))}");
+                            Console.Out.WriteLine($"file:    {input.MapPath(failure.Root.FilePath ?? failure.FilePath) ?? input.DisplayPath}");
+                        }
                         return Program.ExitFailed;
                     }
                 }
@@ -54,12 +61,12 @@ internal static class InfoCommand
             }
             catch (VirtualDiskException e)
             {
-                Console.Error.WriteLine($"vdisk: {input.DisplayPath}: {Text.Code(e.ErrorCode)} {e.Reason}: {input.MapPath(e.Message)}");
+                Console.Error.WriteLine($"vdisk: {input.DisplayPath}: {Text.Code(e.ErrorCode)} {e.Reason}: {input.MapPath(Text.Message(e.Diagnostic))}");
                 return Program.ExitFailed;
             }
-            catch (Exception e)
+            catch (Exception e) when (e is not OutputException)
             {
-                return OpenCommand.InternalError(e);
+                return Program.InternalError(e);
             }
             finally
             {
@@ -74,7 +81,7 @@ internal static class InfoCommand
         or VirtualDiskError.VhdDifferencingChainCycleDetected or VirtualDiskError.VhdDifferencingChainErrorInParent;
 
     private static bool? Is4kAligned(VirtualDiskHandle handle) =>
-        handle.Format != VirtualDiskFormat.Iso && VirtDisk.GetVirtualDiskInformation(handle, GetVirtualDiskInfoVersion.Is4kAligned, out var info) == 0
+        handle.Format == VirtualDiskFormat.Vhdx && VirtDisk.GetVirtualDiskInformation(handle, GetVirtualDiskInfoVersion.Is4kAligned, out var info) == 0
             ? info.Is4kAligned : null;
 
     private static void WriteText(ImageInput input, VirtualDiskHandle handle, VirtualDiskDiagnostic? chainFailure)
@@ -87,8 +94,9 @@ internal static class InfoCommand
         o.WriteLine($"virtual size:    {Text.Size(handle.VirtualSize)}");
         o.WriteLine($"sector size:     {handle.LogicalSectorSize} logical, {handle.PhysicalSectorSize} physical");
         if (Is4kAligned(handle) is bool aligned) o.WriteLine($"4K aligned:      {(aligned ? "yes" : "no")}");
-        o.WriteLine($"log replayed:    {(handle.LogReplayed ? "yes (a non-empty log was replayed in memory; the file is unchanged)" : "no")}");
-        o.WriteLine($"chain:           {info.Chain.Count} file(s){(chainFailure is not null ? ", incomplete" : info.ParentsOmitted ? ", parents not opened" : "")}");
+        if (handle.Format == VirtualDiskFormat.Vhdx)
+            o.WriteLine($"log replayed:    {(handle.LogReplayed ? "yes (a non-empty log was replayed in memory; the file is unchanged)" : "no")}");
+        o.WriteLine($"chain:           {Text.Count(info.Chain.Count, "file")}{(chainFailure is not null ? ", incomplete" : info.ParentsOmitted ? ", parents not opened" : "")}");
         for (int i = 0; i < info.Chain.Count; i++)
         {
             var f = info.Chain[i];
@@ -102,12 +110,13 @@ internal static class InfoCommand
             o.WriteLine();
             o.WriteLine($"[parent {info.Chain.Count}]");
             o.WriteLine($"  {"status:",-22} {Text.Code(chainFailure.ErrorCode)} {chainFailure.Root.Reason}");
-            o.WriteLine($"  {"message:",-22} {input.MapPath(chainFailure.Message)}");
+            o.WriteLine($"  {"message:",-22} {input.MapPath(Text.Message(chainFailure))}");
+            if (input.MapPath(chainFailure.Root.FilePath) is { } at) o.WriteLine($"  {"file:",-22} {at}");
         }
         if (info.Warnings.Count > 0)
         {
             o.WriteLine();
-            foreach (var w in info.Warnings) o.WriteLine($"warning: {w.Reason}: {input.MapPath(w.Message)}");
+            foreach (var w in info.Warnings) o.WriteLine(Text.Warning(w.Reason.ToString(), w.ErrorCode, input.MapPath(Text.Message(w))!));
         }
     }
 
@@ -141,7 +150,7 @@ internal static class InfoCommand
 
     private static void WriteFailureJson(ImageInput input, VirtualDiskDiagnostic failure)
     {
-        using var stdout = Console.OpenStandardOutput();
+        using var stdout = Output.OpenStdout();
         using (var w = new Utf8JsonWriter(stdout, Text.JsonOptions))
         {
             w.WriteStartObject();
@@ -157,7 +166,7 @@ internal static class InfoCommand
     private static void WriteJson(ImageInput input, VirtualDiskHandle handle, VirtualDiskDiagnostic? chainFailure)
     {
         var info = handle.Info;
-        using var stdout = Console.OpenStandardOutput();
+        using var stdout = Output.OpenStdout();
         using (var w = new Utf8JsonWriter(stdout, Text.JsonOptions))
         {
             w.WriteStartObject();

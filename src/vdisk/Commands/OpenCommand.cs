@@ -1,52 +1,32 @@
 using System.Text.Json;
+using System.CommandLine;
+using VirtualDiskManaged.Cli.CommandLine;
 
 namespace VirtualDiskManaged.Cli.Commands;
 
 /// <summary><c>vdisk open</c>: one OpenVirtualDisk call with explicit arguments; prints the Win32 code and why.</summary>
 internal static class OpenCommand
 {
-    internal const string OpenOptionsHelp = "\n" + """
-          --type T          auto (default: UNKNOWN device), iso, vhd, vhdx, vhdset, or any device id number
-          --vendor V        microsoft, unknown or a GUID (default: unknown for auto, microsoft otherwise)
-          --access MASK     VIRTUAL_DISK_ACCESS_MASK: hex (0x90000), decimal, or names joined with |
-                            (NONE ATTACH_RO ATTACH_RW DETACH GET_INFO CREATE METAOPS READ ALL WRITABLE);
-                            default ATTACH_RO|GET_INFO
-          --flags FLAGS     OPEN_VIRTUAL_DISK_FLAG: number or names joined with | (NONE NO_PARENTS BLANK_FILE
-                            BOOT_DRIVE CACHED_IO CUSTOM_DIFF_CHAIN PARENT_CACHED_IO VHDSET_FILE_ONLY
-                            IGNORE_RELATIVE_PARENT_LOCATOR NO_WRITE_HARDENING SUPPORT_COMPRESSED_VOLUMES
-                            SUPPORT_SPARSE_FILES_ANY_FS SUPPORT_ENCRYPTED_FILES); default none
-          --params P        none (null parameters, default), 1, 2 or 3 (OPEN_VIRTUAL_DISK_PARAMETERS version)
-          --rw-depth N      version 1 RWDepth (default 1)
-          --get-info-only   version 2/3 GetInfoOnly = TRUE
-          --read-only       version 2/3 ReadOnly = TRUE
-          --rules R         documented (default) or current
-          --strict          warnings fail the open
-        """ + "\n";
-
-    private const string Help = """
-        Usage: vdisk open PATH [options] [--json]
-
-        Calls OpenVirtualDisk(type, PATH, access, flags, parameters) once, offline, and prints the Win32 code
-        (decimal, hex and winerror.h name), the precise reason, the message and the file of the chain at fault.
-
-        Options:
-        """ + OpenOptionsHelp + """
-          --json            one JSON object: {"code", "name", "hex", "reason", "message", "file"}
-                            (plus "format", "subtype", "virtualSize" on success)
-
-        Exit status: 0 the open succeeded, 1 it failed, 2 usage error, 3 internal error.
-        """;
-
-    public static int Run(string[] args)
+    public static CliCommand Build()
     {
-        var a = ParsedArgs.Parse(args, OpenArguments.ValueOptions, [.. OpenArguments.SwitchOptions, "json"]);
-        if (Program.ShowHelp(a, Help)) return Program.ExitOk;
-        Program.RequirePositionals(a, 1, "PATH");
-        var open = OpenArguments.From(a);
-        bool json = a.Has("json");
-        string path = a.Positionals[0];
+        var command = new CliCommand("open", "one OpenVirtualDisk call with explicit arguments; prints the Win32 code",
+            "Calls OpenVirtualDisk(type, PATH, access, flags, parameters) once, offline, and prints the Win32 code "
+            + "(decimal, hex and winerror.h name), the precise reason, the message and the file of the chain at fault.",
+            "0 the open succeeded, 1 it failed or the input could not be read");
+        var path = new Argument<string>("PATH") { Description = "the image (X.gz is expanded first)" };
+        var json = Values.Switch("--json", "one JSON object: {\"code\", \"name\", \"hex\", \"reason\", \"message\", \"file\"}\n"
+            + "(plus \"format\", \"subtype\", \"virtualSize\" and \"warnings\" on success)");
+        var open = new OpenOptions();
+        command.Add(path);
+        command.Add(json);
+        open.AddTo(command);
+        command.SetAction(r => Run(r.GetValue(path)!, open.Bind(r), r.GetValue(json)));
+        return command;
+    }
 
-        if (!ImageInput.TryPrepareForCommand(path, out var input)) return Program.ExitFailed;
+    private static int Run(string path, OpenArguments open, bool json)
+    {
+        if (!ImageInput.TryPrepareForCommand(path, json, out var input)) return Program.ExitFailed;
         using (input)
         {
             VirtualDiskHandle? handle = null;
@@ -56,7 +36,7 @@ internal static class OpenCommand
                 Print(input, ok ? null : failure, handle, json);
                 return ok ? Program.ExitOk : Program.ExitFailed;
             }
-            catch (Exception e) when (e is not VirtualDiskException)
+            catch (Exception e) when (e is not VirtualDiskException and not OutputException)
             {
                 return InternalError(e);
             }
@@ -67,20 +47,16 @@ internal static class OpenCommand
         }
     }
 
-    internal static int InternalError(Exception e)
-    {
-        Console.Error.WriteLine($"vdisk: internal error (a bug in the library or the tool): {e.GetType().FullName}: {e.Message}");
-        return Program.ExitInternal;
-    }
+    internal static int InternalError(Exception e) => Program.InternalError(e);
 
     private static void Print(ImageInput input, VirtualDiskDiagnostic? failure, VirtualDiskHandle? handle, bool json)
     {
         uint code = failure?.ErrorCode ?? 0;
-        string message = failure is null ? VirtualDiskErrors.DescriptionOf(VirtualDiskError.Success) : input.MapPath(failure.Message)!;
+        string message = failure is null ? VirtualDiskErrors.DescriptionOf(VirtualDiskError.Success) : input.MapPath(Text.Message(failure))!;
         string file = failure is null ? input.DisplayPath : input.MapPath(failure.Root.FilePath ?? failure.FilePath) ?? input.DisplayPath;
         if (json)
         {
-            using var stdout = Console.OpenStandardOutput();
+            using var stdout = Output.OpenStdout();
             using (var w = new Utf8JsonWriter(stdout, Text.JsonOptions))
             {
                 w.WriteStartObject();
@@ -111,9 +87,9 @@ internal static class OpenCommand
         o.WriteLine($"file:    {file}");
         if (handle is not null)
         {
-            o.WriteLine($"format:  {Text.FormatName(handle.Format)} {Text.SubtypeName(handle.Subtype)}");
+            o.WriteLine($"format:  {Text.FormatName(handle.Format)}{(handle.Format == VirtualDiskFormat.Iso ? "" : " " + Text.SubtypeName(handle.Subtype))}");
             o.WriteLine($"size:    {Text.Size(handle.VirtualSize)}");
-            foreach (var d in handle.Warnings) o.WriteLine($"warning: {d.Reason}: {input.MapPath(d.Message)}");
+            foreach (var d in handle.Warnings) o.WriteLine(Text.Warning(d.Reason.ToString(), d.ErrorCode, input.MapPath(Text.Message(d))!));
         }
     }
 }

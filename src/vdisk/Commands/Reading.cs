@@ -5,7 +5,7 @@ internal static class Reading
 {
     public static int WithImage(string path, VirtualDiskOpenOptions options, Func<ImageInput, VirtualDiskHandle, int> body)
     {
-        if (!ImageInput.TryPrepareForCommand(path, out var input)) return Program.ExitFailed;
+        if (!ImageInput.TryPrepareForCommand(path, json: false, out var input)) return Program.ExitFailed;
         using (input)
         {
             VirtualDiskHandle? handle = null;
@@ -13,24 +13,19 @@ internal static class Reading
             {
                 if (!input.TryOpen(options, out handle, out var failure))
                 {
-                    Console.Error.WriteLine($"vdisk: {input.DisplayPath}: {Text.Code(failure!.ErrorCode)} {failure.Reason}: {input.MapPath(failure.Message)}");
+                    Fail(input, failure!);
                     return Program.ExitFailed;
                 }
                 return body(input, handle!);
             }
             catch (VirtualDiskException e)
             {
-                var d = e.Diagnostic;
-                Console.Error.WriteLine($"vdisk: {input.DisplayPath}: {Text.Code(d.ErrorCode)} {d.Reason}: {input.MapPath(d.Message)}");
+                Fail(input, e.Diagnostic);
                 return Program.ExitFailed;
             }
-            catch (IOException e) when (e is not VirtualDiskException && IsStdoutClosed(e))
+            catch (Exception e) when (e is not OutputException)
             {
-                return Program.ExitOk; // cat | head: the reader went away
-            }
-            catch (Exception e)
-            {
-                return OpenCommand.InternalError(e);
+                return Program.InternalError(e);
             }
             finally
             {
@@ -39,5 +34,11 @@ internal static class Reading
         }
     }
 
-    private static bool IsStdoutClosed(IOException e) => e.HResult == 32 || e.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase);
+    /// <summary>"vdisk: PATH: CODE Reason: message", then the file at fault once when it is not PATH.</summary>
+    private static void Fail(ImageInput input, VirtualDiskDiagnostic d)
+    {
+        Console.Error.WriteLine($"vdisk: {input.DisplayPath}: {Text.Code(d.ErrorCode)} {d.Reason}: {input.MapPath(Text.Message(d))}");
+        string? file = input.MapPath(d.Root.FilePath ?? d.FilePath);
+        if (file is not null && file != input.DisplayPath) Console.Error.WriteLine($"vdisk: file: {file}");
+    }
 }

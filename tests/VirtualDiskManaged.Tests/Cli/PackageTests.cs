@@ -18,12 +18,13 @@ public sealed class PackageTests
         var pack = CliRunner.RunProcess("dotnet", ["pack", project, "-c", configuration, "-o", feed, "-nologo"], timeoutSeconds: 600);
         Assert.That(pack.ExitCode, Is.Zero, pack.ToString());
         string version = typeof(VirtualDisk).Assembly.GetName().Version!.ToString(3);
-        Assert.That(File.Exists(Path.Combine(feed, $"vdisk.{version}.nupkg")), Is.True, string.Join(", ", Directory.GetFiles(feed)));
+        // The package id is VirtualDiskManaged.Tool (the command stays vdisk): an id nobody else can publish first.
+        Assert.That(File.Exists(Path.Combine(feed, $"VirtualDiskManaged.Tool.{version}.nupkg")), Is.True, string.Join(", ", Directory.GetFiles(feed)));
 
         // Only the local feed: a package of the same name on a public feed must not be picked up instead.
         string config = Path.Combine(work, "nuget.config");
         File.WriteAllText(config, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration><packageSources><clear /></packageSources></configuration>\n");
-        var install = CliRunner.RunProcess("dotnet", ["tool", "install", "--tool-path", tools, "--configfile", config, "--add-source", feed, "vdisk", "--version", version], timeoutSeconds: 600);
+        var install = CliRunner.RunProcess("dotnet", ["tool", "install", "--tool-path", tools, "--configfile", config, "--source", feed, "VirtualDiskManaged.Tool", "--version", version], timeoutSeconds: 600);
         Assert.That(install.ExitCode, Is.Zero, install.ToString());
 
         string exe = Path.Combine(tools, OperatingSystem.IsWindows() ? "vdisk.exe" : "vdisk");
