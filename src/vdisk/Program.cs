@@ -27,6 +27,7 @@ internal static class Program
         OpenCommand.Build,
         HashCommand.Build,
         CatCommand.Build,
+        CreateCommand.Build,
     ];
 
     private static int Main(string[] args)

@@ -6,7 +6,7 @@ namespace VirtualDiskManaged;
 /// The Win32-shaped layer, for code ported from P/Invoke: every call returns the Win32 error code (0 = success)
 /// and never throws for anything a caller or a file can cause.
 /// </summary>
-public static class VirtDisk
+public static partial class VirtDisk
 {
     /// <summary>OpenVirtualDisk with the documented rule set (docs/open-path.md §4).</summary>
     /// <param name="virtualStorageType">Device id and vendor; null → 87.</param>

@@ -4,7 +4,7 @@ using VirtualDiskManaged.OpenPath;
 namespace VirtualDiskManaged;
 
 /// <summary>The .NET layer: open an image and get a handle, or a <see cref="VirtualDiskException"/> saying precisely why not.</summary>
-public static class VirtualDisk
+public static partial class VirtualDisk
 {
     /// <summary>Opens an image. Throws <see cref="VirtualDiskException"/> (with the Win32 code and reason) when it cannot.</summary>
     /// <param name="path">The image's path.</param>

@@ -20,12 +20,18 @@ public enum VirtualDiskError : uint
     HandleEof = 38,
     /// <summary>ERROR_NOT_SUPPORTED: the request is not supported.</summary>
     NotSupported = 50,
+    /// <summary>ERROR_FILE_EXISTS: the file exists (CreateVirtualDisk never overwrites).</summary>
+    FileExists = 80,
     /// <summary>ERROR_INVALID_PARAMETER: an argument is not valid.</summary>
     InvalidParameter = 87,
+    /// <summary>ERROR_DISK_FULL: there is not enough space on the host volume.</summary>
+    DiskFull = 112,
     /// <summary>ERROR_UNSUPPORTED_COMPRESSION: the backing file is compressed (documented rule set).</summary>
     UnsupportedCompression = 618,
     /// <summary>ERROR_FILE_SYSTEM_LIMITATION: the path is on a loopback network share.</summary>
     FileSystemLimitation = 665,
+    /// <summary>ERROR_OPERATION_ABORTED: the operation was canceled.</summary>
+    OperationAborted = 995,
     /// <summary>ERROR_IO_DEVICE: the backing file could not be read.</summary>
     IoDevice = 1117,
     /// <summary>ERROR_FILE_CORRUPT: the file is corrupted and unreadable.</summary>

@@ -278,6 +278,98 @@ public enum VirtualDiskErrorReason
     // (end of the 1200 range)
 
     // ---- Creating images (CreateVirtualDisk parameter rules) (1300–1399): add members directly below this line, the first with "= 1300" ----
+    /// <summary>Rule 1: the storage type argument is null.</summary>
+    CreateNullStorageType = 1300,
+    /// <summary>Rule 2: the path argument is null.</summary>
+    CreateNullPath,
+    /// <summary>Rule 3: the parameters argument is null.</summary>
+    CreateNullParameters,
+    /// <summary>Rule 4: the parameters' version is 0 or above 4.</summary>
+    CreateVersionInvalid,
+    /// <summary>Rule 4: versions 3 and 4 (undocumented members) are not supported.</summary>
+    CreateVersionNotSupported,
+    /// <summary>Rule 5: the access mask has bits outside VIRTUAL_DISK_ACCESS_ALL.</summary>
+    CreateAccessMaskInvalid,
+    /// <summary>Rule 6: version 2 parameters need access mask NONE.</summary>
+    CreateAccessMaskMustBeNone,
+    /// <summary>Rule 7: the flags have undefined bits.</summary>
+    CreateFlagsInvalid,
+    /// <summary>Rule 7: a defined flag this library does not support.</summary>
+    CreateFlagNotSupported,
+    /// <summary>Rule 8: the vendor GUID is neither Microsoft nor unknown.</summary>
+    CreateVendorNotSupported,
+    /// <summary>Rule 8: the device id is above 3 (VHD Set, unknown).</summary>
+    CreateDeviceIdNotSupported,
+    /// <summary>Rule 8: ISO images cannot be created this way.</summary>
+    CreateIsoNotSupported,
+    /// <summary>Rule 8: device id 0 and an extension that names no format.</summary>
+    CreateFormatNotDetermined,
+    /// <summary>Rule 9: both ParentPath and SourcePath are set.</summary>
+    CreateParentAndSource,
+    /// <summary>Rule 10: FULL_PHYSICAL_ALLOCATION with ParentPath.</summary>
+    CreateFixedDifferencing,
+    /// <summary>Rule 10: SPARSE_FILE without FULL_PHYSICAL_ALLOCATION.</summary>
+    CreateSparseNeedsFixed,
+    /// <summary>Rule 11: MaximumSize is not 0 with ParentPath.</summary>
+    CreateSizeWithParent,
+    /// <summary>Rule 12: MaximumSize 0 without a parent or source.</summary>
+    CreateSizeMissing,
+    /// <summary>Rule 13: MaximumSize is not a multiple of the sector size.</summary>
+    CreateSizeNotSectorMultiple,
+    /// <summary>Rule 13: MaximumSize is below 3 MiB.</summary>
+    CreateSizeTooSmall,
+    /// <summary>Rule 13: MaximumSize above 2040 GiB (VHD) or 64 TiB (VHDX).</summary>
+    CreateSizeTooLarge,
+    /// <summary>Rule 14: a block size the format does not allow.</summary>
+    CreateBlockSizeInvalid,
+    /// <summary>Rule 14: a block size for a fixed VHD.</summary>
+    CreateBlockSizeFixedVhd,
+    /// <summary>Rule 15: a logical sector size the format does not allow.</summary>
+    CreateSectorSizeInvalid,
+    /// <summary>Rule 15: a physical sector size the format does not allow.</summary>
+    CreatePhysicalSectorSizeInvalid,
+    /// <summary>Rule 16: a non-zero ResiliencyGuid.</summary>
+    CreateResiliencyNotSupported,
+    /// <summary>Rule 17: OpenFlags has undefined bits.</summary>
+    CreateOpenFlagsInvalid,
+    /// <summary>Rule 18: ParentVirtualStorageType is not unknown, VHD or VHDX of Microsoft.</summary>
+    CreateParentTypeInvalid,
+    /// <summary>Rule 18: SourceVirtualStorageType has an unknown vendor or device id.</summary>
+    CreateSourceTypeInvalid,
+    /// <summary>Rule 19: the path is empty.</summary>
+    CreatePathEmpty,
+    /// <summary>Rule 20: the target's folder does not exist.</summary>
+    CreateFolderNotFound,
+    /// <summary>Rule 21: something already exists at the path.</summary>
+    CreateTargetExists,
+    /// <summary>Rule 22: the parent failed to open; the code is the parent's failure code.</summary>
+    CreateParentOpenFailed,
+    /// <summary>Rule 23: parent and child formats differ.</summary>
+    CreateParentFormatMismatch,
+    /// <summary>Rule 23: a sector size that differs from the parent's.</summary>
+    CreateParentSectorSizeMismatch,
+    /// <summary>Rule 24: the source failed to open; the code is the source's failure code.</summary>
+    CreateSourceOpenFailed,
+    /// <summary>Rule 25: MaximumSize below the source's size.</summary>
+    CreateSourceLargerThanSize,
+    /// <summary>Rule 24: PREVENT_WRITES_TO_SOURCE_DISK with a raw source.</summary>
+    CreateSourceOwnershipNotSupported,
+    /// <summary>.NET layer: Type Differencing without ParentPath.</summary>
+    CreateTypeNeedsParent,
+    /// <summary>.NET layer: ParentPath with Type Fixed or Dynamic.</summary>
+    CreateParentNeedsDifferencing,
+    /// <summary>.NET layer: a format other than VHD or VHDX.</summary>
+    CreateFormatInvalid,
+    /// <summary>An I/O error while writing the new image.</summary>
+    CreateWriteFailed,
+    /// <summary>The host volume ran out of space.</summary>
+    CreateDiskFull,
+    /// <summary>An I/O error while reading the source.</summary>
+    CreateSourceReadFailed,
+    /// <summary>The cancellation token fired during the copy.</summary>
+    CreateCanceled,
+    /// <summary>The finished image failed to open (never expected).</summary>
+    CreateReopenFailed,
 
     // (end of the 1300 range)
 

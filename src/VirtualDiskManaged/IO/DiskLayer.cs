@@ -25,7 +25,7 @@ internal readonly record struct Run(RunKind Kind, long Length, long FileOffset =
 /// One file of a chain, parsed and validated: its geometry, identity, parent link and the mapping from virtual
 /// offsets to runs. After open a layer is immutable (lazily loaded tables publish atomically), so reads need no lock.
 /// </summary>
-internal abstract class DiskLayer : IDisposable
+internal abstract partial class DiskLayer : IDisposable
 {
     protected DiskLayer(HostFile file, FileView source)
     {
