@@ -374,6 +374,22 @@ public enum VirtualDiskErrorReason
     // (end of the 1300 range)
 
     // ---- Writing through ATTACH_RW handles (1400–1499): add members directly below this line, the first with "= 1400" ----
+    /// <summary>The handle was not opened for writing (version 1 without ATTACH_RW, or version 2/3 with ReadOnly = true).</summary>
+    HandleNotWritable = 1400,
+    /// <summary>The write reaches beyond the end of the virtual disk.</summary>
+    WriteBeyondEnd,
+    /// <summary>Writing the backing file failed.</summary>
+    WriteFailed,
+    /// <summary>Flushing the backing file to stable storage failed.</summary>
+    FlushFailed,
+    /// <summary>A new block cannot be allocated (the VHD's 32-bit sector addresses or the VHDX's 44-bit MiB offsets are exhausted).</summary>
+    BlockAllocationFailed,
+    /// <summary>An earlier write or flush of this handle failed; the handle refuses further writes (reopen the image).</summary>
+    WriteHandleFaulted,
+    /// <summary>The image has a layout this writer does not change (for example a VHDX whose last block ends beyond the file).</summary>
+    WriteLayoutNotSupported,
+    /// <summary>A writable open replayed a pending VHDX log into the file before first use.</summary>
+    VhdxLogReplayedIntoFile,
 
     // (end of the 1400 range)
 

@@ -4,9 +4,11 @@ using VirtualDiskManaged.OpenPath;
 namespace VirtualDiskManaged;
 
 /// <summary>
-/// An open virtual disk: its identity and geometry, warnings, and read access to the guest's view of its bytes.
+/// An open virtual disk: its identity and geometry, warnings, and access to the guest's view of its bytes.
 /// Reads are positional and lock-free: any number of threads may call <see cref="Read"/> or use their own
-/// <see cref="OpenStream"/> streams at once. Disposing closes every file of the chain; it must not race with reads.
+/// <see cref="OpenStream"/> streams at once. A writable handle (<see cref="CanWrite"/>) also takes <see cref="Write"/>
+/// and <see cref="Flush"/> from any number of threads (docs/write.md). Disposing closes every file of the chain; it
+/// must not race with reads or writes.
 /// </summary>
 public sealed class VirtualDiskHandle : IDisposable, IAsyncDisposable
 {
@@ -15,9 +17,12 @@ public sealed class VirtualDiskHandle : IDisposable, IAsyncDisposable
     private readonly HandleTable.Registration? _registration;
     private VirtualDiskInfo? _info;
     private int _disposed;
+    private readonly LayerWriter? _writer;
 
-    internal VirtualDiskHandle(DiskLayer top, OpenRequest request, List<VirtualDiskDiagnostic> warnings, HandleTable.Registration? registration)
+    internal VirtualDiskHandle(DiskLayer top, OpenRequest request, List<VirtualDiskDiagnostic> warnings, HandleTable.Registration? registration,
+        LayerWriter? writer = null)
     {
+        _writer = writer;
         _top = top;
         _request = request;
         _registration = registration;
@@ -50,8 +55,11 @@ public sealed class VirtualDiskHandle : IDisposable, IAsyncDisposable
     /// <summary>What the open noticed but accepted (each a reason; strict mode would have failed on them).</summary>
     public IReadOnlyList<VirtualDiskDiagnostic> Warnings { get; }
 
-    /// <summary>True when a non-empty VHDX log (of any file of the chain) was replayed into memory.</summary>
-    public bool LogReplayed => Warnings.Any(w => w.Reason == VirtualDiskErrorReason.VhdxLogReplayed);
+    /// <summary>
+    /// True when a non-empty VHDX log (of any file of the chain) was replayed: into memory (read-only opens and parents),
+    /// or into the child's file by a writable open (docs/write.md).
+    /// </summary>
+    public bool LogReplayed => Warnings.Any(w => w.Reason is VirtualDiskErrorReason.VhdxLogReplayed or VirtualDiskErrorReason.VhdxLogReplayedIntoFile);
 
     /// <summary>True when the disk was opened without its parents (NO_PARENTS or CUSTOM_DIFF_CHAIN).</summary>
     public bool ParentsOmitted => _top.ParentsOmitted;
@@ -82,7 +90,60 @@ public sealed class VirtualDiskHandle : IDisposable, IAsyncDisposable
     public bool CanGetInfo => _request.Version != OpenVirtualDiskVersion.Version1 || (_request.Access & VirtualDiskAccessMask.GetInfo) != 0;
 
     /// <summary>
-    /// A new read-only, seekable stream over the virtual disk (its own position). Throws
+    /// Whether this handle may write: version 1 with ATTACH_RW, or version 2/3 with ReadOnly = false (and the handle
+    /// VirtualDisk.Create returns). Writes go to the child only; parents are never written.
+    /// </summary>
+    public bool CanWrite => _writer is not null;
+
+    /// <summary>Tests: the top layer's writer (null for read-only handles).</summary>
+    internal LayerWriter? Writer => _writer;
+
+    /// <summary>
+    /// Writes <paramref name="data"/> at virtual <paramref name="offset"/>. Thread-safe: any number of threads may
+    /// write and read at once; overlapping writes take effect as in some serial order. Not durable until
+    /// <see cref="Flush"/> returns; a crash before then leaves every sector as it was before or after each write in
+    /// flight (docs/write.md). Throws <see cref="VirtualDiskException"/>: HandleNotWritable (ERROR_ACCESS_DENIED) on
+    /// a read-only handle, WriteBeyondEnd (ERROR_INVALID_PARAMETER) when the range passes <see cref="VirtualSize"/>,
+    /// WriteFailed/WriteHandleFaulted on I/O faults (after one, the handle refuses further writes).
+    /// </summary>
+    public void Write(long offset, ReadOnlySpan<byte> data)
+    {
+        ThrowIfDisposed();
+        var writer = _writer;
+        if (writer is null)
+        {
+            ThrowHelper.Throw(VirtualDiskErrorReason.HandleNotWritable, Path,
+                "Open with ATTACH_RW (version 1) or ReadOnly = false (version 2/3) to write");
+            return;
+        }
+        if (offset < 0) ThrowHelper.ThrowArgumentOutOfRange(nameof(offset));
+        long size = _top.VirtualSize;
+        if (offset > size || data.Length > size - offset)
+            ThrowHelper.Throw(VirtualDiskErrorReason.WriteBeyondEnd, Path,
+                $"{data.Length} bytes at {offset} end at {offset + data.Length}; the virtual size is {size}", offset);
+        if (data.IsEmpty) return;
+        writer.Write(offset, data);
+    }
+
+    /// <summary>
+    /// Makes every write completed before the call durable: the data and every metadata change it needs are on
+    /// stable storage when this returns (fsync / FlushFileBuffers). Throws <see cref="VirtualDiskException"/>
+    /// (HandleNotWritable on a read-only handle; FlushFailed on I/O faults).
+    /// </summary>
+    public void Flush()
+    {
+        ThrowIfDisposed();
+        if (_writer is null)
+        {
+            ThrowHelper.Throw(VirtualDiskErrorReason.HandleNotWritable, Path, "A read-only handle has nothing to flush");
+            return;
+        }
+        _writer.Flush();
+    }
+
+    /// <summary>
+    /// A new seekable stream over the virtual disk (its own position): read-only, or writable (CanWrite) on a
+    /// writable handle. Throws
     /// <see cref="VirtualDiskException"/> (ERROR_ACCESS_DENIED) when the handle was not opened for reading.
     /// </summary>
     public Stream OpenStream()
@@ -194,6 +255,7 @@ public sealed class VirtualDiskHandle : IDisposable, IAsyncDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _writer?.Close();
         _registration?.Dispose();
         OpenCore.DisposeChain(_top);
     }

@@ -7,15 +7,16 @@ namespace VirtualDiskManaged.Host;
 /// number of threads may read at once. The OS share mode carries the cross-process sharing rules
 /// (docs/open-path.md §11): read-only opens share reading; opens that may write take the file exclusively.
 /// </summary>
-internal sealed class HostFile : FileView, IDisposable
+internal sealed class HostFile : FileView, IBackingStore, IDisposable
 {
     private readonly SafeFileHandle _handle;
     private readonly string _path;
-    private readonly long _length;
+    private long _length;
 
     private HostFile(SafeFileHandle handle, string path, long length, FileIdentity identity, bool exclusive, OsLock osLock, bool asParent,
-        UnixNative.StatxResult? statx = null)
+        UnixNative.StatxResult? statx = null, bool writable = false)
     {
+        Writable = writable;
         _asParent = asParent;
         Statx = statx;
         _handle = handle;
@@ -63,7 +64,10 @@ internal sealed class HostFile : FileView, IDisposable
 
     public override string Path => _path;
 
-    public override long Length => _length;
+    public override long Length => Volatile.Read(ref _length);
+
+    /// <summary>True when the file was opened for writing (a top-level open that may write: docs/write.md).</summary>
+    public bool Writable { get; }
 
     /// <summary>Same-file identity (device + inode / volume + file index).</summary>
     public FileIdentity Identity { get; }
@@ -87,9 +91,11 @@ internal sealed class HostFile : FileView, IDisposable
     /// <param name="exclusive">Take the file exclusively (an open that may write).</param>
     /// <param name="file">The open file on success.</param>
     /// <param name="asParent">The file is opened as a parent of a chain (not a top-level handle: docs/open-path.md §11).</param>
-    public static VirtualDiskDiagnostic? TryOpen(string path, bool exclusive, out HostFile? file, bool asParent = false)
+    /// <param name="writable">Open the file for writing too (only top-level opens whose handle may write; never parents).</param>
+    public static VirtualDiskDiagnostic? TryOpen(string path, bool exclusive, out HostFile? file, bool asParent = false, bool writable = false)
     {
         file = null;
+        writable &= exclusive && !asParent;
         if (path.Length == 0) return new(VirtualDiskErrorReason.EmptyPath, path);
         if (path.Contains('\0')) return new(VirtualDiskErrorReason.PathNotFound, path, "The path contains a NUL character");
 
@@ -116,7 +122,7 @@ internal sealed class HostFile : FileView, IDisposable
             {
                 // open(2) + flock(2) directly: what File.OpenHandle does here, minus its fstat, its POSIX_FADV_RANDOM
                 // (which also turns off readahead for sequential readers) and its unlock before close.
-                int fd = UnixNative.OpenReadOnlyUnlocked(full, out int errno);
+                int fd = UnixNative.OpenUnlocked(full, writable, out int errno);
                 if (fd < 0) return MapErrno(full, errno);
                 handle = new SafeFileHandle(fd, ownsHandle: true);
                 if (unlocked || FileLockingDisabled) osLock = OsLock.None;
@@ -137,7 +143,7 @@ internal sealed class HostFile : FileView, IDisposable
             else if (unlocked)
             {
                 // This process already holds a conflicting lock: open without one (docs/open-path.md §11, in-process rules).
-                int fd = UnixNative.OpenReadOnlyUnlocked(full, out int errno);
+                int fd = UnixNative.OpenUnlocked(full, writable, out int errno);
                 if (fd < 0) return MapErrno(full, errno);
                 handle = new SafeFileHandle(fd, ownsHandle: true);
                 osLock = OsLock.None;
@@ -146,7 +152,7 @@ internal sealed class HostFile : FileView, IDisposable
             {
                 try
                 {
-                    handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read,
+                    handle = File.OpenHandle(full, FileMode.Open, writable ? FileAccess.ReadWrite : FileAccess.Read,
                         exclusive ? FileShare.None : FileShare.Read | FileShare.Delete, FileOptions.RandomAccess);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
@@ -186,7 +192,7 @@ internal sealed class HostFile : FileView, IDisposable
                     LocksHeld.TryGetValue(identity, out var count);
                     LocksHeld[identity] = count.Add(osLock, asParent, +1);
                 }
-                file = new HostFile(handle, full, length, identity, exclusive, osLock, asParent, statx);
+                file = new HostFile(handle, full, length, identity, exclusive, osLock, asParent, statx, writable);
                 return null;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -315,6 +321,43 @@ internal sealed class HostFile : FileView, IDisposable
             total += (int)n;
         }
         return total;
+    }
+
+    /// <summary>Positional write (docs/write.md); the length seen by readers grows with it. Throws <see cref="VirtualDiskException"/> on I/O faults.</summary>
+    public void WriteAt(long offset, ReadOnlySpan<byte> data)
+    {
+        if (!Writable) ThrowHelper.Throw(VirtualDiskErrorReason.HandleAccessDenied, _path, "The file was opened read-only");
+        try { RandomAccess.Write(_handle, data, offset); }
+        catch (IOException e) { ThrowHelper.Throw(VirtualDiskErrorReason.WriteFailed, _path, e.Message, offset); }
+        GrowLength(offset + data.Length);
+    }
+
+    /// <summary>Sets the file's length (growing reads as zeros).</summary>
+    public void SetLength(long length)
+    {
+        if (!Writable) ThrowHelper.Throw(VirtualDiskErrorReason.HandleAccessDenied, _path, "The file was opened read-only");
+        try { RandomAccess.SetLength(_handle, length); }
+        catch (IOException e) { ThrowHelper.Throw(VirtualDiskErrorReason.WriteFailed, _path, e.Message, length); }
+        Volatile.Write(ref _length, length);
+    }
+
+    /// <summary>fsync / FlushFileBuffers: everything written so far is on stable storage on return.</summary>
+    public void Flush()
+    {
+        if (!Writable) return;
+        try { RandomAccess.FlushToDisk(_handle); }
+        catch (IOException e) { ThrowHelper.Throw(VirtualDiskErrorReason.FlushFailed, _path, e.Message); }
+    }
+
+    private void GrowLength(long end)
+    {
+        long current = Volatile.Read(ref _length);
+        while (end > current)
+        {
+            long seen = Interlocked.CompareExchange(ref _length, end, current);
+            if (seen == current) return;
+            current = seen;
+        }
     }
 
     /// <summary>Closes the file (releasing its OS lock). Idempotent.</summary>

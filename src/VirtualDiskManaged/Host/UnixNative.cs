@@ -38,7 +38,7 @@ internal static partial class UnixNative
     public const int ENOENT = 2, EACCES = 13, ENOTDIR = 20, ENAMETOOLONG = 36, ELOOP = 40;
 
     // open(2) flags (asm-generic/fcntl.h: x86_64, arm64, riscv64, loongarch64).
-    private const int O_RDONLY = 0, O_CLOEXEC = 0x80000;
+    private const int O_RDONLY = 0, O_RDWR = 2, O_CLOEXEC = 0x80000;
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int OpenNative(string path, int flags);
@@ -151,11 +151,14 @@ internal static partial class UnixNative
     /// unless this process already holds a conflicting lock (the in-process rules of docs/open-path.md §11 decide then).
     /// Returns -1 and the errno on failure.
     /// </summary>
-    public static int OpenReadOnlyUnlocked(string path, out int errno)
+    public static int OpenReadOnlyUnlocked(string path, out int errno) => OpenUnlocked(path, writable: false, out errno);
+
+    /// <summary>open(2) read-only or read-write (O_CLOEXEC), taking no advisory lock (a writable handle: docs/write.md).</summary>
+    public static int OpenUnlocked(string path, bool writable, out int errno)
     {
         errno = 0;
         if (!OperatingSystem.IsLinux()) { errno = ENOENT; return -1; }
-        int fd = OpenNative(path, O_RDONLY | O_CLOEXEC);
+        int fd = OpenNative(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
         if (fd < 0) errno = Marshal.GetLastPInvokeError();
         return fd;
     }

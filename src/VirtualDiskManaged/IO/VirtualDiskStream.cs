@@ -1,8 +1,9 @@
 namespace VirtualDiskManaged.IO;
 
 /// <summary>
-/// A read-only, seekable view of a virtual disk with its own position. Many streams of one handle may be
-/// read from different threads at once (the handle's reads are positional); one stream is not thread-safe.
+/// A seekable view of a virtual disk with its own position: read-only, or writable over a writable handle (writes
+/// and flushes go to the handle, docs/write.md). Many streams of one handle may be used from different threads at once
+/// (the handle's reads and writes are positional); one stream is not thread-safe.
 /// </summary>
 internal sealed class VirtualDiskStream : Stream
 {
@@ -14,7 +15,7 @@ internal sealed class VirtualDiskStream : Stream
 
     public override bool CanRead => !_closed;
     public override bool CanSeek => !_closed;
-    public override bool CanWrite => false;
+    public override bool CanWrite => !_closed && _handle.CanWrite;
     public override long Length { get { ThrowIfClosed(); return _handle.VirtualSize; } }
 
     public override long Position
@@ -73,9 +74,46 @@ internal sealed class VirtualDiskStream : Stream
         return target;
     }
 
-    public override void Flush() { }
-    public override void SetLength(long value) => throw new NotSupportedException("Virtual disk streams are read-only.");
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("Virtual disk streams are read-only.");
+    public override void Flush()
+    {
+        ThrowIfClosed();
+        if (_handle.CanWrite) _handle.Flush();
+    }
+
+    public override void SetLength(long value) => throw new NotSupportedException("A virtual disk's size is fixed (resizing is not a stream operation).");
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        Write(buffer.AsSpan(offset, count));
+    }
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        ThrowIfClosed();
+        if (!_handle.CanWrite) throw new NotSupportedException("The stream is read-only: the handle was not opened for writing.");
+        _handle.Write(_position, buffer);
+        _position += buffer.Length;
+    }
+
+    public override void WriteByte(byte value) => Write([value]);
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+        try { Write(buffer.Span); return ValueTask.CompletedTask; }
+        catch (Exception e) { return ValueTask.FromException(e); }
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
+        try { Flush(); return Task.CompletedTask; }
+        catch (Exception e) { return Task.FromException(e); }
+    }
 
     protected override void Dispose(bool disposing)
     {

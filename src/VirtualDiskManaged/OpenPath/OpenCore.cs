@@ -33,7 +33,7 @@ internal static class OpenCore
         }
 
         // Steps 8–9: the host file and the host checks. A validation open never takes a file exclusively.
-        var failure = HostFile.TryOpen(path, exclusive: request.MayWrite, out var file);
+        var failure = HostFile.TryOpen(path, exclusive: request.MayWrite, out var file, writable: request.MayWrite);
         if (failure is not null) return failure;
         DiskLayer? layer = null;
         VirtualDiskHandle? created = null;
@@ -57,7 +57,8 @@ internal static class OpenCore
             }
 
             // Step 11: parse and validate.
-            var context = new OpenContext { File = file!, Request = request };
+            bool writable = request.CanWrite && provider != VirtualStorageDeviceId.Iso;
+            var context = new OpenContext { File = file!, Request = request, Writable = writable };
             failure = Providers.Open(provider, context, out layer);
             if (failure is not null)
             {
@@ -89,7 +90,17 @@ internal static class OpenCore
             if (request.ParticipateInSharingRules && !HandleTable.TryRegister(file!.Identity, SharingClass.Of(request), out registration))
                 return new(VirtualDiskErrorReason.SharingViolation, file.Path);
 
-            created = new VirtualDiskHandle(layer, request, warnings, registration);
+            LayerWriter? writer = null;
+            if (writable)
+            {
+                failure = LayerWriters.TryCreate(layer, file!, out writer);
+                if (failure is not null)
+                {
+                    registration?.Dispose();
+                    return failure;
+                }
+            }
+            created = new VirtualDiskHandle(layer, request, warnings, registration, writer);
             handle = created;
             return null;
         }

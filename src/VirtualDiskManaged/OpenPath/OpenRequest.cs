@@ -27,6 +27,11 @@ internal sealed record OpenRequest
         ? (Access & VirtualDiskAccessMask.Writable) != 0
         : Parameters is { ReadOnly: false, GetInfoOnly: false };
 
+    /// <summary>Whether the handle may write (docs/write.md): version 1 with ATTACH_RW, or version 2/3 with ReadOnly = false.</summary>
+    public bool CanWrite => Version == OpenVirtualDiskVersion.Version1
+        ? (Access & VirtualDiskAccessMask.AttachRW) != 0
+        : Parameters is { ReadOnly: false, GetInfoOnly: false };
+
     public bool OmitParents => (Flags & (OpenVirtualDiskFlags.NoParents | OpenVirtualDiskFlags.CustomDiffChain)) != 0;
 
     /// <summary>Validation mode: once the format is known, VHD/VHDX use V2 read-only and ISO the READ mask.</summary>
@@ -41,6 +46,9 @@ internal sealed class OpenContext
     public required HostFile File { get; init; }
     public required OpenRequest Request { get; init; }
     public List<VirtualDiskDiagnostic> Warnings { get; } = [];
+
+    /// <summary>The file is the top of a handle that may write: a pending VHDX log is replayed into it (docs/write.md).</summary>
+    public bool Writable { get; init; }
 
     /// <summary>Adds a warning about this context's file.</summary>
     public void Warn(VirtualDiskErrorReason reason, string? detail = null, long? offset = null) =>

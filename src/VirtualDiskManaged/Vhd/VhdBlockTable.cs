@@ -82,8 +82,45 @@ internal sealed class VhdBlockTable
             Interlocked.CompareExchange(ref top[p], new byte[PageLength(p)], null);
             states = Volatile.Read(ref top[p])!;
         }
-        states[block & (PageEntries - 1)] = state;
+        // A reader's classification never overwrites a state the writer published (docs/write.md: the writer's is newer).
+        Interlocked.CompareExchange(ref states[block & (PageEntries - 1)], state, (byte)0);
     }
+
+    /// <summary>
+    /// Write path (docs/write.md): publishes the current sector bitmap of <paramref name="block"/> and its summary,
+    /// replacing what readers cached (outside the cache budget: a block the writer touched is always cached, so a
+    /// reader never falls back to the file's bitmap, which lags until the next barrier).
+    /// </summary>
+    public void PublishBitmap(long block, byte[] bitmap, byte state)
+    {
+        long p = block >> PageShift;
+        var top = Volatile.Read(ref _bitmaps) ?? Publish(ref _bitmaps, new byte[]?[]?[_pages.Length]);
+        var page = Volatile.Read(ref top[p]);
+        if (page is null)
+        {
+            Interlocked.CompareExchange(ref top[p], new byte[]?[PageLength(p)], null);
+            page = Volatile.Read(ref top[p])!;
+        }
+        Volatile.Write(ref page[block & (PageEntries - 1)], bitmap);
+        var stateTop = Volatile.Read(ref _bitmapStates) ?? Publish(ref _bitmapStates, new byte[]?[_pages.Length]);
+        var states = Volatile.Read(ref stateTop[p]);
+        if (states is null)
+        {
+            Interlocked.CompareExchange(ref stateTop[p], new byte[PageLength(p)], null);
+            states = Volatile.Read(ref stateTop[p])!;
+        }
+        Volatile.Write(ref states[block & (PageEntries - 1)], state);
+    }
+
+    /// <summary>Write path: sets the in-memory BAT entry of <paramref name="block"/> (its page is loaded: writers load the whole table first).</summary>
+    public void SetEntry(long block, uint sector)
+    {
+        var page = Volatile.Read(ref _pages[block >> PageShift]) ?? LoadPage(block >> PageShift);
+        Volatile.Write(ref page[block & (PageEntries - 1)], sector);
+    }
+
+    /// <summary>The BAT's file offset (formats.md §A.7).</summary>
+    public ulong TableOffset => _tableOffset;
 
     /// <summary>A cached mixed bitmap of <paramref name="block"/>, or null.</summary>
     public byte[]? GetCachedBitmap(long block)

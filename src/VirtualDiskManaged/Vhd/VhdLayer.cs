@@ -44,6 +44,9 @@ internal sealed class VhdLayer : DiskLayer
 
     public VhdFooter Footer => _footer;
 
+    /// <summary>The BAT of a dynamic or differencing disk (null for fixed disks).</summary>
+    internal VhdBlockTable? BlockTable => _table;
+
     public override long VirtualSize { get; }
 
     public override uint DeviceId => VirtualStorageDeviceId.Vhd;

@@ -308,4 +308,18 @@ internal sealed class VhdxBlockTable
             return (bytes, DataBlockCount, allocated);
         }
     }
+
+    // ---- Write path (docs/write.md) ----
+
+    /// <summary>The BAT region's file offset.</summary>
+    internal long FileOffset => _batOffset;
+
+    /// <summary>Replaces entry <paramref name="index"/> in memory (its page is loaded first); readers see it at once.</summary>
+    internal void SetEntry(long index, ulong raw)
+    {
+        _ = this[index];
+        var entries = Volatile.Read(ref _pages[(int)(index >> _pageShift)])!;
+        Volatile.Write(ref entries[index & ((1L << _pageShift) - 1)], raw);
+        _allocation = null;
+    }
 }

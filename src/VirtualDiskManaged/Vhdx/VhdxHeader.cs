@@ -51,6 +51,26 @@ internal readonly struct VhdxHeader
         return true;
     }
 
+    /// <summary>
+    /// Serialises this header into a 4 KiB sector (MS-VHDX §2.2.2): signature, fields, reserved bytes zero, and the
+    /// CRC-32C over all 4096 bytes computed with the checksum field zero.
+    /// </summary>
+    public void WriteTo(Span<byte> sector)
+    {
+        sector = sector[..VhdxConstants.HeaderSize];
+        sector.Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(sector[SignatureOffset..], Signature);
+        BinaryPrimitives.WriteUInt64LittleEndian(sector[SequenceNumberOffset..], SequenceNumber);
+        FileWriteGuid.TryWriteBytes(sector.Slice(FileWriteGuidOffset, 16));
+        DataWriteGuid.TryWriteBytes(sector.Slice(DataWriteGuidOffset, 16));
+        LogGuid.TryWriteBytes(sector.Slice(LogGuidOffset, 16));
+        BinaryPrimitives.WriteUInt16LittleEndian(sector[LogVersionOffset..], LogVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(sector[VersionOffset..], Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(sector[LogLengthOffset..], LogLength);
+        BinaryPrimitives.WriteUInt64LittleEndian(sector[LogOffsetOffset..], LogOffset);
+        BinaryPrimitives.WriteUInt32LittleEndian(sector[ChecksumOffset..], Crc32C.ComputeWithZeroedField(sector, ChecksumOffset));
+    }
+
     /// <summary>Rules for the header in use: version 1 (VHDX rule 3, docs/open-path.md §8.2), log version 0 (VHDX rule 4), log placement (VHDX rules 6, 7).</summary>
     public VirtualDiskErrorReason CheckCurrent(out string? detail)
     {

@@ -199,6 +199,22 @@ internal sealed class VhdxLayer : DiskLayer
         return published;
     }
 
+    /// <summary>
+    /// Write path (docs/write.md): publishes the current sector-bitmap bits of <paramref name="block"/> (an immutable
+    /// array), outside the cache budget, so readers never fall back to the file's bits, which lag until the next commit.
+    /// </summary>
+    internal void PublishBlockBitmap(long block, byte[] bits)
+    {
+        var map = Volatile.Read(ref _bitmaps);
+        if (map is null)
+        {
+            Interlocked.CompareExchange(ref _bitmaps, new System.Collections.Concurrent.ConcurrentDictionary<long, byte[]>(), null);
+            map = Volatile.Read(ref _bitmaps)!;
+        }
+        if (!map.ContainsKey(block)) Interlocked.Add(ref _cachedBitmapBytes, bits.Length);
+        map[block] = bits;
+    }
+
     /// <summary>How many bits from <paramref name="start"/> (at most <paramref name="limit"/>) equal <paramref name="set"/>; whole bytes are skipped vectorised.</summary>
     private static long SameBits(ReadOnlySpan<byte> bits, long start, long limit, bool set)
     {

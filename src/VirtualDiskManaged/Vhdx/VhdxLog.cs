@@ -10,7 +10,7 @@ internal readonly struct VhdxLogEntryHeader
     public const uint Signature = 0x65676F6C; // "loge"
     public const int SectorSize = 4096, HeaderLength = 64, DescriptorLength = 32;
     public const int ChecksumOffset = 4;
-    private const int EntryLengthOffset = 8, TailOffset = 12, SequenceNumberOffset = 16, DescriptorCountOffset = 24,
+    internal const int EntryLengthOffset = 8, TailOffset = 12, SequenceNumberOffset = 16, DescriptorCountOffset = 24,
         ReservedOffset = 28, LogGuidOffset = 32, FlushedFileOffsetOffset = 48, LastFileOffsetOffset = 56;
 
     /// <summary>No file offset the log may name lies beyond this (64 TiB of payload plus metadata; keeps sums far from overflow).</summary>

@@ -32,6 +32,16 @@ internal sealed class VhdxLogOverlay : FileView
 
     public override long Length => _length;
 
+    /// <summary>The file ranges the replay changes (zero ranges and 4 KiB data sectors), for a replay into the file (docs/write.md).</summary>
+    public IEnumerable<(long Offset, long Length)> ChangedRanges
+    {
+        get
+        {
+            foreach (var (start, end) in _zeros) yield return (start, end - start);
+            foreach (long target in _sectorOffsets) yield return (target, SectorSize);
+        }
+    }
+
     /// <summary>Number of replayed data sectors (for diagnostics and tests).</summary>
     public int ReplayedSectorCount => _sectors.Length;
 

@@ -55,8 +55,20 @@ internal static class VhdxProvider
             return new(headerReason, path, headerDetail, current == 1 ? VhdxConstants.Header1Offset : VhdxConstants.Header2Offset);
 
         // VHDX rules 30–31: replay a pending log into memory before reading anything it may update.
+        int warningsBefore = warnings.Count;
         var failure = VhdxLog.Replay(file, header, warnings, out var overlay);
         if (failure is not null) return failure;
+        if (overlay is not null && context.Writable && !context.Request.Strict && file.Writable)
+        {
+            // docs/open-path.md §9: an open that may write replays the log into the file before first use (docs/write.md),
+            // then parses the clean file again.
+            string detail = warnings[^1].Detail ?? "";
+            warnings.RemoveRange(warningsBefore, warnings.Count - warningsBefore);
+            VhdxLogApplier.ReplayIntoFile(file, overlay);
+            var reopened = Open(context, out layer);
+            if (reopened is null) warnings.Add(new(VirtualDiskErrorReason.VhdxLogReplayedIntoFile, path, detail, (long)header.LogOffset));
+            return reopened;
+        }
         FileView source = overlay is null ? file : overlay;
 
         byte[] buffer = ArrayPool<byte>.Shared.Rent(2 * VhdxConstants.RegionTableSize);

@@ -92,11 +92,13 @@ public sealed class VhdxDirtyLogTestdataTests
     }
 
     /// <summary>
-    /// The original design let opens that may write replay the log into the file (docs/decisions.md, "VHDX log replay in memory"); this library never writes an image
-    /// (README), so a writable open replays into memory too: the same content, the file untouched, a read-only stream.
+    /// docs/open-path.md §9: opens that may write replay the log into the file before first use (issue 16; docs/write.md). The
+    /// ATTACH_RW open replays into the file: the content is qemu's replay, the file changed, its log is clean afterwards
+    /// (a read-only reopen replays nothing and reads the same), qemu-img check finds nothing, and the stream is writable.
+    /// (This test pinned "a writable open replays into memory only" before the write path existed.)
     /// </summary>
     [TestCaseSource(nameof(Cases))]
-    public void WritableOpenAlsoReplaysIntoMemoryOnly(string file, long virtualSize, string sha256)
+    public void WritableOpenReplaysIntoTheFile(string file, long virtualSize, string sha256)
     {
         string path = Path.Combine(TestPaths.NewTempFolder("dirty-rw"), Path.GetFileName(file)[..^3]);
         File.Copy(TestPaths.TestDataImage(file), path);
@@ -105,12 +107,24 @@ public sealed class VhdxDirtyLogTestdataTests
         using (var disk = VirtualDisk.Open(path, new VirtualDiskOpenOptions { Access = VirtualDiskAccessMask.AttachRW | VirtualDiskAccessMask.GetInfo }))
         {
             Assert.That(disk.LogReplayed, Is.True);
+            Assert.That(disk.Warnings.Select(w => w.Reason), Does.Contain(VirtualDiskErrorReason.VhdxLogReplayedIntoFile));
             Assert.That(disk.VirtualSize, Is.EqualTo(virtualSize));
             Assert.That(TestPaths.ContentSha256(disk), Is.EqualTo(sha256));
             using var stream = disk.OpenStream();
-            Assert.That(stream.CanWrite, Is.False);
+            Assert.That(stream.CanWrite, Is.True);
         }
-        Assert.That(FileSnapshot.Of(path), Is.EqualTo(before), "length, modification time and bytes unchanged");
+        Assert.That(FileSnapshot.Of(path), Is.Not.EqualTo(before), "the log was replayed into the file");
+        using (var clean = VirtualDisk.Open(path))
+        {
+            Assert.That(clean.LogReplayed, Is.False, "nothing left to replay");
+            Assert.That(clean.Info.Top.LogGuid, Is.EqualTo(Guid.Empty));
+            Assert.That(TestPaths.ContentSha256(clean), Is.EqualTo(sha256));
+        }
+        if (TestPaths.HasTool("qemu-img"))
+        {
+            var (code, output) = VhdxTestSupport.Run("qemu-img", "check", "-f", "vhdx", path);
+            Assert.That(code, Is.EqualTo(0), output);
+        }
     }
 
     /// <summary>The committed images are what the writer makes today, apart from the log's random guid and CRCs.</summary>
