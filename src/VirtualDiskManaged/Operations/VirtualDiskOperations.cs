@@ -1,0 +1,33 @@
+using VirtualDiskManaged.OpenPath;
+
+namespace VirtualDiskManaged;
+
+/// <summary>
+/// Pipeline operations on images (docs/operations.md): <see cref="Convert"/>, <see cref="Map(VirtualDiskHandle)"/>,
+/// <see cref="Compare(string, string)"/> and <see cref="Repair"/>. Each is built on the open path and, where it writes,
+/// on the write path; failures throw <see cref="VirtualDiskException"/> (the Try forms return the diagnostic).
+/// </summary>
+public static partial class VirtualDiskOperations
+{
+    /// <summary>Opens an operation's input read-only (ATTACH_RO, the documented rules), chains included.</summary>
+    internal static VirtualDiskDiagnostic? OpenInput(string path, out VirtualDiskHandle? handle)
+    {
+        handle = null;
+        if (VirtualDisk.TryOpen(path, null, out handle, out VirtualDiskDiagnostic? failure)) return null;
+        return new(VirtualDiskErrorReason.OperationOpenFailed, path, inner: failure, code: failure.Code);
+    }
+
+    /// <summary>Opens an operation's input read/write (ATTACH_RW; a pending VHDX log is replayed into the file, docs/write.md).</summary>
+    internal static VirtualDiskDiagnostic? OpenForWrite(string path, out VirtualDiskHandle? handle)
+    {
+        var options = new VirtualDiskOpenOptions { Access = VirtualDiskAccessMask.AttachRW | VirtualDiskAccessMask.GetInfo };
+        if (VirtualDisk.TryOpen(path, options, out handle, out VirtualDiskDiagnostic? failure)) return null;
+        return new(VirtualDiskErrorReason.OperationOpenFailed, path, inner: failure, code: failure.Code);
+    }
+
+    internal static T OrThrow<T>(VirtualDiskDiagnostic? failure, T? value) where T : class
+    {
+        if (failure is not null) ThrowHelper.Throw(failure);
+        return value!;
+    }
+}
