@@ -28,6 +28,10 @@ internal static class Program
         HashCommand.Build,
         CatCommand.Build,
         CreateCommand.Build,
+        ConvertCommand.Build,
+        MapCommand.Build,
+        CompareCommand.Build,
+        RepairCommand.Build,
     ];
 
     private static int Main(string[] args)
