@@ -53,6 +53,13 @@ public sealed record ConvertOptions
     /// </summary>
     public bool Azure { get; init; }
 
+    /// <summary>
+    /// Fixed outputs: reserve the whole file on the host volume (CREATE_VIRTUAL_DISK_FLAG_FULL_PHYSICAL_ALLOCATION
+    /// without SPARSE_FILE). Default false: the file is sparse where the source is unallocated or zero, as
+    /// <c>qemu-img convert</c> leaves it (preallocation=off).
+    /// </summary>
+    public bool Preallocate { get; init; }
+
     /// <summary>Receives progress as the source is copied.</summary>
     public IProgress<ConvertProgress>? Progress { get; init; }
 
@@ -138,6 +145,7 @@ public static partial class VirtualDiskOperations
             SourcePath = inputPath,
             SourceFormat = options.SourceFormat,
             BlockSize = options.BlockSize,
+            Sparse = type == ConvertType.Fixed && !options.Preallocate,
             Progress = progress,
             CancellationToken = options.CancellationToken,
         };

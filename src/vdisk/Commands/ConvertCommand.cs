@@ -29,9 +29,10 @@ internal static class ConvertCommand
         };
         var sourceFormat = Values.OneOf("--source-format", "FORMAT", "auto (default: an image) or raw (a plain file)", ["auto", "raw"]);
         var azure = Values.Switch("--azure", "a fixed VHD sized to a whole MiB for Azure (implies --format vhd --type fixed)");
+        var preallocate = Values.Switch("--preallocate", "fixed outputs: reserve the whole file on the host volume (default: sparse, as qemu-img)");
         command.Add(input);
         command.Add(output);
-        foreach (var o in new Option[] { format, type, blockSize, sourceFormat, azure }) command.Add(o);
+        foreach (var o in new Option[] { format, type, blockSize, sourceFormat, azure, preallocate }) command.Add(o);
         command.SetAction(r =>
         {
             bool isAzure = r.GetValue(azure);
@@ -46,6 +47,7 @@ internal static class ConvertCommand
                 BlockSize = (uint)(r.GetValue(blockSize) ?? 0),
                 SourceFormat = r.GetValue(sourceFormat) == "raw" ? VirtualDiskSourceFormat.Raw : VirtualDiskSourceFormat.Auto,
                 Azure = isAzure,
+                Preallocate = r.GetValue(preallocate),
                 Progress = bar,
             };
             string inPath = r.GetValue(input)!, outPath = r.GetValue(output)!;
