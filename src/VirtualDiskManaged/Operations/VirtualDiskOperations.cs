@@ -31,3 +31,26 @@ public static partial class VirtualDiskOperations
         return value!;
     }
 }
+
+public static partial class VirtualDiskOperations
+{
+    /// <summary>
+    /// The MBR or GPT partition table of an open image's virtual content (UEFI 2.10 §5.2, §5.3) and the smallest safe
+    /// virtual size (GET_VIRTUAL_DISK_INFO_SMALLEST_SAFE_VIRTUAL_SIZE): the end of the last partition (GPT: plus the
+    /// backup entry array and header). A damaged table is reported in <see cref="PartitionLayout.Problems"/>, never thrown.
+    /// </summary>
+    /// <param name="handle">An open image.</param>
+    /// <returns>The layout.</returns>
+    public static PartitionLayout ReadPartitions(VirtualDiskHandle handle)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        long size = handle.VirtualSize;
+        return PartitionReader.Read((offset, buffer) =>
+        {
+            if (offset < 0 || offset > size - buffer.Length) return false;
+            try { handle.ReadCore(offset, buffer); }
+            catch (VirtualDiskException) { return false; }
+            return true;
+        }, size, handle.LogicalSectorSize);
+    }
+}
