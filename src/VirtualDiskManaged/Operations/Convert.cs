@@ -260,6 +260,7 @@ public static partial class VirtualDiskOperations
                     o.CancellationToken.ThrowIfCancellationRequested();
                     var data = buffer.AsSpan(0, (int)Math.Min(buffer.Length, r.End - offset));
                     if (image is not null) image.ReadCore(offset, data);
+                    else if (Host.UnixNative.NextData(raw!, offset) >= offset + data.Length) { o.Progress?.Report(new(offset + data.Length, size)); continue; }
                     else ReadRaw(raw!, offset, data);
                     // All-zero chunks stay holes of the sparse output.
                     if (data.ContainsAnyExcept((byte)0)) target.Write(offset, data);

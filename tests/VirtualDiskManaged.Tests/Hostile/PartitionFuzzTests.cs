@@ -95,7 +95,7 @@ public sealed class PartitionFuzzTests
         var h = disk.AsSpan((int)(my * Sector), Sector);
         ulong entryLba = BinaryPrimitives.ReadUInt64LittleEndian(h[GptHeader.PartitionEntryLbaOffset..]);
         long bytes = (long)BinaryPrimitives.ReadUInt32LittleEndian(h[GptHeader.NumberOfPartitionEntriesOffset..]) * BinaryPrimitives.ReadUInt32LittleEndian(h[GptHeader.SizeOfPartitionEntryOffset..]);
-        if (entryLba < (ulong)(DiskSize / Sector) && bytes <= DiskSize - (long)entryLba * Sector)
+        if (entryLba < (ulong)(DiskSize / Sector) && bytes >= 0 && bytes <= DiskSize - (long)entryLba * Sector)
             BinaryPrimitives.WriteUInt32LittleEndian(h[GptHeader.PartitionEntryArrayCrc32Offset..], Crc32.Compute(disk.AsSpan((int)((long)entryLba * Sector), (int)bytes)));
         uint size = BinaryPrimitives.ReadUInt32LittleEndian(h[GptHeader.HeaderSizeOffset..]);
         if (size is < GptHeader.MinHeaderSize or > Sector) return;
