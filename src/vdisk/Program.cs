@@ -32,6 +32,7 @@ internal static class Program
         MapCommand.Build,
         CompareCommand.Build,
         RepairCommand.Build,
+        SetCommand.Build,
     ];
 
     private static int Main(string[] args)

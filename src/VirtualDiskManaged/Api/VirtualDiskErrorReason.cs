@@ -422,6 +422,10 @@ public enum VirtualDiskErrorReason
     RepairWouldLoseData,
     /// <summary>Repair: writing the repaired structure failed (the image was left as it was or with the repair half done, which opens the same).</summary>
     RepairWriteFailed,
+    /// <summary>Set: no property to change was given, or a value is not one the format takes (for example a physical sector size other than 512 or 4096).</summary>
+    SetValueInvalid,
+    /// <summary>Set: the VHDX has a pending log; run repair first (the set would otherwise write over state the log still has to restore).</summary>
+    SetPendingLog,
 
     // (end of the 1500 range)
 

@@ -22,5 +22,7 @@ internal static partial class ReasonTable
         new(R.RepairNoIntactFooter, E.VhdDriveFooterChecksumMismatch, F, "Neither the trailing footer nor the copy at offset 0 is intact; there is nothing to restore from."),
         new(R.RepairWouldLoseData, E.FileCorrupt, F, "The repair would lose data, so it was refused."),
         new(R.RepairWriteFailed, E.IoDevice, F, "Writing the repaired structure failed."),
+        new(R.SetValueInvalid, E.InvalidParameter, F, "Nothing to change was given, or a value is not one the format takes."),
+        new(R.SetPendingLog, E.NotSupported, F, "The VHDX has a pending log; repair it first."),
     ];
 }
