@@ -5,7 +5,8 @@ namespace VirtualDiskManaged.Benchmarks;
 
 /// <summary>
 /// Open + read the virtual size + dispose, with the file in the page cache, for each kind at 1 GiB and at the large
-/// size (2040 GiB VHD, 64 TiB VHDX, 15 TiB fixed VHDX). Baseline: the raw floor (open the files, read exactly the
+/// size (2040 GiB VHD, 64 TiB VHDX, 15 TiB fixed VHDX), and for dynamic and differencing VHDX at 16 MiB with 1 MiB
+/// blocks (a small chain: the child's BAT uses 17 entries of its chunk's 4,097). Baseline: the raw floor (open the files, read exactly the
 /// ranges a minimal opener must read, close). Peer: libvhdi's open of the same file.
 /// </summary>
 [MemoryDiagnoser]
@@ -19,7 +20,7 @@ public class OpenBenchmarks
         ImageKind.VhdxFixed, ImageKind.VhdxDynamic, ImageKind.VhdxDifferencing)]
     public ImageKind Kind { get; set; }
 
-    [Params(SizeClass.Small, SizeClass.Large)]
+    [Params(SizeClass.Small, SizeClass.Large, SizeClass.Tiny)]
     public SizeClass Size { get; set; }
 
     [GlobalSetup]

@@ -28,6 +28,7 @@ internal static class Program
         HashCommand.Build,
         CatCommand.Build,
         CreateCommand.Build,
+        MkisoCommand.Build,
         ConvertCommand.Build,
         MapCommand.Build,
         CompareCommand.Build,
@@ -66,8 +67,27 @@ internal static class Program
                 version.Description = "print the tool's version";
             }
         }
+        root.Add(HelpCommand(root));
         Values.RefuseRepeats(root);
         return root;
+    }
+
+    /// <summary>"vdisk help [COMMAND]": the same as "vdisk [COMMAND] --help" (hidden: --help is the documented form).</summary>
+    private static Command HelpCommand(RootCommand root)
+    {
+        var help = new Command("help", "show help for a command") { Hidden = true };
+        var name = new Argument<string?>("COMMAND") { Arity = ArgumentArity.ZeroOrOne };
+        help.Add(name);
+        help.SetAction(r =>
+        {
+            string? wanted = r.GetValue(name);
+            Command target = wanted is null ? root
+                : root.Subcommands.FirstOrDefault(c => c.Name == wanted && !c.Hidden)
+                  ?? throw new UsageException($"unknown command '{wanted}' (commands: {string.Join(", ", root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))})");
+            Console.Out.Write(HelpWriter.Render(target));
+            return ExitOk;
+        });
+        return help;
     }
 
     internal static int Run(string[] args)
@@ -107,9 +127,11 @@ internal static class Program
 
     private static int UsageError(ParseResult parse, IReadOnlyList<string> messages)
     {
-        foreach (string m in messages) Console.Error.WriteLine("vdisk: " + m);
+        // "Unrecognized command 'x'" says more than "Required command was not provided" (both come for 'vdisk x').
+        var shown = messages.Count > 1 ? messages.Where(m => !m.StartsWith("Required command", StringComparison.Ordinal)).ToList() : messages;
+        foreach (string m in shown) Console.Error.WriteLine("vdisk: " + m);
         var command = parse.CommandResult.Command;
-        Console.Error.WriteLine(command is RootCommand ? "Try 'vdisk --help'." : $"Try 'vdisk {command.Name} --help'.");
+        Console.Error.WriteLine(command is RootCommand || command.Hidden ? "Try 'vdisk --help'." : $"Try 'vdisk {command.Name} --help'.");
         return ExitUsage;
     }
 
@@ -120,7 +142,7 @@ internal static class Program
         {
             Console.Error.WriteLine("vdisk: " + e.Message);
         }
-        catch (IOException)
+        catch (Exception x) when (x is IOException or UnauthorizedAccessException)
         {
             // stderr is gone too: the exit status still says it.
         }

@@ -21,6 +21,11 @@ public enum SizeClass
     Small,
     /// <summary>VHD: 2040 GiB (qemu's VHD maximum, ~2 TiB); VHDX: 64 TiB (the format's maximum); fixed VHDX: 15 TiB (ext4's file size limit).</summary>
     Large,
+    /// <summary>
+    /// 16 MiB with 1 MiB VHDX blocks: a differencing child whose BAT uses 17 entries (16 payload, 1 sector bitmap)
+    /// of the 4,097 its one chunk spans (MS-VHDX §2.5). Benchmarked for the VHDX kinds only (Program.IsMeaningful).
+    /// </summary>
+    Tiny,
 }
 
 /// <summary>
@@ -41,6 +46,8 @@ public static class BenchImages
     public const long VhdLarge = 2040L << 30;
     public const long VhdxLarge = 64L << 40;
     public const long VhdxFixedLarge = 15L << 40;
+    public const long TinySize = 16L << 20;
+    public const uint TinyBlockSize = 1u << 20;
 
     private static readonly Lock Gate = new();
 
@@ -50,6 +57,7 @@ public static class BenchImages
     public static long VirtualSize(ImageKind kind, SizeClass size) => (kind, size) switch
     {
         (_, SizeClass.Small) => OneGiB,
+        (_, SizeClass.Tiny) => TinySize,
         (ImageKind.Iso, _) => OneGiB,
         (ImageKind.VhdFixed or ImageKind.VhdDynamic or ImageKind.VhdDifferencing, _) => VhdLarge,
         (ImageKind.VhdxFixed, _) => VhdxFixedLarge,
@@ -81,9 +89,11 @@ public static class BenchImages
                 case ImageKind.VhdFixed: QemuImg("create", "-q", "-f", "vpc", "-o", "subformat=fixed,force_size=on", target, bytes.ToString()); break;
                 case ImageKind.VhdDynamic: QemuImg("create", "-q", "-f", "vpc", "-o", "subformat=dynamic,force_size=on", target, bytes.ToString()); break;
                 case ImageKind.VhdxFixed: QemuImg("create", "-q", "-f", "vhdx", "-o", "subformat=fixed", target, bytes.ToString()); break;
-                case ImageKind.VhdxDynamic: QemuImg("create", "-q", "-f", "vhdx", "-o", "subformat=dynamic", target, bytes.ToString()); break;
+                case ImageKind.VhdxDynamic:
+                    QemuImg("create", "-q", "-f", "vhdx", "-o", size == SizeClass.Tiny ? $"subformat=dynamic,block_size={TinyBlockSize}" : "subformat=dynamic", target, bytes.ToString());
+                    break;
                 case ImageKind.VhdDifferencing or ImageKind.VhdxDifferencing:
-                    ChainBuilder.MakeEmptyChild(kind, EmptyParent(kind, size)!, target); break;
+                    ChainBuilder.MakeEmptyChild(kind, EmptyParent(kind, size)!, target, size == SizeClass.Tiny ? TinyBlockSize : 32u << 20); break;
                 default: throw new ArgumentOutOfRangeException(nameof(kind));
             }
         });

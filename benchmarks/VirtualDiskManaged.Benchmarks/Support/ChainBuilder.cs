@@ -10,11 +10,11 @@ namespace VirtualDiskManaged.Benchmarks.Support;
 /// </summary>
 internal static class ChainBuilder
 {
-    /// <summary>A differencing child of <paramref name="parent"/> with no data of its own.</summary>
-    public static void MakeEmptyChild(ImageKind kind, string parent, string target)
+    /// <summary>A differencing child of <paramref name="parent"/> with no data of its own (VHDX: blocks of <paramref name="vhdxBlockSize"/>).</summary>
+    public static void MakeEmptyChild(ImageKind kind, string parent, string target, uint vhdxBlockSize = 32u << 20)
     {
         if (kind == ImageKind.VhdDifferencing) VhdChild(parent).Save(target);
-        else VhdxChild(parent, target, []);
+        else VhdxChild(parent, target, [], vhdxBlockSize);
     }
 
     /// <summary>
@@ -106,13 +106,14 @@ internal static class ChainBuilder
 
     /// <summary>
     /// A differencing VHDX over <paramref name="parent"/> (linked by the parent's DataWriteGuid, found by a relative
-    /// locator) holding <paramref name="writes"/>. Blocks are 32 MiB for the empty children (Hyper-V's dynamic default;
-    /// it keeps a 64 TiB child's BAT at 17 MiB) and 2 MiB for the content chain (Hyper-V's differencing default).
+    /// locator) holding <paramref name="writes"/>. Blocks are 32 MiB for the empty children unless asked otherwise
+    /// (Hyper-V's dynamic default; it keeps a 64 TiB child's BAT at 17 MiB) and 2 MiB for the content chain (Hyper-V's
+    /// differencing default).
     /// </summary>
-    private static void VhdxChild(string parent, string target, List<(long Offset, byte[] Data)> writes)
+    private static void VhdxChild(string parent, string target, List<(long Offset, byte[] Data)> writes, uint emptyBlockSize = 32u << 20)
     {
         var (size, dataWriteGuid) = VhdxIdentity(parent);
-        uint blockSize = writes.Count == 0 ? 32u << 20 : 2u << 20;
+        uint blockSize = writes.Count == 0 ? emptyBlockSize : 2u << 20;
         var child = new VhdxWriter(size, blockSize)
         {
             Parent = new VhdxParentSpec(dataWriteGuid, @".\" + Path.GetFileName(parent)),

@@ -66,4 +66,23 @@ public sealed class VirtualDiskInformation
     public bool Is4kAligned { get; init; }
     /// <summary>VHD_PHYSICAL_SECTOR_SIZE.</summary>
     public uint VhdPhysicalSectorSize { get; init; }
+
+    /// <summary>The version asked for and the members that apply to it, e.g. <c>Size: virtual 1073741824 bytes, physical 4194304 bytes, block 33554432, sector 512</c>.</summary>
+    public override string ToString() => Version switch
+    {
+        GetVirtualDiskInfoVersion.Size => Invariant($"Size: virtual {VirtualSize} bytes, physical {PhysicalSize} bytes, block {BlockSize}, sector {SectorSize}"),
+        GetVirtualDiskInfoVersion.Identifier or GetVirtualDiskInfoVersion.ParentIdentifier or GetVirtualDiskInfoVersion.VirtualDiskId =>
+            Invariant($"{Version}: {Identifier}"),
+        GetVirtualDiskInfoVersion.ParentLocation => ParentResolved
+            ? Invariant($"ParentLocation: {string.Join("; ", ParentLocationBuffer)}")
+            : Invariant($"ParentLocation: not resolved; candidates: {string.Join("; ", ParentLocationBuffer)}"),
+        GetVirtualDiskInfoVersion.ParentTimestamp => Invariant($"ParentTimestamp: {ParentTimestamp}"),
+        GetVirtualDiskInfoVersion.VirtualStorageType => Invariant($"VirtualStorageType: device {VirtualStorageType.DeviceId}, vendor {VirtualStorageType.VendorId}"),
+        GetVirtualDiskInfoVersion.ProviderSubtype => Invariant($"ProviderSubtype: {ProviderSubtype}"),
+        GetVirtualDiskInfoVersion.Is4kAligned => Invariant($"Is4kAligned: {Is4kAligned}"),
+        GetVirtualDiskInfoVersion.VhdPhysicalSectorSize => Invariant($"VhdPhysicalSectorSize: {VhdPhysicalSectorSize}"),
+        _ => Version.ToString(),
+    };
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using VirtualDiskManaged.OpenPath;
 
 namespace VirtualDiskManaged;
@@ -30,12 +31,25 @@ public static partial class VirtualDisk
         return ok;
     }
 
+    /// <summary>Tries to open an image with the default options; on failure <paramref name="failure"/> holds the code, reason, file and message.</summary>
+    /// <param name="path">The image's path.</param>
+    /// <param name="handle">The open handle on success.</param>
+    /// <param name="failure">The failure, or null on success.</param>
+    /// <returns>True on success.</returns>
+    public static bool TryOpen(string? path, [NotNullWhen(true)] out VirtualDiskHandle? handle, [NotNullWhen(false)] out VirtualDiskDiagnostic? failure) =>
+        TryOpen(path, null, out handle, out failure);
+
     /// <summary>Tries to open an image; on failure <paramref name="failure"/> holds the code, reason, file and message.</summary>
+    /// <remarks>
+    /// With <c>out var</c> for the last argument this overload is chosen (it outranks the <see cref="VirtualDiskError"/>
+    /// one); a caller that writes <c>out VirtualDiskError error</c> gets the code-only overload.
+    /// </remarks>
     /// <param name="path">The image's path.</param>
     /// <param name="options">Options; null for the defaults.</param>
     /// <param name="handle">The open handle on success.</param>
     /// <param name="failure">The failure, or null on success.</param>
     /// <returns>True on success.</returns>
+    [OverloadResolutionPriority(1)]
     public static bool TryOpen(string? path, VirtualDiskOpenOptions? options, [NotNullWhen(true)] out VirtualDiskHandle? handle,
         [NotNullWhen(false)] out VirtualDiskDiagnostic? failure)
     {

@@ -56,25 +56,37 @@ public sealed class VirtualDiskDiagnostic
     /// <summary>True when this is a warning (the open succeeded).</summary>
     public bool IsWarning => VirtualDiskErrors.IsWarning(Reason);
 
-    /// <summary>A message a person can act on: the reason's sentence, the specifics, the file and offset.</summary>
+    /// <summary>
+    /// A message a person can act on, in whole sentences: the reason's sentence, the specifics (<see cref="Detail"/>),
+    /// the path in the image, the byte offset, the paths tried and the cause further up the chain. It does not name
+    /// <see cref="FilePath"/> (show that beside it; <see cref="ToString"/> and <see cref="VirtualDiskException"/>'s
+    /// message add it once).
+    /// </summary>
     public string Message
     {
         get
         {
-            var sb = new StringBuilder(VirtualDiskErrors.MessageOf(Reason));
-            if (!string.IsNullOrEmpty(Detail))
-            {
-                sb.Append(' ').Append(Detail);
-                if (Detail[^1] != '.') sb.Append('.');
-            }
-            if (EntryPath is not null) sb.Append(" Path in the image: ").Append(EntryPath).Append('.');
-            if (Offset is long o) sb.Append(CultureInfo.InvariantCulture, $" (at byte offset {o})");
-            if (FilePath is not null) sb.Append(" File: ").Append(FilePath);
-            if (PathsTried.Count > 0) sb.Append(" Paths tried: ").Append(string.Join("; ", PathsTried));
-            if (Inner is not null) sb.Append(" Cause: ").Append(Inner.Message);
+            var sb = new StringBuilder();
+            Sentence(sb, VirtualDiskErrors.MessageOf(Reason));
+            if (!string.IsNullOrEmpty(Detail)) Sentence(sb, Detail);
+            if (EntryPath is not null) Sentence(sb, "Path in the image: " + EntryPath);
+            if (Offset is long o) Sentence(sb, string.Create(CultureInfo.InvariantCulture, $"At byte offset {o}"));
+            if (PathsTried.Count > 0) Sentence(sb, "Paths tried: " + string.Join("; ", PathsTried));
+            if (Inner is not null) Sentence(sb, "Cause: " + Inner.Message);
             return sb.ToString();
         }
     }
+
+    /// <summary>Appends <paramref name="text"/> as a sentence: a space before it, a full stop after it unless it ends a sentence already.</summary>
+    private static void Sentence(StringBuilder sb, string text)
+    {
+        if (sb.Length > 0) sb.Append(' ');
+        sb.Append(text);
+        if (text.Length > 0 && text[^1] is not ('.' or '!' or '?')) sb.Append('.');
+    }
+
+    /// <summary>The file at fault: the innermost file of a chain failure that names one, else <see cref="FilePath"/>.</summary>
+    internal string? FileAtFault => Root.FilePath ?? FilePath;
 
     /// <summary>The innermost diagnostic of a chain failure (the file of the chain at fault).</summary>
     public VirtualDiskDiagnostic Root
@@ -87,9 +99,15 @@ public sealed class VirtualDiskDiagnostic
         }
     }
 
-    /// <inheritdoc />
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{VirtualDiskErrors.SymbolOf(Code)} ({ErrorCode}, 0x{ErrorCode:X8}) {Reason}: {Message}");
+    /// <summary>The symbol, code and reason, the <see cref="Message"/>, then the file (once) and, for a chain failure, the file at fault.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"{VirtualDiskErrors.SymbolOf(Code)} ({ErrorCode}, 0x{ErrorCode:X8}) {Reason}: {Message}");
+        if (FilePath is not null) sb.Append(" File: ").Append(FilePath).Append('.');
+        if (Root != this && Root.FilePath is { } root && root != FilePath) sb.Append(" File at fault: ").Append(root).Append('.');
+        return sb.ToString();
+    }
 
     internal VirtualDiskDiagnostic WithFile(string filePath) =>
         FilePath is null ? new(Reason, filePath, Detail, Offset, PathsTried, Inner, Code, EntryPath) : this;

@@ -430,6 +430,24 @@ public enum VirtualDiskErrorReason
     // (end of the 1500 range)
 
     // ---- ISO builder (1600–1699): add members directly below this line, the first with "= 1600" ----
+    /// <summary>A builder option is not valid (level, volume identifier, load size, SOURCE_DATE_EPOCH).</summary>
+    IsoBuildOptionInvalid = 1600,
+    /// <summary>An image path is not valid (empty, ".", "..", NUL, a component over 255 bytes, or through a file).</summary>
+    IsoBuildPathInvalid,
+    /// <summary>Two entries were added at one image path.</summary>
+    IsoBuildDuplicatePath,
+    /// <summary>A source file or folder does not exist.</summary>
+    IsoBuildSourceMissing,
+    /// <summary>A file is larger than the interchange level allows (levels 1 and 2: one 32-bit section).</summary>
+    IsoBuildFileTooLarge,
+    /// <summary>A source file's length changed between adding it and writing it.</summary>
+    IsoBuildSourceChanged,
+    /// <summary>A boot image is missing from the tree, empty, or too small for a boot info table.</summary>
+    IsoBuildBootImageInvalid,
+    /// <summary>More directories than a path table can number (65,535), or a directory over 4 GiB.</summary>
+    IsoBuildTooManyDirectories,
+    /// <summary>The image would exceed 2^32 blocks of 2048 bytes.</summary>
+    IsoBuildVolumeTooLarge,
 
     // (end of the 1600 range)
 

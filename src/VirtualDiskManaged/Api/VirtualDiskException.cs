@@ -8,11 +8,17 @@ public sealed class VirtualDiskException : IOException
 {
     /// <summary>Creates the exception for a diagnostic.</summary>
     public VirtualDiskException(VirtualDiskDiagnostic diagnostic)
-        : base(diagnostic?.Message, unchecked((int)(diagnostic?.ErrorCode ?? 0)))
+        : base(MessageOf(diagnostic), unchecked((int)(diagnostic?.ErrorCode ?? 0)))
     {
         ArgumentNullException.ThrowIfNull(diagnostic);
         Diagnostic = diagnostic;
     }
+
+    // The diagnostic's message and the file at fault, once ("... File: /images/child.vhdx.").
+    private static string? MessageOf(VirtualDiskDiagnostic? diagnostic) =>
+        diagnostic is null ? null
+        : diagnostic.FileAtFault is { } file ? diagnostic.Message + " File: " + file + "."
+        : diagnostic.Message;
 
     /// <summary>The full diagnostic.</summary>
     public VirtualDiskDiagnostic Diagnostic { get; }
@@ -27,5 +33,5 @@ public sealed class VirtualDiskException : IOException
     public VirtualDiskErrorReason Reason => Diagnostic.Reason;
 
     /// <summary>The file of the chain that caused the failure (the child or a parent).</summary>
-    public string? FilePath => Diagnostic.Root.FilePath ?? Diagnostic.FilePath;
+    public string? FilePath => Diagnostic.FileAtFault;
 }

@@ -82,4 +82,29 @@ public sealed class VirtualDiskFileInfo
     public long BlockCount { get; init; }
     /// <summary>Sparse formats: the number of blocks with data in this file.</summary>
     public long AllocatedBlockCount { get; init; }
+
+    /// <summary>
+    /// One line: format and subtype, virtual and file size, block and sector sizes, the identifiers, and the path, e.g.
+    /// <c>Vhdx Differencing, virtual 16777216 bytes, file 8388608 bytes, block 1048576, sectors 512/4096, id …, parent …: /images/child.vhdx</c>.
+    /// </summary>
+    public override string ToString()
+    {
+        var ci = System.Globalization.CultureInfo.InvariantCulture;
+        var sb = new System.Text.StringBuilder();
+        sb.Append(Format.ToString());
+        if (Subtype != VirtualDiskProviderSubtype.None) sb.Append(' ').Append(Subtype.ToString());
+        sb.Append(ci, $", virtual {VirtualSize} bytes, file {FileSize} bytes");
+        if (BlockSize != 0) sb.Append(ci, $", block {BlockSize}");
+        if (Format != VirtualDiskFormat.Iso) sb.Append(ci, $", sectors {LogicalSectorSize}/{PhysicalSectorSize}");
+        if (BlockCount != 0) sb.Append(ci, $", {AllocatedBlockCount} of {Counted.Of(BlockCount, "block")} allocated");
+        if (Identifier != Guid.Empty) sb.Append(ci, $", id {Identifier}");
+        if (VirtualDiskId is { } diskId) sb.Append(ci, $", disk id {diskId}");
+        if (ParentIdentifier is { } parent) sb.Append(ci, $", parent {parent}");
+        if (LogReplayed) sb.Append(", log replayed");
+        if (VolumeDescriptorIdentifier is not null) sb.Append(ci, $", {VolumeDescriptorIdentifier}");
+        if (!string.IsNullOrEmpty(VolumeLabel)) sb.Append(ci, $", label \"{VolumeLabel}\"");
+        if (HasElTorito == true) sb.Append(", El Torito");
+        if (HasUdf == true) sb.Append(", UDF");
+        return sb.Append(": ").Append(Path).ToString();
+    }
 }

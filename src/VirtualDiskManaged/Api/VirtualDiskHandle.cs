@@ -289,4 +289,14 @@ public sealed class VirtualDiskInfo
 
     /// <summary>True when the chain was not resolved (NO_PARENTS / CUSTOM_DIFF_CHAIN).</summary>
     public bool ParentsOmitted { get; }
+
+    /// <summary>The top file (see <see cref="VirtualDiskFileInfo.ToString"/>), then each parent's path, whether parents were omitted, and the warning count.</summary>
+    public override string ToString()
+    {
+        var sb = new System.Text.StringBuilder(Top.ToString());
+        for (int i = 1; i < Chain.Count; i++) sb.Append(i == 1 ? "; parents: " : " <- ").Append(Chain[i].Path);
+        if (ParentsOmitted) sb.Append("; parents not opened");
+        if (Warnings.Count > 0) sb.Append("; ").Append(Counted.Of(Warnings.Count, "warning"));
+        return sb.ToString();
+    }
 }

@@ -34,7 +34,7 @@ internal static class ParentResolver
             {
                 // Beyond the first parent, a failure is an error further up the chain (the cause kept inside).
                 if (level > 2 && failure.Reason is not (VirtualDiskErrorReason.ChainCycle or VirtualDiskErrorReason.ChainTooDeep or VirtualDiskErrorReason.ErrorInParent))
-                    failure = new(VirtualDiskErrorReason.ErrorInParent, current.File.Path, $"Resolving the parent of {current.File.Path}", inner: failure);
+                    failure = new(VirtualDiskErrorReason.ErrorInParent, current.File.Path, inner: failure); // the file is FilePath; the message does not repeat it
                 return Fail(opened, failure);
             }
             opened.Add(parent!);
@@ -156,7 +156,7 @@ internal static class ParentResolver
 
         if (firstMismatch is not null) return firstMismatch;
         return new(skippedOutside ? VirtualDiskErrorReason.ParentOutsideAllowedTree : VirtualDiskErrorReason.ParentNotFound,
-            childPath, $"Parent of {childPath}", pathsTried: tried);
+            childPath, pathsTried: tried); // FilePath is the child whose locators were tried; Message lists the paths
     }
 
     /// <summary>Candidate full paths, in locator order, with Windows separators converted and relative paths taken from the child's folder.</summary>

@@ -139,6 +139,8 @@ internal static class CreateCore
             Access = VirtualDiskAccessMask.None,
             Parameters = OpenVirtualDiskParameters.V2(readOnly: true),
             Rules = OpenRuleSet.Documented,
+            // Read-only whatever the format: VHD/VHDX with version 2 ReadOnly, ISO with the READ mask.
+            ValidationMode = true,
         };
         var failure = OpenCore.Open(open, out var handle);
         if (failure is not null) return new(R.CreateSourceOpenFailed, request.SourcePath, inner: failure, code: failure.Code);
@@ -164,9 +166,9 @@ internal static class CreateCore
         }
         if (plan.LogicalSectorSize == 0) plan.LogicalSectorSize = 512;
         if (plan.PhysicalSectorSize == 0) plan.PhysicalSectorSize = plan.IsVhdx ? CreateRules.VhdxDefaultPhysicalSector : 512;
-        if (plan.BlockSize == 0 && plan.Subtype != VirtualDiskProviderSubtype.Fixed || plan.IsVhdx && plan.BlockSize == 0)
-            plan.BlockSize = plan.IsVhdx ? CreateRules.VhdxDefaultBlock : CreateRules.VhdDefaultBlock;
+        // A fixed VHD has no blocks; every other kind gets the format's default when none is given or inherited.
         if (!plan.IsVhdx && plan.Subtype == VirtualDiskProviderSubtype.Fixed) plan.BlockSize = 0;
+        else if (plan.BlockSize == 0) plan.BlockSize = plan.IsVhdx ? CreateRules.VhdxDefaultBlock : CreateRules.VhdDefaultBlock;
 
         if (source is not null)
         {

@@ -36,6 +36,7 @@ internal sealed class TargetFile : IDisposable
         string name = "." + Path.GetFileName(finalPath) + "." + Guid.NewGuid().ToString("N")[..12] + ".vdm-tmp";
         string temp = Path.Combine(folder, name);
         var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocate);
+        if (preallocate == 0) WindowsSparse.TryMarkSparse(handle);
         return new TargetFile(finalPath, temp, handle);
     }
 

@@ -27,7 +27,7 @@ internal abstract class FileView
         int n = ReadAt(offset, buffer);
         if (n != buffer.Length)
             ThrowHelper.Throw(VirtualDiskErrorReason.BackingFileShrank, Path,
-                $"Needed {buffer.Length} bytes at offset {offset}; the file now ends earlier", offset);
+                $"Needed {Counted.Of(buffer.Length, "byte")} at offset {offset}; the file now ends earlier", offset);
     }
 
     /// <summary>Reads exactly, returning false (instead of throwing) when the file is too short.</summary>

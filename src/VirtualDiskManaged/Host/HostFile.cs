@@ -198,7 +198,7 @@ internal sealed class HostFile : FileView, IBackingStore, IDisposable
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 handle.Dispose();
-                return new(VirtualDiskErrorReason.HostIoError, full, e.Message);
+                return new(VirtualDiskErrorReason.HostIoError, full, OsDetail(e, full));
             }
         }
     }
@@ -255,11 +255,15 @@ internal sealed class HostFile : FileView, IBackingStore, IDisposable
         DirectoryNotFoundException => new(VirtualDiskErrorReason.PathNotFound, full),
         UnauthorizedAccessException => Directory.Exists(full)
             ? new(VirtualDiskErrorReason.PathIsDirectory, full)
-            : new(VirtualDiskErrorReason.PermissionDenied, full, e.Message),
-        PathTooLongException => new(VirtualDiskErrorReason.PathNotFound, full, e.Message),
-        IOException io when IsSharingViolation(io) => new(VirtualDiskErrorReason.SharingViolationOtherProcess, full, e.Message),
-        _ => new(VirtualDiskErrorReason.HostIoError, full, e.Message),
+            : new(VirtualDiskErrorReason.PermissionDenied, full, OsDetail(e, full)),
+        PathTooLongException => new(VirtualDiskErrorReason.PathNotFound, full, OsDetail(e, full)),
+        IOException io when IsSharingViolation(io) => new(VirtualDiskErrorReason.SharingViolationOtherProcess, full, OsDetail(e, full)),
+        _ => new(VirtualDiskErrorReason.HostIoError, full, OsDetail(e, full)),
     };
+
+    /// <summary>The system's message without the path it quotes (the diagnostic names the file once, as FilePath).</summary>
+    private static string OsDetail(Exception e, string full) =>
+        e.Message.Replace("'" + full + "'", "the file", StringComparison.Ordinal).Replace(full, "the file", StringComparison.Ordinal);
 
     private static bool IsSharingViolation(IOException e) =>
         (e.HResult & 0xFFFF) == 32 || e.HResult == 11 /* EWOULDBLOCK from flock */ ||

@@ -27,7 +27,7 @@ internal static class IsoProvider
         {
             string detail = reason switch
             {
-                VirtualDiskErrorReason.IsoSizeNotMultipleOf2048 => $"Size {file.Length} leaves {file.Length % 2048} bytes over",
+                VirtualDiskErrorReason.IsoSizeNotMultipleOf2048 => $"Size {file.Length} leaves {Counted.Of(file.Length % 2048, "byte")} over",
                 VirtualDiskErrorReason.IsoTooSmall => $"Size {file.Length}",
                 _ => "Bytes 1-5 and 9-13 of the sector at 32,768 hold no known identifier",
             };

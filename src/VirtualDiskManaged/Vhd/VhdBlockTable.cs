@@ -178,7 +178,7 @@ internal sealed class VhdBlockTable
         long offset = (long)_tableOffset + first * 4;
         if (offset <= prefix.Length - bytes.Length) prefix.Slice((int)offset, bytes.Length).CopyTo(bytes);
         else if (!_file.TryReadExactlyAt(offset, bytes))
-            return new(VirtualDiskErrorReason.BatBeyondEndOfFile, _file.Path, $"BAT entries {first}..{first + count - 1} at offset {offset} could not be read", offset);
+            return new(VirtualDiskErrorReason.BatBeyondEndOfFile, _file.Path, (count == 1 ? $"BAT entry {first}" : $"BAT entries {first}..{first + count - 1}") + $" at offset {offset} could not be read", offset);
         for (int i = 0; i < count; i++)
         {
             uint entry = BinaryPrimitives.ReverseEndianness(page[i]);

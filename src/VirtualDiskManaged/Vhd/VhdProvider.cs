@@ -110,7 +110,7 @@ internal static class VhdProvider
         else
         {
             return Fail(VirtualDiskErrorReason.VhdFooterMissing, path,
-                length < VhdFooter.ShortSize ? $"The file has {length} bytes" : "No \"conectix\" in the last 512 or 511 bytes nor at offset 0");
+                length < VhdFooter.ShortSize ? $"The file has {Counted.Of(length, "byte")}" : "No \"conectix\" in the last 512 or 511 bytes nor at offset 0");
         }
 
         // VHD rule 4 (docs/open-path.md §8.1) (warning).
@@ -128,9 +128,9 @@ internal static class VhdProvider
             var sizeFailure = CheckSize(footer, path);
             if (sizeFailure is not null) return sizeFailure;
             if (dataEnd < footer.CurrentSize)
-                return Fail(VirtualDiskErrorReason.FileTooShortForLayout, path, $"Size {footer.CurrentSize} needs {footer.CurrentSize + (ulong)footerLength} bytes; the file has {length}");
+                return Fail(VirtualDiskErrorReason.FileTooShortForLayout, path, $"Size {footer.CurrentSize} needs {Counted.Of(footer.CurrentSize + (ulong)footerLength, "byte")}; the file has {length}");
             if (dataEnd > footer.CurrentSize)
-                context.Warn(VirtualDiskErrorReason.VhdFixedFileTooLong, $"{dataEnd - footer.CurrentSize} bytes between the data and the footer");
+                context.Warn(VirtualDiskErrorReason.VhdFixedFileTooLong, $"{Counted.Of(dataEnd - footer.CurrentSize, "byte")} between the data and the footer");
             layer = new VhdLayer(file, footer, default, null, null, [], shortFooter);
             return null;
         }
@@ -152,9 +152,9 @@ internal static class VhdProvider
         long needed = (long)((footer.CurrentSize + header.BlockSize - 1) / header.BlockSize);
         if (header.MaxTableEntries < needed)
             return Fail(VirtualDiskErrorReason.VhdMaxTableEntriesTooSmall, path,
-                $"{header.MaxTableEntries} entries; {virtualSize} bytes in blocks of {header.BlockSize} need {needed}", (long)headerOffset + VhdDynamicHeader.MaxTableEntriesOffset);
+                $"{Counted.Of(header.MaxTableEntries, "entry", "entries")}; {Counted.Of(virtualSize, "byte")} in blocks of {header.BlockSize} need {needed}", (long)headerOffset + VhdDynamicHeader.MaxTableEntriesOffset);
         if (header.MaxTableEntries > needed)
-            context.Warn(VirtualDiskErrorReason.VhdMaxTableEntriesTooLarge, $"{header.MaxTableEntries} entries; {needed} needed");
+            context.Warn(VirtualDiskErrorReason.VhdMaxTableEntriesTooLarge, $"{Counted.Of(header.MaxTableEntries, "entry", "entries")}; {needed} needed");
 
         // VHD rule 15 (docs/open-path.md §8.1): the BAT inside the file, clear of the footer copy and the header.
         ulong tableOffset = header.TableOffset;
@@ -162,7 +162,7 @@ internal static class VhdProvider
         ulong tablePadded = (tableBytes + 511) / 512 * 512;
         if (tableOffset > dataEnd || dataEnd - tableOffset < tableBytes)
             return Fail(VirtualDiskErrorReason.BatBeyondEndOfFile, path,
-                $"BAT at {tableOffset}, {tableBytes} bytes; block data must end by {dataEnd}", (long)headerOffset + VhdDynamicHeader.TableOffsetOffset);
+                $"BAT at {tableOffset}, {Counted.Of(tableBytes, "byte")}; block data must end by {dataEnd}", (long)headerOffset + VhdDynamicHeader.TableOffsetOffset);
         if (tableOffset < VhdFooter.Size || (tableOffset < headerOffset + VhdDynamicHeader.Size && headerOffset < tableOffset + tableBytes))
             return Fail(VirtualDiskErrorReason.VhdDynamicHeaderFieldInvalid, path,
                 $"BAT at {tableOffset}..{tableOffset + tableBytes} overlaps the footer copy or the dynamic header at {headerOffset}", (long)headerOffset + VhdDynamicHeader.TableOffsetOffset);
@@ -192,7 +192,7 @@ internal static class VhdProvider
                 long entryOffset = (long)headerOffset + VhdDynamicHeader.ParentLocatorsOffset + i * VhdParentLocatorEntry.Size;
                 if (len > VhdParentLocatorEntry.MaxDataLength || at > dataEnd || dataEnd - at < len || at < VhdFooter.Size)
                     return Fail(VirtualDiskErrorReason.VhdParentLocatorInvalid, path,
-                        $"Parent locator {i} ({entry.CodeText}): {len} bytes at {at} are not inside the file's data area (ends at {dataEnd})", entryOffset);
+                        $"Parent locator {i} ({entry.CodeText}): {Counted.Of(len, "byte")} at {at} are not inside the file's data area (ends at {dataEnd})", entryOffset);
                 metadata.Add((at, at + len, $"parent locator {i} data"));
                 byte[] data = new byte[(int)len];
                 file.ReadExactlyAt((long)at, data);
@@ -232,7 +232,7 @@ internal static class VhdProvider
     {
         ulong size = footer.CurrentSize;
         if (size == 0) return new(VirtualDiskErrorReason.VirtualSizeZero, path, "Current size 0");
-        if (size % 512 != 0) return new(VirtualDiskErrorReason.VirtualSizeNotSectorMultiple, path, $"Current size {size} leaves {size % 512} bytes over whole sectors");
+        if (size % 512 != 0) return new(VirtualDiskErrorReason.VirtualSizeNotSectorMultiple, path, $"Current size {size} leaves {Counted.Of(size % 512, "byte")} over whole sectors");
         if (size > MaxVirtualSize) return new(VirtualDiskErrorReason.VirtualSizeTooLarge, path, $"Current size {size} exceeds {MaxVirtualSize} (2040 GiB)");
         return null;
     }

@@ -9,7 +9,11 @@ namespace VirtualDiskManaged.Vhdx;
 /// payload block b is entry b + b / ChunkRatio, the bitmap of chunk c is entry c·(ChunkRatio + 1) + ChunkRatio.
 /// Small tables (≤ <see cref="EagerEntryLimit"/> entries) are read and fully validated at open, including the
 /// block-against-block overlap check; larger ones validate each page when it is first loaded, and leave the whole-table
-/// overlap check to <see cref="Verify"/>. Pages publish with <see cref="Interlocked.CompareExchange{T}(ref T, T, T)"/>,
+/// overlap check to <see cref="Verify"/>. Only the entries the disk has are read and validated (MS-VHDX §2.5): the
+/// payload entries of its blocks with the sector-bitmap entries between them, and for a differencing disk the
+/// bitmap entry of the last chunk, which ends the table (§2.5.1: a differencing BAT spans whole chunks). The unused
+/// payload entries between the last block and that bitmap entry are neither read nor kept (a 16 MiB disk with 1 MiB
+/// blocks uses 17 of its chunk's 4,097 entries). Pages publish with <see cref="Interlocked.CompareExchange{T}(ref T, T, T)"/>,
 /// so concurrent readers need no lock (two racing loaders produce identical pages; one wins).
 /// </summary>
 internal sealed class VhdxBlockTable
@@ -25,6 +29,9 @@ internal sealed class VhdxBlockTable
     private readonly long _batOffset;
     private readonly int _pageShift;
     private readonly ulong[]?[] _pages;
+    private readonly long _pagedCount;     // entries 0.._pagedCount-1 are read in pages
+    private readonly long _tailIndex;      // differencing: the last chunk's bitmap entry when it lies past the pages; else -1
+    private ulong[]? _tail;                // that entry, once read and validated
     private readonly VhdxRegion[] _reserved; // header section, log, BAT and metadata regions: no block may overlap them
 
     public VhdxBlockTable(FileView source, long batOffset, long virtualSize, uint blockSize, int logicalSectorSize,
@@ -42,11 +49,16 @@ internal sealed class VhdxBlockTable
         long bitmapBlocks = (DataBlockCount + ChunkRatio - 1) / ChunkRatio;
         // MS-VHDX §2.5: fixed/dynamic need DataBlocks + floor((DataBlocks − 1) / ChunkRatio) entries; differencing a whole
         // last chunk including its bitmap entry.
-        EntryCount = differencing ? bitmapBlocks * (ChunkRatio + 1) : DataBlockCount + (DataBlockCount - 1) / ChunkRatio;
+        long throughLastBlock = DataBlockCount + (DataBlockCount - 1) / ChunkRatio; // the last payload entry + 1
+        EntryCount = differencing ? bitmapBlocks * (ChunkRatio + 1) : throughLastBlock;
+        // §2.5: the entries after the last payload entry, up to the last chunk's bitmap entry, describe no block.
+        // Differencing: read them in pages only when there are none (the last chunk is full); else the bitmap entry alone.
+        _pagedCount = differencing && EntryCount > throughLastBlock + 1 ? throughLastBlock : EntryCount;
+        _tailIndex = _pagedCount < EntryCount ? EntryCount - 1 : -1;
         int shift = 13; // MinPageEntries = 2^13
-        while (((EntryCount + (1L << shift) - 1) >> shift) > MaxPages) shift++;
+        while (((_pagedCount + (1L << shift) - 1) >> shift) > MaxPages) shift++;
         _pageShift = shift;
-        _pages = new ulong[]?[(int)((EntryCount + (1L << shift) - 1) >> shift)];
+        _pages = new ulong[]?[(int)((_pagedCount + (1L << shift) - 1) >> shift)];
     }
 
     public long VirtualSize { get; }
@@ -56,13 +68,16 @@ internal sealed class VhdxBlockTable
     public long ChunkRatio { get; }
     public long DataBlockCount { get; }
 
-    /// <summary>Entries the virtual size needs (the BAT region may hold more).</summary>
+    /// <summary>Entries the table spans for the virtual size (the BAT region may hold more).</summary>
     public long EntryCount { get; }
 
-    /// <summary>Bytes of the table that are read (the entries in use).</summary>
+    /// <summary>Bytes the table spans in the file (what the BAT region must hold).</summary>
     public long ByteLength => EntryCount * VhdxBatEntry.Size;
 
-    public bool IsEager => EntryCount <= EagerEntryLimit;
+    /// <summary>Entries that are read and validated: those that describe a block or a sector bitmap of the disk.</summary>
+    public long EntriesInUse => _tailIndex >= 0 ? _pagedCount + 1 : _pagedCount;
+
+    public bool IsEager => EntriesInUse <= EagerEntryLimit;
 
     /// <summary>Set by eager validation: a payload block ends beyond the end of the file.</summary>
     public bool HasPartialLastBlock { get; private set; }
@@ -79,6 +94,17 @@ internal sealed class VhdxBlockTable
     }
 
     public int PageCount => _pages.Length;
+
+    /// <summary>Bytes of entries held in memory (tests: only the entries in use are kept).</summary>
+    public long LoadedEntryBytes
+    {
+        get
+        {
+            long n = Volatile.Read(ref _tail) is null ? 0 : VhdxBatEntry.Size;
+            for (int i = 0; i < _pages.Length; i++) n += (Volatile.Read(ref _pages[i])?.Length ?? 0) * VhdxBatEntry.Size;
+            return n;
+        }
+    }
 
     public static long PayloadIndex(long block, long chunkRatio) => block + block / chunkRatio;
 
@@ -97,6 +123,12 @@ internal sealed class VhdxBlockTable
     {
         get
         {
+            if (index >= _pagedCount)
+            {
+                // The last chunk's sector bitmap entry; the unused entries before it describe nothing (§2.5).
+                if (index != _tailIndex) return new VhdxBatEntry(0);
+                return new VhdxBatEntry((Volatile.Read(ref _tail) ?? LoadTail())[0]);
+            }
             int page = (int)(index >> _pageShift);
             var entries = Volatile.Read(ref _pages[page]) ?? LoadPage(page);
             return new VhdxBatEntry(entries[index & ((1L << _pageShift) - 1)]);
@@ -122,10 +154,23 @@ internal sealed class VhdxBlockTable
         return Interlocked.CompareExchange(ref _pages[page], entries, null) ?? entries;
     }
 
+    private ulong[] LoadTail()
+    {
+        var entry = ReadEntries(_tailIndex, 1);
+        var state = new ValidationState();
+        var failure = ValidateEntries(_tailIndex, entry, ref state);
+        if (failure is not null) ThrowHelper.Throw(failure);
+        return Interlocked.CompareExchange(ref _tail, entry, null) ?? entry;
+    }
+
     private ulong[] ReadPage(int page)
     {
         long first = (long)page << _pageShift;
-        int count = (int)Math.Min(1L << _pageShift, EntryCount - first);
+        return ReadEntries(first, (int)Math.Min(1L << _pageShift, _pagedCount - first));
+    }
+
+    private ulong[] ReadEntries(long first, int count)
+    {
         var entries = new ulong[count];
         var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(entries.AsSpan());
         _source.ReadExactlyAt(_batOffset + first * VhdxBatEntry.Size, bytes);
@@ -143,9 +188,12 @@ internal sealed class VhdxBlockTable
     }
 
     /// <summary>VHDX rules 25–29 (docs/open-path.md §8.2) for one page of entries.</summary>
-    private VirtualDiskDiagnostic? ValidatePage(int page, ulong[] entries, ref ValidationState state)
+    private VirtualDiskDiagnostic? ValidatePage(int page, ulong[] entries, ref ValidationState state) =>
+        ValidateEntries((long)page << _pageShift, entries, ref state);
+
+    /// <summary>VHDX rules 25–29 (docs/open-path.md §8.2) for the entries from index <paramref name="first"/> on.</summary>
+    private VirtualDiskDiagnostic? ValidateEntries(long first, ulong[] entries, ref ValidationState state)
     {
-        long first = (long)page << _pageShift;
         long fileLength = _source.Length;
         for (int i = 0; i < entries.Length; i++)
         {
@@ -196,11 +244,11 @@ internal sealed class VhdxBlockTable
     private VirtualDiskDiagnostic? CheckPlacement(long index, long offset, long length, long fileLength, long at, bool allowPartial)
     {
         if (offset < 0 || offset >= fileLength || (!allowPartial && offset + length > fileLength))
-            return new(VirtualDiskErrorReason.BatEntryBeyondEndOfFile, _source.Path, $"Entry {index} points at {(ulong)offset}; the file is {fileLength} bytes", at);
+            return new(VirtualDiskErrorReason.BatEntryBeyondEndOfFile, _source.Path, $"Entry {index} points at {(ulong)offset}; the file is {Counted.Of(fileLength, "byte")}", at);
         foreach (var r in _reserved)
             if (r.Overlaps(offset, length))
                 return new(VirtualDiskErrorReason.BatBlockOverlapsMetadata, _source.Path,
-                    $"Entry {index} at {offset} overlaps the structure at {r.FileOffset} ({r.Length} bytes)", at);
+                    $"Entry {index} at {offset} overlaps the structure at {r.FileOffset} ({Counted.Of(r.Length, "byte")})", at);
         return null;
     }
 
@@ -234,6 +282,13 @@ internal sealed class VhdxBlockTable
             if (failure is not null) return failure;
             _pages[p] = entries;
         }
+        if (_tailIndex >= 0)
+        {
+            var tail = ReadEntries(_tailIndex, 1);
+            var failure = ValidateEntries(_tailIndex, tail, ref state);
+            if (failure is not null) return failure;
+            _tail = tail;
+        }
         var overlap = CheckOverlaps(state.Allocated);
         if (overlap is not null) return overlap;
         if (Differencing)
@@ -264,6 +319,11 @@ internal sealed class VhdxBlockTable
                 var failure = ValidatePage(p, entries, ref state);
                 if (failure is not null) { problems.Add(failure); return problems; }
             }
+            if (_tailIndex >= 0)
+            {
+                var failure = ValidateEntries(_tailIndex, Volatile.Read(ref _tail) ?? ReadEntries(_tailIndex, 1), ref state);
+                if (failure is not null) { problems.Add(failure); return problems; }
+            }
         }
         catch (VirtualDiskException e)
         {
@@ -287,9 +347,9 @@ internal sealed class VhdxBlockTable
             byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
             try
             {
-                for (long index = 0; index < EntryCount;)
+                for (long index = 0; index < _pagedCount;) // payload entries only: the tail is a bitmap entry
                 {
-                    int n = (int)Math.Min(buffer.Length / 8, EntryCount - index);
+                    int n = (int)Math.Min(buffer.Length / 8, _pagedCount - index);
                     if (!_source.TryReadExactlyAt(_batOffset + index * 8, buffer.AsSpan(0, n * 8))) break;
                     for (int i = 0; i < n; i++, index++)
                     {

@@ -129,7 +129,7 @@ internal sealed class VhdxLog
         }
         if (logOffset > file.Length - header.LogLength)
             return new(VirtualDiskErrorReason.VhdxLogCorrupt, file.Path,
-                $"The log ({header.LogLength} bytes at {logOffset}) extends beyond the end of the file ({file.Length} bytes)", logOffset);
+                $"The log ({Counted.Of(header.LogLength, "byte")} at {logOffset}) extends beyond the end of the file ({Counted.Of(file.Length, "byte")})", logOffset);
 
         var log = new VhdxLog(file, logOffset, header.LogLength, header.LogGuid);
         var sequence = log.FindActiveSequence();
@@ -142,7 +142,7 @@ internal sealed class VhdxLog
         // MS-VHDX §2.3, log replay, first step: the file must be at least as long as it was when the head entry was written.
         if (file.Length < head.FlushedFileOffset)
             return new(VirtualDiskErrorReason.VhdxLogFileTruncated, file.Path,
-                $"The log's FlushedFileOffset is {head.FlushedFileOffset}; the file is {file.Length} bytes", logOffset + sequence[^1].Position);
+                $"The log's FlushedFileOffset is {head.FlushedFileOffset}; the file is {Counted.Of(file.Length, "byte")}", logOffset + sequence[^1].Position);
 
         var builder = new VhdxLogOverlay.Builder(file, Math.Max(file.Length, head.LastFileOffset));
         int applied = 0;
@@ -154,7 +154,7 @@ internal sealed class VhdxLog
                 // The log updates only the BAT, metadata and region tables: never the identifier and headers, nor the log itself.
                 if (d.FileOffset < VhdxConstants.RegionTable1Offset || (length > 0 && d.FileOffset < logOffset + header.LogLength && logOffset < d.FileOffset + length))
                     return new(VirtualDiskErrorReason.VhdxLogCorrupt, file.Path,
-                        $"Entry {entry.Header.SequenceNumber} writes {length} bytes at {d.FileOffset}, inside the header section or the log", logOffset + entry.Position);
+                        $"Entry {entry.Header.SequenceNumber} writes {Counted.Of(length, "byte")} at {d.FileOffset}, inside the header section or the log", logOffset + entry.Position);
                 if (d.IsData) builder.AddData(d.FileOffset, dataAt, d.LeadingBytes, d.TrailingBytes);
                 else builder.AddZero(d.FileOffset, d.ZeroLength);
                 applied++;
@@ -168,7 +168,7 @@ internal sealed class VhdxLog
         }
         overlay = builder.Build();
         warnings.Add(new(VirtualDiskErrorReason.VhdxLogReplayed, file.Path,
-            $"{sequence.Count} entries, {applied} descriptors, sequence {sequence[0].Header.SequenceNumber}..{head.SequenceNumber}", logOffset));
+            $"{Counted.Of(sequence.Count, "entry", "entries")}, {Counted.Of(applied, "descriptor")}, sequence {sequence[0].Header.SequenceNumber}..{head.SequenceNumber}", logOffset));
         return null;
     }
 

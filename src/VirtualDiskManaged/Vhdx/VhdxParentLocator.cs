@@ -36,7 +36,7 @@ internal sealed class VhdxParentLocator
         int count = BinaryPrimitives.ReadUInt16LittleEndian(data[CountOffset..]);
         if (count > MaxPairs || HeaderLength + (long)count * EntryLength > data.Length)
         {
-            detail = $"{count} key/value pairs do not fit in {data.Length} bytes";
+            detail = $"{Counted.Of(count, "key/value pair")} do not fit in {Counted.Of(data.Length, "byte")}";
             return false;
         }
         var entries = new List<KeyValuePair<string, string>>(count);
@@ -52,7 +52,7 @@ internal sealed class VhdxParentLocator
                 || (ulong)keyOffset + keyLength > (ulong)data.Length || (ulong)valueOffset + valueLength > (ulong)data.Length
                 || keyOffset < HeaderLength || valueOffset < HeaderLength)
             {
-                detail = $"Pair {i}: key at {keyOffset} ({keyLength} bytes), value at {valueOffset} ({valueLength} bytes)";
+                detail = $"Pair {i}: key at {keyOffset} ({Counted.Of(keyLength, "byte")}), value at {valueOffset} ({Counted.Of(valueLength, "byte")})";
                 return false;
             }
             string key = Utf16(data.Slice((int)keyOffset, keyLength));

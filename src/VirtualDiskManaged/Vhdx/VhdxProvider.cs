@@ -28,7 +28,7 @@ internal static class VhdxProvider
         Span<byte> identifierBytes = stackalloc byte[VhdxFileIdentifier.Size];
         if (!file.TryReadExactlyAt(0, identifierBytes) || !VhdxFileIdentifier.TryParse(identifierBytes, out _, out _))
         {
-            string detail = file.Length < 8 ? $"The file is {file.Length} bytes" : "The first 8 bytes are not \"vhdxfile\"";
+            string detail = file.Length < 8 ? $"The file is {Counted.Of(file.Length, "byte")}" : "The first 8 bytes are not \"vhdxfile\"";
             return new(VirtualDiskErrorReason.VhdxFileIdentifierMissing, path, detail, 0);
         }
 
@@ -81,7 +81,7 @@ internal static class VhdxProvider
             var log = new VhdxRegion((long)header.LogOffset, header.LogLength);
             if (header.LogLength > 0 && (regions.Bat.Overlaps(log.FileOffset, log.Length) || regions.Metadata.Overlaps(log.FileOffset, log.Length)))
                 return new(VirtualDiskErrorReason.VhdxStructuresOverlap, path,
-                    $"The log ({log.Length} bytes at {log.FileOffset}) overlaps the BAT or metadata region", log.FileOffset);
+                    $"The log ({Counted.Of(log.Length, "byte")} at {log.FileOffset}) overlaps the BAT or metadata region", log.FileOffset);
 
             failure = ReadMetadata(path, source, regions.Metadata, buffer, out var metadata);
             if (failure is not null) return failure;
@@ -94,10 +94,10 @@ internal static class VhdxProvider
                     : [new VhdxRegion(0, VhdxConstants.HeaderSectionLength), regions.Bat, regions.Metadata]);
             if (bat.ByteLength > regions.Bat.Length)
                 return new(VirtualDiskErrorReason.BatRegionTooSmall, path,
-                    $"{bat.EntryCount} entries need {bat.ByteLength} bytes; the BAT region is {regions.Bat.Length}", regions.Bat.FileOffset);
+                    $"{Counted.Of(bat.EntryCount, "entry", "entries")} need {Counted.Of(bat.ByteLength, "byte")}; the BAT region is {Counted.Of(regions.Bat.Length, "byte")}", regions.Bat.FileOffset);
             if (regions.Bat.FileOffset > source.Length - bat.ByteLength)
                 return new(VirtualDiskErrorReason.BatBeyondEndOfFile, path,
-                    $"The BAT ({bat.ByteLength} bytes at {regions.Bat.FileOffset}) extends beyond the file ({source.Length} bytes)", regions.Bat.FileOffset);
+                    $"The BAT ({Counted.Of(bat.ByteLength, "byte")} at {regions.Bat.FileOffset}) extends beyond the file ({Counted.Of(source.Length, "byte")})", regions.Bat.FileOffset);
             if (bat.IsEager)
             {
                 failure = bat.LoadAll(warnings);

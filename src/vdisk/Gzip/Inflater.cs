@@ -120,9 +120,23 @@ internal sealed class Inflater(BitReader bits)
                 Buffer.BlockCopy(o, from, o, pos, length);
                 pos += length;
             }
+            else if (distance == 1)
+            {
+                o.AsSpan(pos, length).Fill(o[from]);
+                pos += length;
+            }
             else
             {
-                for (int i = 0; i < length; i++) o[pos++] = o[from + i];
+                // The match overlaps what it writes: the output repeats with period `distance`. Copy whole periods
+                // from the match start, doubling each time (the source always ends before the destination begins).
+                int copied = 0;
+                while (copied < length)
+                {
+                    int n = Math.Min(copied + distance, length - copied);
+                    Buffer.BlockCopy(o, from, o, pos + copied, n);
+                    copied += n;
+                }
+                pos += length;
             }
             produced += length;
         }

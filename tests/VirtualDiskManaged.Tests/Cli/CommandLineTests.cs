@@ -41,6 +41,16 @@ public sealed class CommandLineTests
         Assert.That(flat, Does.Contain("2 usage error, 3 internal error (a bug), 4 cannot write the output."));
     }
 
+    [TestCase("check")]
+    [TestCase("hash")]
+    public void HelpCommandEqualsHelpOption(string command)
+    {
+        var viaCommand = CliRunner.Run("help", command);
+        Assert.That(viaCommand.ExitCode, Is.Zero, viaCommand.ToString());
+        Assert.That(viaCommand.Stdout, Is.EqualTo(CliRunner.Run(command, "--help").Stdout));
+        Assert.That(CliRunner.Run("help", "frobnicate").ExitCode, Is.EqualTo(2));
+    }
+
     [Test]
     public void BundledShortOptionsEqualTheLongForms()
     {

@@ -153,6 +153,38 @@ public sealed class CreateDifferencingTests : CreateTestBase
         Assert.That(output, Does.Contain("Operation not supported"));
     }
 
+    [TestCase(VirtualDiskFormat.Vhd)]
+    [TestCase(VirtualDiskFormat.Vhdx)]
+    public void OverAFixedQemuParentThroughTheWin32Layer(VirtualDiskFormat format)
+    {
+        Require("qemu-img");
+        Require("qemu-io");
+        string qf = QemuFormat(format);
+        string parent = At("fixed-parent" + Ext(format));
+        var (rc, output) = format == VirtualDiskFormat.Vhd
+            ? Run("qemu-img", "create", "-f", "vpc", "-o", "subformat=fixed,force_size=on", parent, Size.ToString())
+            : Run("qemu-img", "create", "-f", "vhdx", "-o", "subformat=fixed,block_state_zero=off", parent, Size.ToString());
+        Assert.That(rc, Is.EqualTo(0), output);
+        Assert.That(Run("qemu-io", "-f", qf, "-c", "write -P 0x6b 7M 1M", parent).ExitCode, Is.EqualTo(0));
+        string child = At("c" + Ext(format));
+        var storage = format == VirtualDiskFormat.Vhd ? VirtualStorageType.Vhd : VirtualStorageType.Vhdx;
+        // Version 1 for VHD, version 2 with the parent's storage type for VHDX.
+        var p = format == VirtualDiskFormat.Vhd
+            ? new CreateVirtualDiskParameters { Version = CreateVirtualDiskVersion.Version1, ParentPath = parent }
+            : new CreateVirtualDiskParameters { ParentPath = parent, ParentVirtualStorageType = storage };
+        var mask = format == VirtualDiskFormat.Vhd ? VirtualDiskAccessMask.All : VirtualDiskAccessMask.None;
+        Assert.That(VirtDisk.CreateVirtualDisk(storage, child, mask, CreateVirtualDiskFlags.None, p, out var h, out var failure), Is.EqualTo(0u), failure?.Message);
+        using (h)
+        {
+            Assert.That(h!.Subtype, Is.EqualTo(VirtualDiskProviderSubtype.Differencing));
+            Assert.That(VirtDisk.GetVirtualDiskInformation(h, GetVirtualDiskInfoVersion.Size, out var info), Is.EqualTo(0u));
+            Assert.That(info.BlockSize, Is.EqualTo(format == VirtualDiskFormat.Vhd ? 2u << 20 : (uint)h.Info.Chain[1].BlockSize));
+        }
+        Assert.That(Content(child), Is.EqualTo(Content(parent)));
+        Assert.That(Content(child)[7 << 20], Is.EqualTo(0x6b));
+        JudgeChild(child, parent, format);
+    }
+
     [Test]
     public void DoNotCopyMetadataGivesANewVirtualDiskId()
     {

@@ -103,6 +103,22 @@ public sealed class CreateKindsTests : CreateTestBase
         Assert.That(qemu.GetProperty("virtual-size").GetInt64(), Is.EqualTo(Size));
     }
 
+    [TestCase(VirtualDiskFormat.Vhd)]
+    [TestCase(VirtualDiskFormat.Vhdx)]
+    public void FixedDisksAreAllocatedUnlessSparse(VirtualDiskFormat format)
+    {
+        string full = At("full" + Extension(format)), sparse = At("sparse" + Extension(format));
+        using (VirtualDisk.Create(full, new() { Format = format, Type = VirtualDiskCreateType.Fixed, Size = Size })) { }
+        using (VirtualDisk.Create(sparse, new() { Format = format, Type = VirtualDiskCreateType.Fixed, Size = Size, Sparse = true })) { }
+        // qemu-img's actual-size is the host file's allocated bytes (st_blocks).
+        long allocatedFull = QemuInfo(full, QemuFormat(format)).GetProperty("actual-size").GetInt64();
+        long allocatedSparse = QemuInfo(sparse, QemuFormat(format)).GetProperty("actual-size").GetInt64();
+        Assert.That(allocatedFull, Is.GreaterThanOrEqualTo(Size), "FULL_PHYSICAL_ALLOCATION reserves every byte");
+        Assert.That(allocatedSparse, Is.LessThan(MiB), "SPARSE_FILE leaves the data as a hole");
+        Assert.That(new FileInfo(sparse).Length, Is.EqualTo(new FileInfo(full).Length));
+        Judge(sparse, format, VirtualDiskCreateType.Fixed, 512);
+    }
+
     [Test]
     public void DynamicCreationWritesOnlyMetadata()
     {

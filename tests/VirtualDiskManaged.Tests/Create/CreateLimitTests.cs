@@ -22,6 +22,8 @@ public sealed class CreateLimitTests : CreateTestBase
     [Test]
     public void FixedSparseVhdAt2040GiB()
     {
+        // On Windows the file is marked sparse best-effort (docs/create.md); a 2 TiB file is not tried on a CI runner.
+        if (OperatingSystem.IsWindows()) Assert.Ignore("a 2 TiB sparse file is not tried on Windows (the FSCTL_SET_SPARSE path is untested)");
         const long size = 2040 * GiB;
         string path = At("maxfixed.vhd");
         using (var h = VirtualDisk.Create(path, new() { Format = VirtualDiskFormat.Vhd, Type = VirtualDiskCreateType.Fixed, Sparse = true, Size = size }))

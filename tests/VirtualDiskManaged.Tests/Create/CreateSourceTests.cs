@@ -31,6 +31,11 @@ public sealed class CreateSourceTests : CreateTestBase
         Assert.That(reported, Is.EqualTo(Size));
         var (rc, output) = QemuCompare(raw, "raw", target, QemuFormat(format));
         Assert.That(rc, Is.EqualTo(0), output);
+        using (var h = VirtualDisk.Open(target))
+        {
+            Assert.That(VirtDisk.GetVirtualDiskInformation(h, GetVirtualDiskInfoVersion.Is4kAligned, out var aligned), Is.EqualTo(0u));
+            Assert.That(aligned.Is4kAligned, Is.True, "block data on 4 KiB boundaries");
+        }
         if (type == VirtualDiskCreateType.Dynamic)
         {
             // Four 64 KiB pieces in four different blocks: only those four blocks are allocated.
@@ -107,6 +112,23 @@ public sealed class CreateSourceTests : CreateTestBase
     }
 
     [Test]
+    public void FromAnIsoImage()
+    {
+        Require("xorriso");
+        string content = At("iso-src");
+        Directory.CreateDirectory(content);
+        File.WriteAllBytes(Path.Combine(content, "data.bin"), Enumerable.Range(0, 3 << 20).Select(i => (byte)(i * 7)).ToArray());
+        string iso = At("disc.iso");
+        var (rc, output) = Run("xorriso", "-as", "mkisofs", "-quiet", "-V", "CREATE", "-o", iso, content);
+        Assert.That(rc, Is.EqualTo(0), output);
+        string target = At("from-iso.vhdx");
+        using (var h = VirtualDisk.Create(target, new() { SourcePath = iso }))
+            Assert.That(h.VirtualSize, Is.EqualTo(new FileInfo(iso).Length));
+        (rc, output) = QemuCompare(iso, "raw", target, "vhdx");
+        Assert.That(rc, Is.EqualTo(0), output);
+    }
+
+    [Test]
     public void ZeroBlocksOfTheSourceStayUnallocated()
     {
         // qemu-io writes zeros into an allocated block: the copy sees allocated data, finds it all zero, and skips it.
@@ -141,6 +163,27 @@ public sealed class CreateSourceTests : CreateTestBase
         string target = At("t.vhdx");
         Assert.That(VirtualDisk.TryCreate(target, new() { SourcePath = raw, SourceFormat = VirtualDiskSourceFormat.Raw, CancellationToken = cts.Token }, out _, out VirtualDiskDiagnostic? f), Is.False);
         Assert.That(f!.Code, Is.EqualTo(VirtualDiskError.OperationAborted));
+        Assert.That(File.Exists(target), Is.False);
+        Assert.That(TempLeftovers(Folder), Is.Empty);
+    }
+
+    [Test]
+    public void ASourceFailingMidCopyLeavesNothing()
+    {
+        // An 80 GiB dynamic VHDX in 1 MiB blocks: its 640 KiB BAT is validated page by page when first used, so a bad
+        // entry far into the disk is found during the copy, not at open (MS-VHDX §2.5: FileOffsetMB beyond the file).
+        string source = At("bad.vhdx");
+        using (VirtualDisk.Create(source, new() { Size = 80 * GiB, BlockSize = 1 << 20 })) { }
+        long block = 80_000, index = block + block / 4096;
+        using (var fs = new FileStream(source, FileMode.Open, FileAccess.ReadWrite))
+        {
+            fs.Position = 3 * MiB + index * 8;
+            fs.Write(BitConverter.GetBytes(6UL | (1UL << 40)));
+        }
+        string target = At("t.vhdx");
+        Assert.That(VirtualDisk.TryCreate(target, new() { SourcePath = source }, out _, out VirtualDiskDiagnostic? f), Is.False);
+        Assert.That(f!.Reason, Is.EqualTo(VirtualDiskErrorReason.CreateSourceReadFailed), f.Message);
+        Assert.That(f.Inner, Is.Not.Null);
         Assert.That(File.Exists(target), Is.False);
         Assert.That(TempLeftovers(Folder), Is.Empty);
     }

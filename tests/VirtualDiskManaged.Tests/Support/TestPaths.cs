@@ -39,7 +39,71 @@ internal static class TestPaths
     /// <summary>A temp folder for this test run (shared by all tests of the process).</summary>
     public static string RunTempFolder => RunTemp.Value;
 
+    /// <summary>Whether the run's temp folder was created (so clean-up does not create it just to delete it).</summary>
+    internal static bool RunTempFolderCreated => RunTemp.IsValueCreated;
+
     private static readonly Dictionary<string, string> Extracted = [];
+
+    // Every folder made by NewTempFolder or Gunzip, with the fixture (test class) that made it. Fixtures run one at a
+    // time (no test here is [Parallelizable]), so when a test of another fixture starts, or another fixture asks for a
+    // folder, the folders of every earlier fixture are deleted: big images do not pile up until the end of the run.
+    // Folders made outside any fixture (owner "") live until TestRunCleanup deletes the whole run folder.
+    private static readonly List<(string Owner, string Path)> Owned = [];
+    private static string _activeOwner = "";
+
+    /// <summary>The fixture the running code belongs to: the class name of the current test or fixture set-up, or "".</summary>
+    internal static string CurrentOwner()
+    {
+        try { return TestContext.CurrentContext.Test.ClassName ?? ""; }
+        catch (InvalidOperationException) { return ""; }
+        catch (NullReferenceException) { return ""; }
+    }
+
+    /// <summary>Notes that <paramref name="owner"/> is now running and deletes the folders of every other fixture.</summary>
+    internal static void EnterFixture(string owner)
+    {
+        if (owner.Length == 0) return;
+        List<string> doomed;
+        lock (Extracted)
+        {
+            if (owner == _activeOwner) return;
+            _activeOwner = owner;
+            doomed = [.. Owned.Where(o => o.Owner.Length > 0 && o.Owner != owner).Select(o => o.Path)];
+            Owned.RemoveAll(o => o.Owner.Length > 0 && o.Owner != owner);
+            foreach (string key in Extracted.Where(kv => doomed.Contains(Path.GetDirectoryName(kv.Value)!)).Select(kv => kv.Key).ToList())
+                Extracted.Remove(key);
+        }
+        foreach (string folder in doomed) DeleteQuietly(folder);
+    }
+
+    /// <summary>The folders made so far that are still on disk, by owner (for the clean-up tests).</summary>
+    internal static IReadOnlyList<(string Owner, string Path)> OwnedFolders()
+    {
+        lock (Extracted) return [.. Owned];
+    }
+
+    private static void Own(string owner, string folder)
+    {
+        lock (Extracted)
+        {
+            int i = Owned.FindIndex(o => o.Path == folder);
+            if (i >= 0)
+            {
+                // A cached extraction asked for by a later fixture now belongs to it (kept while it runs).
+                if (Owned[i].Owner.Length > 0) Owned[i] = (owner, folder);
+            }
+            else Owned.Add((owner, folder));
+        }
+    }
+
+    /// <summary>Deletes a folder and everything in it, ignoring one that is gone or cannot be deleted.</summary>
+    internal static void DeleteQuietly(string folder)
+    {
+        try { Directory.Delete(folder, recursive: true); }
+        catch (DirectoryNotFoundException) { }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
 
     /// <summary>
     /// Decompresses <paramref name="gzPath"/> (absolute) once per run into the run's temp folder, keeping its name
@@ -47,12 +111,19 @@ internal static class TestPaths
     /// </summary>
     public static string Gunzip(string gzPath)
     {
+        string owner = CurrentOwner();
+        EnterFixture(owner);
         lock (Extracted)
         {
-            if (Extracted.TryGetValue(gzPath, out var done)) return done;
+            if (Extracted.TryGetValue(gzPath, out var done))
+            {
+                Own(owner, Path.GetDirectoryName(done)!);
+                return done;
+            }
             string hash = Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(gzPath)))[..12];
             string folder = Path.Combine(RunTempFolder, hash);
             Directory.CreateDirectory(folder);
+            Own(owner, folder);
             string name = Path.GetFileName(gzPath);
             if (name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) name = name[..^3];
             string target = Path.Combine(folder, name);
@@ -67,11 +138,17 @@ internal static class TestPaths
     /// <summary>Gunzip of a path relative to testdata/.</summary>
     public static string TestDataImage(string relativeGz) => Gunzip(Path.Combine(TestData, relativeGz));
 
-    /// <summary>A fresh empty temp folder for one test (deleted by the caller or at process end).</summary>
+    /// <summary>
+    /// A fresh empty temp folder for one test or fixture: deleted once the fixture that asked for it is done (when the
+    /// next fixture starts), or at the end of the run.
+    /// </summary>
     public static string NewTempFolder(string prefix = "t")
     {
+        string owner = CurrentOwner();
+        EnterFixture(owner);
         string p = Path.Combine(RunTempFolder, prefix + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(p);
+        Own(owner, p);
         return p;
     }
 
@@ -86,16 +163,4 @@ internal static class TestPaths
     public static bool HasTool(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
             .Any(d => d.Length > 0 && File.Exists(Path.Combine(d, name)));
-}
-
-/// <summary>Deletes the run's temp folder after all tests.</summary>
-[SetUpFixture]
-public sealed class TestRunCleanup
-{
-    /// <summary>Removes extracted images.</summary>
-    [OneTimeTearDown]
-    public void Cleanup()
-    {
-        try { Directory.Delete(TestPaths.RunTempFolder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
 }

@@ -24,9 +24,13 @@ public sealed class WindowsParityTests
     private static readonly object ReportLock = new();
     private string? _skipReason;
 
-    /// <summary>The catalog, one NUnit case each.</summary>
-    public static IEnumerable<TestCaseData> Cases() =>
-        ParityCases.All().Select(c => new TestCaseData(c).SetName("Parity: " + c.Name));
+    /// <summary>
+    /// The catalog, one NUnit case each, on Windows; elsewhere one case that is ignored with the reason, so a Linux
+    /// run reports one skipped kit rather than every case (CatalogIsWellFormed still checks every case there).
+    /// </summary>
+    public static IEnumerable<TestCaseData> Cases() => OperatingSystem.IsWindows()
+        ? ParityCases.All().Select(c => new TestCaseData(c).SetName("Parity: " + c.Name))
+        : [new TestCaseData(ParityCases.All().First()).SetName("Parity: the kit (Windows only)")];
 
     /// <summary>Decides once whether the kit can run here.</summary>
     [OneTimeSetUp]

@@ -1,0 +1,247 @@
+using VirtualDiskManaged.Host;
+
+namespace VirtualDiskManaged.IsoBuild;
+
+/// <summary>
+/// Builds an ISO 9660 image (levels 1–3) with optional Joliet and Rock Ridge trees and El Torito BIOS and UEFI
+/// boot entries. Add entries, then <see cref="Build(string, IProgress{IsoBuildProgress}?, CancellationToken)"/>:
+/// the output is streamed (memory grows with the number of entries, never with file sizes), the same inputs and
+/// time stamp give byte-identical images, and the file appears at its path only when complete (docs/mkiso.md).
+/// Not thread-safe while adding entries.
+/// </summary>
+public sealed class IsoImageBuilder
+{
+    private readonly BuildNode _root;
+    private readonly IsoBuildOptions _options;
+    private readonly DateTimeOffset _time;
+    private readonly Dictionary<(ulong, ulong), FileData> _hostLinks = [];
+
+    /// <summary>Creates a builder for an empty tree.</summary>
+    public IsoImageBuilder(IsoBuildOptions? options = null)
+    {
+        _options = options ?? new IsoBuildOptions();
+        if (_options.InterchangeLevel is < 1 or > 3) Fail(VirtualDiskErrorReason.IsoBuildOptionInvalid, null, "The interchange level must be 1, 2 or 3");
+        if (_options.VolumeId.Length > 32 || _options.VolumeId.Any(c => c is < ' ' or > '~')) Fail(VirtualDiskErrorReason.IsoBuildOptionInvalid, null, "The volume identifier must be at most 32 printable ASCII characters");
+        if (_options.BiosLoadSectors is < 1 or > 65535) Fail(VirtualDiskErrorReason.IsoBuildOptionInvalid, null, "The BIOS load size must be 1 to 65535 sectors");
+        _time = _options.Timestamp ?? SourceDateEpoch() ?? DateTimeOffset.UtcNow;
+        _time = DateTimeOffset.FromUnixTimeSeconds(_time.ToUnixTimeSeconds());
+        _root = NewDirectory("", null);
+    }
+
+    /// <summary>The time stamp every volume and directory date carries, and the upper bound of file times.</summary>
+    public DateTimeOffset Timestamp => _time;
+
+    /// <summary>Reads <c>SOURCE_DATE_EPOCH</c> (seconds since 1970, UTC) as reproducible-builds.org defines it; null when unset.</summary>
+    public static DateTimeOffset? SourceDateEpoch()
+    {
+        string? value = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        if (!long.TryParse(value.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long seconds)
+            || seconds > 253402300799)
+            Fail(VirtualDiskErrorReason.IsoBuildOptionInvalid, null, $"SOURCE_DATE_EPOCH is not a count of seconds: '{value}'");
+        return DateTimeOffset.FromUnixTimeSeconds(seconds);
+    }
+
+    /// <summary>Adds a directory (and any missing parents) at an absolute image path such as <c>/boot/grub</c>.</summary>
+    public void AddDirectory(string imagePath, DateTimeOffset? modificationTime = null, int mode = 0x1ED)
+    {
+        var (parent, name) = Parent(imagePath, create: true);
+        if (parent.Dir!.TryGet(name, out var existing))
+        {
+            if (!existing.IsDirectory) Fail(VirtualDiskErrorReason.IsoBuildDuplicatePath, imagePath, "A file of that name exists");
+            return;
+        }
+        var node = NewDirectory(name, parent);
+        node.Seconds = Clamp(modificationTime ?? _time);
+        node.Mode = (short)(mode & 0xFFF);
+        parent.Dir.Add(node);
+    }
+
+    /// <summary>Adds a file whose bytes are read from <paramref name="sourcePath"/> when the image is written.</summary>
+    public void AddFile(string imagePath, string sourcePath)
+    {
+        var info = new FileInfo(sourcePath);
+        if (!info.Exists) Fail(VirtualDiskErrorReason.IsoBuildSourceMissing, imagePath, $"Source: {sourcePath}");
+        AddHostFile(imagePath, info, info.DirectoryName, info.Name);
+    }
+
+    /// <summary>
+    /// A host file: its folder string is shared by every file of that folder and its name is the node's own, so a
+    /// file costs no path string of its own; host hard links (st_nlink &gt; 1) become image hard links.
+    /// </summary>
+    private void AddHostFile(string imagePath, FileInfo info, string? folder, string fileName)
+    {
+        int mode = OperatingSystem.IsWindows() ? 0x1A4 : (int)info.UnixFileMode & 0xFFF;
+        FileData? data = null;
+        if (!OperatingSystem.IsWindows() && UnixNative.TryStatLinks(info.FullName, out ulong device, out ulong inode, out ulong links) && links > 1)
+        {
+            if (!_hostLinks.TryGetValue((device, inode), out data))
+                _hostLinks[(device, inode)] = data = new FileData { Folder = folder, FileName = fileName, Length = info.Length };
+        }
+        data ??= new FileData { Folder = folder, FileName = fileName, Length = info.Length };
+        AddFileNode(imagePath, data, info.LastWriteTimeUtc, mode);
+    }
+
+    /// <summary>Adds a file of <paramref name="length"/> bytes read from the stream <paramref name="open"/> returns when the image is written.</summary>
+    public void AddFile(string imagePath, Func<Stream> open, long length, DateTimeOffset? modificationTime = null, int mode = 0x1A4)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        AddFileNode(imagePath, new FileData { Open = open, Length = length }, modificationTime ?? _time, mode);
+    }
+
+    /// <summary>Adds a file holding <paramref name="content"/>.</summary>
+    public void AddFile(string imagePath, ReadOnlyMemory<byte> content, DateTimeOffset? modificationTime = null, int mode = 0x1A4)
+    {
+        var copy = content.ToArray();
+        AddFile(imagePath, () => new MemoryStream(copy, writable: false), copy.Length, modificationTime, mode);
+    }
+
+    /// <summary>Adds a symbolic link (recorded in the Rock Ridge tree only; Joliet and ISO 9660 have none).</summary>
+    public void AddSymlink(string imagePath, string target, DateTimeOffset? modificationTime = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(target);
+        var (parent, name) = Parent(imagePath, create: true);
+        if (parent.Dir!.TryGet(name, out _)) Fail(VirtualDiskErrorReason.IsoBuildDuplicatePath, imagePath);
+        parent.Dir.Add(new BuildNode
+        {
+            Name = name, Kind = BuildNodeKind.Symlink, Parent = parent, SymlinkTarget = target,
+            Seconds = Clamp(modificationTime ?? _time), Mode = 0x1FF,
+        });
+    }
+
+    /// <summary>Adds a second name for an already added file: both names share one extent (a hard link).</summary>
+    public void AddHardLink(string imagePath, string existingImagePath)
+    {
+        var existing = Find(existingImagePath);
+        if (existing is null || existing.Kind != BuildNodeKind.File) Fail(VirtualDiskErrorReason.IsoBuildSourceMissing, existingImagePath, "No file at that image path");
+        AddFileNode(imagePath, existing.Data!, existing.ModificationTime, existing.Mode);
+    }
+
+    /// <summary>
+    /// Adds the contents of a host folder below <paramref name="imagePath"/>: files, folders and symbolic links
+    /// (links are recorded, never followed); host hard links stay hard links.
+    /// </summary>
+    public void AddTree(string sourceDirectory, string imagePath = "/")
+    {
+        var root = new DirectoryInfo(sourceDirectory);
+        if (!root.Exists) Fail(VirtualDiskErrorReason.IsoBuildSourceMissing, imagePath, $"Source folder: {sourceDirectory}");
+        if (imagePath != "/") AddDirectory(imagePath, root.LastWriteTimeUtc, DirectoryMode(root));
+        var pending = new Stack<(DirectoryInfo Dir, string Path, int Depth)>();
+        pending.Push((root, imagePath == "/" ? "" : imagePath.TrimEnd('/'), 0));
+        while (pending.Count > 0)
+        {
+            var (dir, path, depth) = pending.Pop();
+            string folder = dir.FullName;
+            if (depth >= 4096) Fail(VirtualDiskErrorReason.IsoBuildOptionInvalid, path, "The source tree is deeper than 4096 levels");
+            foreach (var item in dir.EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal))
+            {
+                string target = path + "/" + item.Name;
+                if (item.LinkTarget is string link) AddSymlink(target, link, item.LastWriteTimeUtc);
+                else if (item is DirectoryInfo sub)
+                {
+                    AddDirectory(target, sub.LastWriteTimeUtc, DirectoryMode(sub));
+                    pending.Push((sub, target, depth + 1));
+                }
+                else if (item is FileInfo file) AddHostFile(target, file, folder, item.Name);
+            }
+        }
+    }
+
+    /// <summary>Whether an entry exists at an absolute image path.</summary>
+    public bool Contains(string imagePath) => Find(imagePath) is not null;
+
+    /// <summary>Writes the image to <paramref name="outputPath"/>: under a temporary name in the same folder, flushed, then renamed.</summary>
+    public void Build(string outputPath, IProgress<IsoBuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        string full = Path.GetFullPath(outputPath);
+        string folder = Path.GetDirectoryName(full) ?? ".";
+        string temp = Path.Combine(folder, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
+        try
+        {
+            using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.None))
+            {
+                new IsoImageWriter(_root, _options, _time).Write(output, progress, cancellationToken);
+                output.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    /// <summary>Writes the image to a stream (sequentially; it need not be seekable).</summary>
+    public void Build(Stream output, IProgress<IsoBuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        new IsoImageWriter(_root, _options, _time).Write(output, progress, cancellationToken);
+    }
+
+    /// <summary>The image's size in bytes, as <see cref="Build(Stream, IProgress{IsoBuildProgress}?, CancellationToken)"/> would write it.</summary>
+    public long ComputeSize() => new IsoImageWriter(_root, _options, _time).ComputeSize();
+
+    private static int DirectoryMode(DirectoryInfo d) => OperatingSystem.IsWindows() ? 0x1ED : (int)d.UnixFileMode & 0xFFF;
+
+    private long Clamp(DateTimeOffset t) => Math.Min(t.ToUnixTimeSeconds(), _time.ToUnixTimeSeconds());
+
+    private void AddFileNode(string imagePath, FileData data, DateTimeOffset time, int mode)
+    {
+        if (data.Length > IsoImageWriter.MaxFileLength(_options.InterchangeLevel))
+            Fail(VirtualDiskErrorReason.IsoBuildFileTooLarge, imagePath, $"{data.Length} bytes at interchange level {_options.InterchangeLevel}");
+        var (parent, name) = Parent(imagePath, create: true);
+        if (parent.Dir!.TryGet(name, out _)) Fail(VirtualDiskErrorReason.IsoBuildDuplicatePath, imagePath);
+        data.LinkCount++;
+        parent.Dir.Add(new BuildNode { Name = name, Kind = BuildNodeKind.File, Parent = parent, Data = data, Seconds = Clamp(time), Mode = (short)(mode & 0xFFF) });
+    }
+
+    private BuildNode NewDirectory(string name, BuildNode? parent) => new()
+    {
+        Name = name, Kind = BuildNodeKind.Directory, Parent = parent, Dir = new(),
+        Seconds = _time.ToUnixTimeSeconds(), Mode = 0x1ED,
+    };
+
+    private BuildNode? Find(string imagePath)
+    {
+        var node = _root;
+        foreach (var part in Components(imagePath))
+            if (node.Dir is null || !node.Dir.TryGet(part, out node)) return null;
+        return node;
+    }
+
+    private (BuildNode Parent, string Name) Parent(string imagePath, bool create)
+    {
+        var parts = Components(imagePath);
+        if (parts.Length == 0) Fail(VirtualDiskErrorReason.IsoBuildPathInvalid, imagePath, "The root cannot be added");
+        var node = _root;
+        for (int i = 0; i < parts.Length - 1; i++)
+        {
+            if (!node.Dir!.TryGet(parts[i], out var next))
+            {
+                if (!create) Fail(VirtualDiskErrorReason.IsoBuildPathInvalid, imagePath);
+                next = NewDirectory(parts[i], node);
+                node.Dir.Add(next);
+            }
+            if (!next.IsDirectory) Fail(VirtualDiskErrorReason.IsoBuildPathInvalid, imagePath, $"'{parts[i]}' is not a directory");
+            node = next;
+        }
+        return (node, parts[^1]);
+    }
+
+    /// <summary>The components of an image path; refuses empty, ".", "..", NUL and names over 255 UTF-8 bytes.</summary>
+    private static string[] Components(string imagePath)
+    {
+        ArgumentNullException.ThrowIfNull(imagePath);
+        var parts = imagePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var p in parts)
+            if (p is "." or ".." || p.Contains('\0') || System.Text.Encoding.UTF8.GetByteCount(p) > 255)
+                Fail(VirtualDiskErrorReason.IsoBuildPathInvalid, imagePath, $"Component '{p.Replace("\0", "\\0")}'");
+        return parts;
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    internal static void Fail(VirtualDiskErrorReason reason, string? imagePath, string? detail = null) =>
+        ThrowHelper.Throw(new VirtualDiskDiagnostic(reason, null, detail, entryPath: imagePath));
+}

@@ -1,0 +1,768 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace VirtualDiskManaged.IsoBuild;
+
+/// <summary>
+/// Lays out and writes one image. Layout (docs/mkiso.md): system area (blocks 0–15), primary descriptor (16),
+/// El Torito boot record (17), Joliet descriptor, terminator, boot catalog, primary directories (breadth first, each followed by its SUSP continuation blocks),
+/// their L and M path tables, Joliet directories and path tables, one shared empty
+/// block (empty files, links, relocation placeholders), then file data in tree order. Every size is known
+/// before the first byte is written, so the output is one sequential pass.
+/// </summary>
+internal sealed class IsoImageWriter
+{
+    internal const int BlockSize = 2048;
+    /// <summary>The largest file section (ECMA-119 §9.1.4 is 32 bits; sections stay block multiples: 4 GiB − 2048).</summary>
+    internal const uint MaxSection = 0xFFFFF800;
+    private const int MaxRecordLength = 254;
+    private const byte FlagDirectory = 0x02, FlagMultiExtent = 0x80;
+    private const int RelocationLevel = 8;
+
+    private readonly BuildNode _root;
+    private readonly IsoBuildOptions _options;
+    private readonly DateTimeOffset _time;
+    private readonly bool _rr, _joliet;
+    private BuildNode? _relocation;
+    private readonly List<BuildNode> _isoDirs = [], _jolietDirs = [];
+    private readonly List<FileData> _files = [];
+    private uint _bootRecordBlock, _jolietDescriptorBlock, _terminatorBlock, _catalogBlock;
+    private uint _pathL, _pathM, _jolietPathL, _jolietPathM, _emptyBlock, _dataStart, _totalBlocks;
+    private int _pathTableBytes, _jolietPathTableBytes, _ceBlocks;
+    private int _ceUsedInLast = BlockSize;
+    private FileData? _biosImage, _efiImage;
+    private uint _bootInfoChecksum;
+
+    public IsoImageWriter(BuildNode root, IsoBuildOptions options, DateTimeOffset time)
+    {
+        _root = root;
+        _options = options;
+        _time = time;
+        _rr = options.RockRidge;
+        _joliet = options.Joliet;
+    }
+
+    /// <summary>Level 3 files may span sections; levels 1 and 2 hold one 32-bit section (ECMA-119 §10).</summary>
+    internal static long MaxFileLength(int level) => level == 3 ? 1L << 40 : uint.MaxValue;
+
+    private bool HasBoot => _options.BiosBootPath is not null || _options.EfiBootPath is not null;
+
+    public long ComputeSize()
+    {
+        Layout();
+        return (long)_totalBlocks * BlockSize;
+    }
+
+    // ------------------------------------------------------------------ layout
+
+    private void Layout()
+    {
+        PrepareTree();
+        uint next = 17;
+        if (HasBoot) _bootRecordBlock = next++;
+        if (_joliet) _jolietDescriptorBlock = next++;
+        _terminatorBlock = next++;
+        if (HasBoot) _catalogBlock = next++;
+
+        // Each directory is followed by its own continuation blocks: a streaming reader (libarchive) reads a
+        // continuation area only when it comes right after the directory that points to it.
+        foreach (var d in _isoDirs)
+        {
+            _ceBlocks = 0;
+            _ceUsedInLast = BlockSize;
+            d.Dir!.Size = (uint)SizeDirectory(d, joliet: false);
+            d.Dir!.ContinuationBlocks = _ceBlocks;
+        }
+        foreach (var d in _isoDirs) { d.Dir!.Extent = next; next += d.Dir!.Size / BlockSize; d.Dir!.ContinuationStart = next; next += (uint)d.Dir!.ContinuationBlocks; }
+        _pathTableBytes = PathTableBytes(_isoDirs, joliet: false);
+        _pathL = next; next += Blocks(_pathTableBytes);
+        _pathM = next; next += Blocks(_pathTableBytes);
+        if (_joliet)
+        {
+            foreach (var d in _jolietDirs) d.Dir!.JolietSize = (uint)SizeDirectory(d, joliet: true);
+            foreach (var d in _jolietDirs) { d.Dir!.JolietExtent = next; next += d.Dir!.JolietSize / BlockSize; }
+            _jolietPathTableBytes = PathTableBytes(_jolietDirs, joliet: true);
+            _jolietPathL = next; next += Blocks(_jolietPathTableBytes);
+            _jolietPathM = next; next += Blocks(_jolietPathTableBytes);
+        }
+        _emptyBlock = next++;
+        _dataStart = next;
+        ulong cursor = next;
+        foreach (var f in _files)
+        {
+            if (f.Length == 0) { f.Extent = _emptyBlock; continue; }
+            f.Extent = (uint)cursor;
+            cursor += (ulong)((f.Length + BlockSize - 1) / BlockSize);
+            if (cursor > uint.MaxValue) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildVolumeTooLarge, f.SourceName, "More than 2^32 blocks");
+        }
+        _totalBlocks = (uint)cursor;
+        ResolveBootImages();
+    }
+
+    private static uint Blocks(long bytes) => (uint)((bytes + BlockSize - 1) / BlockSize);
+
+    /// <summary>Names, sorting, relocation, directory numbering, and the order of file data.</summary>
+    private void PrepareTree()
+    {
+        foreach (var d in AllDirectories(_root)) d.Dir!.Seal();
+        // Rock Ridge relocation (RRIP §4.1.5, ECMA-119 §6.8.2.1): a directory that would sit below level 8 of the
+        // primary tree moves to /rr_moved; its real parent keeps a placeholder with CL.
+        var relocated = new List<BuildNode>();
+        var pending = new Queue<(BuildNode Node, int Level)>();
+        pending.Enqueue((_root, 1));
+        while (pending.Count > 0)
+        {
+            var (dir, level) = pending.Dequeue();
+            foreach (var child in dir.Children!)
+            {
+                if (!child.IsDirectory) continue;
+                int childLevel = level + 1;
+                if (_rr && childLevel > RelocationLevel)
+                {
+                    child.IsRelocated = true;
+                    relocated.Add(child);
+                    childLevel = 3;
+                }
+                pending.Enqueue((child, childLevel));
+            }
+        }
+        if (relocated.Count > 0)
+        {
+            string name = "rr_moved";
+            for (int i = 1; _root.Dir!.TryGet(name, out _); i++) name = "rr_moved_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _relocation = new BuildNode
+            {
+                Name = name, Kind = BuildNodeKind.Directory, Parent = _root, Dir = new(),
+                Seconds = _time.ToUnixTimeSeconds(), Mode = 0x1ED, IsRelocationDirectory = true,
+            };
+        }
+
+        // Primary tree: identifiers per primary parent, then §9.3 order.
+        var relocatedIds = new Dictionary<BuildNode, byte[]>();
+        foreach (var dir in AllDirectories(_root))
+        {
+            dir.Dir!.DotContinuation = null;
+            foreach (var c in dir.Children!) { c.Continuation = null; if (c.Dir is not null) c.Dir.RelocatedContinuation = null; }
+            var children = dir.Children!.Where(c => _rr || c.Kind != BuildNodeKind.Symlink).ToList();
+            if (dir == _root && _relocation is not null) children.Add(_relocation);
+            IsoNames.AssignIsoIds(children, _options.InterchangeLevel);
+            children.Sort((a, b) => IsoNames.CompareIsoIds(a.IsoId, b.IsoId));
+            dir.Dir!.IsoChildren = children;
+            foreach (var c in children) if (c.Dir is not null) c.Dir.IsoParent = dir;
+        }
+        if (_relocation is not null)
+        {
+            // The relocated directories get a second identifier, unique inside rr_moved.
+            var saved = relocated.ToDictionary(r => r, r => r.IsoId);
+            IsoNames.AssignIsoIds(relocated, _options.InterchangeLevel);
+            foreach (var r in relocated) { relocatedIds[r] = r.IsoId; r.IsoId = saved[r]; r.Dir!.IsoParent = _relocation; }
+            _relocatedIds = relocatedIds;
+            var moved = relocated.ToList();
+            moved.Sort((a, b) => IsoNames.CompareIsoIds(relocatedIds[a], relocatedIds[b]));
+            _relocation.Dir!.IsoChildren = moved;
+        }
+
+        // Breadth-first numbering of the primary tree's directories (ECMA-119 §6.9.1: level, parent number, identifier).
+        _isoDirs.Clear();
+        var queue = new Queue<BuildNode>();
+        queue.Enqueue(_root);
+        while (queue.Count > 0)
+        {
+            var d = queue.Dequeue();
+            _isoDirs.Add(d);
+            d.Dir!.PathTableNumber = _isoDirs.Count;
+            foreach (var c in d.Dir!.IsoChildren!)
+                if ((c.IsDirectory || c.IsRelocationDirectory) && (!c.IsRelocated || d.IsRelocationDirectory)) queue.Enqueue(c);
+        }
+        if (_isoDirs.Count > 65535) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildTooManyDirectories, null, $"{_isoDirs.Count} directories; path tables number at most 65535");
+
+        if (_joliet)
+        {
+            foreach (var dir in AllDirectories(_root))
+            {
+                var children = dir.Children!.Where(c => c.Kind != BuildNodeKind.Symlink).ToList();
+                IsoNames.AssignJolietIds(children, _options.JolietLongNames);
+                children.Sort((a, b) => string.CompareOrdinal(a.JolietName, b.JolietName));
+                dir.Dir!.JolietChildren = children;
+            }
+            _jolietDirs.Clear();
+            queue.Enqueue(_root);
+            while (queue.Count > 0)
+            {
+                var d = queue.Dequeue();
+                _jolietDirs.Add(d);
+                d.Dir!.JolietPathTableNumber = _jolietDirs.Count;
+                foreach (var c in d.Dir!.JolietChildren!) if (c.IsDirectory) queue.Enqueue(c);
+            }
+            if (_jolietDirs.Count > 65535) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildTooManyDirectories, null, $"{_jolietDirs.Count} directories");
+        }
+
+        // File data in primary-tree order, one copy per hard-link group.
+        _files.Clear();
+        foreach (var d in _isoDirs)
+            foreach (var c in d.Dir!.IsoChildren!)
+                if (c.Kind == BuildNodeKind.File && !c.Data!.Placed) { c.Data.Placed = true; _files.Add(c.Data); }
+        foreach (var f in _files) f.Placed = false;
+    }
+
+    private Dictionary<BuildNode, byte[]> _relocatedIds = [];
+
+    private static IEnumerable<BuildNode> AllDirectories(BuildNode root)
+    {
+        var stack = new Stack<BuildNode>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            var d = stack.Pop();
+            yield return d;
+            foreach (var c in d.Children!) if (c.IsDirectory) stack.Push(c);
+        }
+    }
+
+    private void ResolveBootImages()
+    {
+        _biosImage = BootImage(_options.BiosBootPath);
+        _efiImage = BootImage(_options.EfiBootPath);
+        if (_biosImage is not null && _options.BootInfoTable)
+        {
+            if (_biosImage.Length < 64) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildBootImageInvalid, _options.BiosBootPath, "A boot info table needs a boot file of at least 64 bytes");
+            _bootInfoChecksum = BootInfoChecksum(_biosImage);
+        }
+    }
+
+    private FileData? BootImage(string? path)
+    {
+        if (path is null) return null;
+        var node = _root;
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            if (node.Dir is null || !node.Dir.TryGet(part, out node)) { node = null; break; }
+        if (node is null || node.Kind != BuildNodeKind.File) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildBootImageInvalid, path, "The boot image must be a file added to the image");
+        if (node!.Data!.Length == 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildBootImageInvalid, path, "The boot image is empty");
+        return node.Data;
+    }
+
+    /// <summary>The boot info table's checksum: the sum of the file's 32-bit little-endian words from byte 64 on (ISOLINUX/mkisofs convention).</summary>
+    private static uint BootInfoChecksum(FileData data)
+    {
+        uint sum = 0;
+        using var s = data.OpenRead();
+        var buffer = new byte[64 * 1024];
+        long offset = 0;
+        int carry = 0;
+        Span<byte> word = stackalloc byte[4];
+        while (offset < data.Length)
+        {
+            int n = s.Read(buffer, 0, (int)Math.Min(buffer.Length, data.Length - offset));
+            if (n <= 0) break;
+            for (int i = 0; i < n; i++)
+            {
+                long pos = offset + i;
+                if (pos < 64) continue;
+                word[carry++] = buffer[i];
+                if (carry == 4) { sum += BinaryPrimitives.ReadUInt32LittleEndian(word); carry = 0; }
+            }
+            offset += n;
+        }
+        if (carry > 0) { word[carry..].Clear(); sum += BinaryPrimitives.ReadUInt32LittleEndian(word); }
+        return sum;
+    }
+
+    // ------------------------------------------------------------------ records
+
+    /// <summary>One directory record to write: identifier, target and what its System Use area holds.</summary>
+    private readonly record struct RecordSpec(BuildNode? Node, byte[] Id, uint Extent, uint Length, DateTimeOffset Time, byte Flags, RecordRole Role);
+
+    private enum RecordRole { Dot, DotDot, Entry, Placeholder, RelocatedEntry }
+
+    private IEnumerable<RecordSpec> Records(BuildNode dir, bool joliet)
+    {
+        var parent = joliet ? (dir.Parent ?? dir) : (dir.Dir!.IsoParent ?? dir);
+        yield return new(dir, [0], joliet ? dir.Dir!.JolietExtent : dir.Dir!.Extent, joliet ? dir.Dir!.JolietSize : dir.Dir!.Size, dir.ModificationTime, FlagDirectory, RecordRole.Dot);
+        yield return new(parent, [1], joliet ? parent.Dir!.JolietExtent : parent.Dir!.Extent, joliet ? parent.Dir!.JolietSize : parent.Dir!.Size, parent.ModificationTime, FlagDirectory, RecordRole.DotDot);
+        foreach (var c in (joliet ? dir.Dir!.JolietChildren : dir.Dir!.IsoChildren)!)
+        {
+            byte[] id = joliet ? Encoding.BigEndianUnicode.GetBytes(c.JolietName) : (dir.IsRelocationDirectory ? _relocatedIds[c] : c.IsoId);
+            if (c.IsDirectory || c.IsRelocationDirectory)
+            {
+                if (!joliet && c.IsRelocated && !dir.IsRelocationDirectory)
+                    yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Placeholder);
+                else
+                    yield return new(c, id, joliet ? c.Dir!.JolietExtent : c.Dir!.Extent, joliet ? c.Dir!.JolietSize : c.Dir!.Size, c.ModificationTime, FlagDirectory,
+                        !joliet && dir.IsRelocationDirectory ? RecordRole.RelocatedEntry : RecordRole.Entry);
+            }
+            else if (c.Kind == BuildNodeKind.Symlink)
+                yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Entry);
+            else
+            {
+                long length = c.Data!.Length;
+                if (length == 0) { yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Entry); continue; }
+                uint extent = c.Data.Extent;
+                for (long done = 0; done < length; done += MaxSection)
+                {
+                    uint section = (uint)Math.Min(MaxSection, length - done);
+                    bool last = done + section >= length;
+                    yield return new(c, id, extent, section, c.ModificationTime, last ? (byte)0 : FlagMultiExtent, RecordRole.Entry);
+                    extent += MaxSection / BlockSize;
+                }
+            }
+        }
+    }
+
+    /// <summary>The Rock Ridge entries of a record, in order (relocation links first, then PX, TF, NM, SL).</summary>
+    private List<byte[]> SuspFor(BuildNode dir, in RecordSpec r)
+    {
+        var list = new List<byte[]>();
+        var n = r.Node!;
+        switch (r.Role)
+        {
+            case RecordRole.Dot:
+                if (dir == _root) list.Add(SuspEntries.SharingProtocol());
+                list.Add(SuspEntries.PosixAttributes(0x4000 | dir.Mode, Links(dir)));
+                list.Add(SuspEntries.Timestamps(dir.ModificationTime));
+                if (dir == _root) list.Add(SuspEntries.ExtensionReference());
+                return list;
+            case RecordRole.DotDot:
+                if (dir.IsRelocated) list.Add(SuspEntries.ParentLink(dir.Parent!.Dir!.Extent));
+                list.Add(SuspEntries.PosixAttributes(0x4000 | n.Mode, Links(n)));
+                list.Add(SuspEntries.Timestamps(n.ModificationTime));
+                return list;
+            case RecordRole.Placeholder:
+                list.Add(SuspEntries.ChildLink(n.Dir!.Extent));
+                break;
+            case RecordRole.RelocatedEntry:
+                list.Add(SuspEntries.Relocated());
+                break;
+        }
+        int mode = n.Kind switch
+        {
+            BuildNodeKind.Directory => 0x4000 | n.Mode,
+            BuildNodeKind.Symlink => 0xA000 | 0x1FF,
+            _ => 0x8000 | n.Mode,
+        };
+        list.Add(SuspEntries.PosixAttributes(mode, n.IsDirectory ? Links(n) : (uint)Math.Max(1, n.Data?.LinkCount ?? 1)));
+        list.Add(SuspEntries.Timestamps(n.ModificationTime));
+        list.AddRange(SuspEntries.AlternateName(n.Name));
+        if (n.Kind == BuildNodeKind.Symlink) list.AddRange(SuspEntries.SymbolicLink(n.SymlinkTarget!));
+        return list;
+    }
+
+    /// <summary>A directory's POSIX link count: itself, its entry in the parent, and each subdirectory's "..".</summary>
+    private static uint Links(BuildNode dir) => 2u + (uint)(dir.Children?.Count(c => c.IsDirectory) ?? 0);
+
+    private static int BaseLength(int idLength) => 33 + idLength + (idLength % 2 == 0 ? 1 : 0);
+
+    /// <summary>Sizes a directory (records packed per block, never crossing one: ECMA-119 §6.8.1.1) and places its continuation areas.</summary>
+    private int SizeDirectory(BuildNode dir, bool joliet)
+    {
+        long used = 0;
+        int inBlock = 0;
+        foreach (var r in Records(dir, joliet))
+        {
+            int length = BaseLength(r.Id.Length);
+            if (!joliet && _rr)
+            {
+                var entries = SuspFor(dir, r);
+                var (inline, areas) = SuspEntries.Split(entries, MaxRecordLength - length, BlockSize);
+                int su = 0;
+                for (int i = 0; i < inline; i++) su += entries[i].Length;
+                if (areas.Count > 0) su += SuspEntries.ContinuationLength;
+                length += su;
+                // Every section of a multi-extent file repeats the same entries and shares one continuation.
+                if (areas.Count > 0 && Placed(dir, r) is null)
+                {
+                    var placed = new List<ContinuationArea>(areas.Count);
+                    for (int i = 0; i < areas.Count; i++) placed.Add(AllocateContinuation(SuspEntries.AreaLength(areas, i)));
+                    SetPlaced(dir, r, placed);
+                }
+            }
+            if (length % 2 == 1) length++;
+            if (length > 255) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildPathInvalid, r.Node?.FullPath, "A directory record would exceed 255 bytes");
+            if (inBlock + length > BlockSize) { used += BlockSize - inBlock; inBlock = 0; }
+            used += length;
+            inBlock += length;
+        }
+        long size = (used + BlockSize - 1) / BlockSize * BlockSize;
+        if (size > uint.MaxValue) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildTooManyDirectories, dir.FullPath, "A directory larger than 4 GiB");
+        return (int)Math.Min(size, int.MaxValue);
+    }
+
+    private static List<ContinuationArea>? Placed(BuildNode dir, in RecordSpec r) => r.Role switch
+    {
+        RecordRole.Dot => dir.Dir!.DotContinuation,
+        RecordRole.RelocatedEntry => r.Node!.Dir!.RelocatedContinuation,
+        RecordRole.DotDot => throw new InvalidOperationException("A \"..\" record never continues."),
+        _ => r.Node!.Continuation,
+    };
+
+    private static void SetPlaced(BuildNode dir, in RecordSpec r, List<ContinuationArea> placed)
+    {
+        if (r.Role == RecordRole.Dot) dir.Dir!.DotContinuation = placed;
+        else if (r.Role == RecordRole.RelocatedEntry) r.Node!.Dir!.RelocatedContinuation = placed;
+        else r.Node!.Continuation = placed;
+    }
+
+    private ContinuationArea AllocateContinuation(int length)
+    {
+        if (_ceUsedInLast + length > BlockSize) { _ceBlocks++; _ceUsedInLast = 0; }
+        var area = new ContinuationArea((uint)(_ceBlocks - 1), _ceUsedInLast, length);
+        _ceUsedInLast += length;
+        return area;
+    }
+
+    private int PathTableBytes(List<BuildNode> dirs, bool joliet)
+    {
+        int total = 0;
+        foreach (var d in dirs)
+        {
+            int n = PathId(d, joliet).Length;
+            total += 8 + n + (n & 1);
+        }
+        return total;
+    }
+
+    private byte[] PathId(BuildNode d, bool joliet) =>
+        d == _root ? [0] : joliet ? Encoding.BigEndianUnicode.GetBytes(d.JolietName) : (d.IsRelocated ? _relocatedIds[d] : d.IsoId);
+
+    // ------------------------------------------------------------------ writing
+
+    public void Write(Stream output, IProgress<IsoBuildProgress>? progress, CancellationToken ct)
+    {
+        Layout();
+        var sink = new BlockSink(output, (long)_totalBlocks * BlockSize, progress, ct);
+        sink.Zeros(16L * BlockSize);
+        sink.Block(Descriptor(primary: true));
+        if (HasBoot) sink.Block(BootRecord());
+        if (_joliet) sink.Block(Descriptor(primary: false));
+        sink.Block(Terminator());
+        if (HasBoot) sink.Block(Catalog());
+
+        foreach (var d in _isoDirs)
+        {
+            sink.ExpectBlock(d.Dir!.Extent);
+            var ce = new byte[d.Dir!.ContinuationBlocks * BlockSize];
+            WriteDirectory(sink, d, joliet: false, ce);
+            sink.ExpectBlock(d.Dir!.ContinuationStart);
+            sink.Write(ce);
+        }
+        sink.ExpectBlock(_pathL); sink.Write(PathTable(_isoDirs, false, littleEndian: true)); sink.PadToBlock();
+        sink.ExpectBlock(_pathM); sink.Write(PathTable(_isoDirs, false, littleEndian: false)); sink.PadToBlock();
+        if (_joliet)
+        {
+            foreach (var d in _jolietDirs) { sink.ExpectBlock(d.Dir!.JolietExtent); WriteDirectory(sink, d, joliet: true, []); }
+            sink.ExpectBlock(_jolietPathL); sink.Write(PathTable(_jolietDirs, true, littleEndian: true)); sink.PadToBlock();
+            sink.ExpectBlock(_jolietPathM); sink.Write(PathTable(_jolietDirs, true, littleEndian: false)); sink.PadToBlock();
+        }
+        sink.ExpectBlock(_emptyBlock);
+        sink.Zeros(BlockSize);
+        foreach (var f in _files)
+        {
+            if (f.Length == 0) continue;
+            sink.ExpectBlock(f.Extent);
+            WriteFile(sink, f);
+        }
+        sink.Finish();
+    }
+
+    private void WriteDirectory(BlockSink sink, BuildNode dir, bool joliet, byte[] ce)
+    {
+        var block = new byte[BlockSize];
+        int inBlock = 0;
+        long written = 0;
+        Span<byte> record = stackalloc byte[256];
+        foreach (var r in Records(dir, joliet))
+        {
+            record.Clear();
+            int length = BaseLength(r.Id.Length);
+            int su = length;
+            if (!joliet && _rr)
+            {
+                var entries = SuspFor(dir, r);
+                var (inline, areas) = SuspEntries.Split(entries, MaxRecordLength - length, BlockSize);
+                for (int i = 0; i < inline; i++) { entries[i].CopyTo(record[su..]); su += entries[i].Length; }
+                if (areas.Count > 0)
+                {
+                    var placed = Placed(dir, r)!;
+                    var first = Absolute(dir, placed[0]);
+                    SuspEntries.Continuation(first).CopyTo(record[su..]);
+                    su += SuspEntries.ContinuationLength;
+                    for (int a = 0; a < areas.Count; a++)
+                    {
+                        var area = placed[a];
+                        int at = (int)area.Block * BlockSize + area.Offset;
+                        foreach (var e in areas[a]) { e.CopyTo(ce, at); at += e.Length; }
+                        if (a + 1 < areas.Count) SuspEntries.Continuation(Absolute(dir, placed[a + 1])).CopyTo(ce, at);
+                    }
+                }
+            }
+            length = su + (su & 1);
+            record[0] = (byte)length;
+            SuspEntries.Both32(record[2..], r.Extent);
+            SuspEntries.Both32(record[10..], r.Length);
+            IsoDates.WriteRecordingDate(record.Slice(18, 7), r.Time);
+            record[25] = r.Flags;
+            BinaryPrimitives.WriteUInt16LittleEndian(record[28..], 1);
+            BinaryPrimitives.WriteUInt16BigEndian(record[30..], 1);
+            record[32] = (byte)r.Id.Length;
+            r.Id.CopyTo(record[33..]);
+            if (inBlock + length > BlockSize) { sink.Write(block); written += BlockSize; Array.Clear(block); inBlock = 0; }
+            record[..length].CopyTo(block.AsSpan(inBlock));
+            inBlock += length;
+        }
+        sink.Write(block);
+        written += BlockSize;
+        uint size = joliet ? dir.Dir!.JolietSize : dir.Dir!.Size;
+        if (written != size) throw new InvalidOperationException($"Directory {dir.FullPath}: wrote {written} bytes, laid out {size}.");
+    }
+
+    private static ContinuationArea Absolute(BuildNode dir, ContinuationArea a) => a with { Block = a.Block + dir.Dir!.ContinuationStart };
+
+    private byte[] PathTable(List<BuildNode> dirs, bool joliet, bool littleEndian)
+    {
+        var table = new byte[joliet ? _jolietPathTableBytes : _pathTableBytes];
+        int at = 0;
+        foreach (var d in dirs)
+        {
+            byte[] id = PathId(d, joliet);
+            var parent = joliet ? (d.Parent ?? d) : (d.Dir!.IsoParent ?? d);
+            uint extent = joliet ? d.Dir!.JolietExtent : d.Dir!.Extent;
+            ushort parentNumber = (ushort)(joliet ? parent.Dir!.JolietPathTableNumber : parent.Dir!.PathTableNumber);
+            table[at] = (byte)id.Length;
+            if (littleEndian)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(table.AsSpan(at + 2), extent);
+                BinaryPrimitives.WriteUInt16LittleEndian(table.AsSpan(at + 6), parentNumber);
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(table.AsSpan(at + 2), extent);
+                BinaryPrimitives.WriteUInt16BigEndian(table.AsSpan(at + 6), parentNumber);
+            }
+            id.CopyTo(table, at + 8);
+            at += 8 + id.Length + (id.Length & 1);
+        }
+        return table;
+    }
+
+    private void WriteFile(BlockSink sink, FileData f)
+    {
+        using var source = f.OpenRead();
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long done = 0;
+            while (done < f.Length)
+            {
+                int want = (int)Math.Min(buffer.Length, f.Length - done);
+                int got = 0;
+                while (got < want)
+                {
+                    int n = source.Read(buffer, got, want - got);
+                    if (n <= 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildSourceChanged, f.SourceName, $"It ended after {done + got} of {f.Length} bytes");
+                    got += n;
+                }
+                if (done == 0 && f == _biosImage && _options.BootInfoTable) PatchBootInfoTable(buffer.AsSpan(0, got), f);
+                sink.Data(buffer.AsSpan(0, got));
+                done += got;
+            }
+            if (source.Read(buffer, 0, 1) > 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildSourceChanged, f.SourceName, $"It is longer than the {f.Length} bytes it had when added");
+        }
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
+        sink.PadToBlock();
+    }
+
+    /// <summary>The boot info table (mkisofs <c>-boot-info-table</c>): PVD block, boot file block, length, checksum at bytes 8–23, 24–63 zero.</summary>
+    private void PatchBootInfoTable(Span<byte> first, FileData f)
+    {
+        var table = first[8..64];
+        table.Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(table, 16);
+        BinaryPrimitives.WriteUInt32LittleEndian(table[4..], f.Extent);
+        BinaryPrimitives.WriteUInt32LittleEndian(table[8..], (uint)f.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(table[12..], _bootInfoChecksum);
+    }
+
+    // ------------------------------------------------------------------ descriptors
+
+    private byte[] Descriptor(bool primary)
+    {
+        var d = new byte[BlockSize];
+        d[0] = (byte)(primary ? 1 : 2);
+        "CD001"u8.CopyTo(d.AsSpan(1));
+        d[6] = 1;
+        Text(d.AsSpan(8, 32), _options.SystemId, primary);
+        Text(d.AsSpan(40, 32), _options.VolumeId, primary);
+        SuspEntries.Both32(d.AsSpan(80), _totalBlocks);
+        if (!primary) "%/E"u8.CopyTo(d.AsSpan(88));
+        BinaryPrimitives.WriteUInt16LittleEndian(d.AsSpan(120), 1);
+        BinaryPrimitives.WriteUInt16BigEndian(d.AsSpan(122), 1);
+        BinaryPrimitives.WriteUInt16LittleEndian(d.AsSpan(124), 1);
+        BinaryPrimitives.WriteUInt16BigEndian(d.AsSpan(126), 1);
+        BinaryPrimitives.WriteUInt16LittleEndian(d.AsSpan(128), BlockSize);
+        BinaryPrimitives.WriteUInt16BigEndian(d.AsSpan(130), BlockSize);
+        SuspEntries.Both32(d.AsSpan(132), (uint)(primary ? _pathTableBytes : _jolietPathTableBytes));
+        BinaryPrimitives.WriteUInt32LittleEndian(d.AsSpan(140), primary ? _pathL : _jolietPathL);
+        BinaryPrimitives.WriteUInt32BigEndian(d.AsSpan(148), primary ? _pathM : _jolietPathM);
+        // Root directory record (§8.4.18): 34 bytes, identifier 0x00.
+        var root = d.AsSpan(156, 34);
+        root[0] = 34;
+        SuspEntries.Both32(root[2..], primary ? _root.Dir!.Extent : _root.Dir!.JolietExtent);
+        SuspEntries.Both32(root[10..], primary ? _root.Dir!.Size : _root.Dir!.JolietSize);
+        IsoDates.WriteRecordingDate(root.Slice(18, 7), _root.ModificationTime);
+        root[25] = FlagDirectory;
+        BinaryPrimitives.WriteUInt16LittleEndian(root[28..], 1);
+        BinaryPrimitives.WriteUInt16BigEndian(root[30..], 1);
+        root[32] = 1;
+        Text(d.AsSpan(190, 128), _options.VolumeSetId, primary);
+        Text(d.AsSpan(318, 128), _options.PublisherId, primary);
+        Text(d.AsSpan(446, 128), _options.PreparerId, primary);
+        Text(d.AsSpan(574, 128), _options.ApplicationId, primary);
+        Text(d.AsSpan(702, 37), "", primary);
+        Text(d.AsSpan(739, 37), "", primary);
+        Text(d.AsSpan(776, 37), "", primary);
+        IsoDates.WriteVolumeDate(d.AsSpan(813, 17), _time);
+        IsoDates.WriteVolumeDate(d.AsSpan(830, 17), _time);
+        IsoDates.WriteVolumeDate(d.AsSpan(847, 17), null);
+        IsoDates.WriteVolumeDate(d.AsSpan(864, 17), _time);
+        d[881] = 1;
+        d.AsSpan(883, 512).Fill((byte)' ');
+        return d;
+    }
+
+    /// <summary>A descriptor text field: ASCII padded with spaces (primary), UCS-2 big-endian padded with U+0020 (Joliet).</summary>
+    private static void Text(Span<byte> field, string value, bool ascii)
+    {
+        if (ascii)
+        {
+            field.Fill((byte)' ');
+            for (int i = 0; i < value.Length && i < field.Length; i++) field[i] = value[i] is >= ' ' and <= '~' ? (byte)value[i] : (byte)'_';
+            return;
+        }
+        for (int i = 0; i + 1 < field.Length; i += 2) { field[i] = 0; field[i + 1] = (byte)' '; }
+        if (field.Length % 2 == 1) field[^1] = 0;
+        int chars = Math.Min(value.Length, field.Length / 2);
+        Encoding.BigEndianUnicode.GetBytes(value.AsSpan(0, chars), field);
+    }
+
+    private static byte[] Terminator()
+    {
+        var d = new byte[BlockSize];
+        d[0] = 255;
+        "CD001"u8.CopyTo(d.AsSpan(1));
+        d[6] = 1;
+        return d;
+    }
+
+    /// <summary>El Torito §2.0 boot record: "EL TORITO SPECIFICATION", the catalog's block at byte 71.</summary>
+    private byte[] BootRecord()
+    {
+        var d = new byte[BlockSize];
+        d[0] = 0;
+        "CD001"u8.CopyTo(d.AsSpan(1));
+        d[6] = 1;
+        "EL TORITO SPECIFICATION"u8.CopyTo(d.AsSpan(7));
+        BinaryPrimitives.WriteUInt32LittleEndian(d.AsSpan(71), _catalogBlock);
+        return d;
+    }
+
+    /// <summary>
+    /// The boot catalog (El Torito §2.1–2.4): validation entry, the default entry (BIOS, or UEFI when alone),
+    /// and for BIOS + UEFI a final section header for platform 0xEF with one no-emulation entry.
+    /// </summary>
+    private byte[] Catalog()
+    {
+        var c = new byte[BlockSize];
+        byte firstPlatform = _biosImage is not null ? (byte)0 : (byte)0xEF;
+        c[0] = 1;
+        c[1] = firstPlatform;
+        c[30] = 0x55;
+        c[31] = 0xAA;
+        ushort sum = 0;
+        for (int i = 0; i < 32; i += 2) sum += BinaryPrimitives.ReadUInt16LittleEndian(c.AsSpan(i));
+        BinaryPrimitives.WriteUInt16LittleEndian(c.AsSpan(28), (ushort)(0x10000 - sum));
+        if (_biosImage is not null)
+        {
+            Entry(c.AsSpan(32, 32), _biosImage, (ushort)_options.BiosLoadSectors);
+            if (_efiImage is not null)
+            {
+                var header = c.AsSpan(64, 32);
+                header[0] = 0x91;
+                header[1] = 0xEF;
+                BinaryPrimitives.WriteUInt16LittleEndian(header[2..], 1);
+                Entry(c.AsSpan(96, 32), _efiImage, EfiSectors(_efiImage));
+            }
+        }
+        else Entry(c.AsSpan(32, 32), _efiImage!, EfiSectors(_efiImage!));
+        return c;
+    }
+
+    /// <summary>An EFI image's sector count: its 512-byte sectors, as xorriso writes it (65535 at most; firmware reads the FAT's own size).</summary>
+    private static ushort EfiSectors(FileData f) => (ushort)Math.Min(65535, (f.Length + 511) / 512);
+
+    private static void Entry(Span<byte> e, FileData image, ushort sectors)
+    {
+        e[0] = 0x88;
+        e[1] = 0;
+        BinaryPrimitives.WriteUInt16LittleEndian(e[6..], sectors);
+        BinaryPrimitives.WriteUInt32LittleEndian(e[8..], image.Extent);
+    }
+
+    /// <summary>Sequential output with block accounting, sparse runs of zeros on seekable files, progress and cancellation.</summary>
+    private sealed class BlockSink(Stream output, long total, IProgress<IsoBuildProgress>? progress, CancellationToken ct)
+    {
+        private readonly bool _sparse = output is FileStream { CanSeek: true };
+        private long _position, _lastReport;
+        private static readonly byte[] ZeroBlock = new byte[BlockSize];
+
+        public void ExpectBlock(uint block)
+        {
+            if (_position != (long)block * BlockSize) throw new InvalidOperationException($"Layout mismatch: at byte {_position}, block {block} expected.");
+        }
+
+        public void Block(byte[] block) => Write(block);
+
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
+            if (bytes.IsEmpty) return;
+            output.Write(bytes);
+            Advance(bytes.Length);
+        }
+
+        /// <summary>File data: all-zero runs become holes in a seekable file.</summary>
+        public void Data(ReadOnlySpan<byte> bytes)
+        {
+            if (_sparse && bytes.IndexOfAnyExcept((byte)0) < 0) { output.Seek(bytes.Length, SeekOrigin.Current); Advance(bytes.Length); return; }
+            Write(bytes);
+        }
+
+        public void Zeros(long count)
+        {
+            while (count > 0)
+            {
+                int n = (int)Math.Min(count, BlockSize);
+                Write(ZeroBlock.AsSpan(0, n));
+                count -= n;
+            }
+        }
+
+        public void PadToBlock()
+        {
+            int rest = (int)(_position % BlockSize);
+            if (rest != 0) Write(ZeroBlock.AsSpan(0, BlockSize - rest));
+        }
+
+        private void Advance(int n)
+        {
+            _position += n;
+            if (_position - _lastReport >= 4 << 20) { ct.ThrowIfCancellationRequested(); progress?.Report(new(_position, total)); _lastReport = _position; }
+        }
+
+        public void Finish()
+        {
+            if (_sparse && output.Length < _position) output.SetLength(_position);
+            if (_position != total) throw new InvalidOperationException($"Layout mismatch: wrote {_position} bytes, laid out {total}.");
+            ct.ThrowIfCancellationRequested();
+            progress?.Report(new(_position, total));
+        }
+    }
+}

@@ -1,0 +1,168 @@
+using System.Text;
+
+namespace VirtualDiskManaged.IsoBuild;
+
+/// <summary>
+/// Maps names to ISO 9660 identifiers per interchange level (ECMA-119 §7.5, §7.6, §10) and to Joliet identifiers,
+/// resolving collisions deterministically, and orders records (§9.3).
+/// </summary>
+internal static class IsoNames
+{
+    /// <summary>Joliet's limit (64 UCS-2 characters) and mkisofs' <c>-joliet-long</c> limit (103, what fits a record).</summary>
+    public const int JolietMaxChars = 64, JolietLongMaxChars = 103;
+
+    private static bool IsDChar(char c) => c is >= 'A' and <= 'Z' or >= '0' and <= '9' or '_';
+
+    private static string ToDChars(string s)
+    {
+        var sb = new StringBuilder(s.Length);
+        foreach (char c in s)
+        {
+            char u = c is >= 'a' and <= 'z' ? (char)(c - 32) : c;
+            sb.Append(IsDChar(u) ? u : '_');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Splits a file name at its last dot into name and extension (a leading dot belongs to the name).</summary>
+    private static (string Name, string Ext) Split(string name)
+    {
+        int dot = name.LastIndexOf('.');
+        return dot <= 0 ? (name, "") : (name[..dot], name[(dot + 1)..]);
+    }
+
+    /// <summary>
+    /// Assigns ISO identifiers to <paramref name="children"/> (one directory's entries). Level 1: 8.3 files and
+    /// 8-character directories; levels 2–3: name + extension ≤ 30, directories ≤ 31 (§7.5.2, §7.6.3). Files get
+    /// the version ";1" and always a separator dot (§7.5.1). Collisions, in the ordinal order of the original
+    /// names, get a decimal counter in the name's last characters.
+    /// </summary>
+    public static void AssignIsoIds(IEnumerable<BuildNode> children, int level)
+    {
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in children.OrderBy(n => n.Name, StringComparer.Ordinal))
+        {
+            string id;
+            if (node.IsDirectory || node.IsRelocationDirectory)
+            {
+                int max = level == 1 ? 8 : 31;
+                string name = ToDChars(node.Name.Replace('.', '_'));
+                if (name.Length == 0) name = "_";
+                id = Unique(name.Length > max ? name[..max] : name, "", max, used, isFile: false);
+            }
+            else
+            {
+                var (name, ext) = Split(node.Name);
+                name = ToDChars(name.Replace('.', '_'));
+                ext = ToDChars(ext);
+                int maxName, maxExt;
+                if (level == 1) { maxName = 8; maxExt = 3; }
+                else { maxExt = Math.Min(ext.Length, Math.Max(10, 30 - name.Length)); maxName = 30 - maxExt; }
+                if (ext.Length > maxExt) ext = ext[..maxExt];
+                if (name.Length > maxName) name = name[..maxName];
+                if (name.Length == 0 && ext.Length == 0) name = "_";
+                id = Unique(name, ext, maxName, used, isFile: true);
+            }
+            node.IsoId = Encoding.ASCII.GetBytes(id);
+        }
+    }
+
+    private static string Unique(string name, string ext, int maxName, HashSet<string> used, bool isFile)
+    {
+        string Compose(string n) => isFile ? n + "." + ext + ";1" : n;
+        string candidate = Compose(name);
+        for (int counter = 1; !used.Add(candidate); counter++)
+        {
+            string digits = counter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string stem = name.Length + digits.Length > maxName ? name[..Math.Max(0, maxName - digits.Length)] : name;
+            candidate = Compose(stem + digits);
+        }
+        return candidate;
+    }
+
+    /// <summary>
+    /// Assigns Joliet identifiers (UCS-2 big-endian; UTF-16 surrogate pairs for characters beyond the BMP, never
+    /// split): the characters Joliet forbids (controls, <c>* / : ; ? \</c>) become <c>_</c>; longer names keep
+    /// their extension and lose the end of the name; collisions get a decimal counter.
+    /// </summary>
+    public static void AssignJolietIds(IEnumerable<BuildNode> children, bool longNames)
+    {
+        int max = longNames ? JolietLongMaxChars : JolietMaxChars;
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in children.OrderBy(n => n.Name, StringComparer.Ordinal))
+        {
+            var sb = new StringBuilder(node.Name.Length);
+            foreach (char c in node.Name) sb.Append(c < 0x20 || c is '*' or '/' or ':' or ';' or '?' or '\\' ? '_' : c);
+            string full = sb.ToString();
+            var (name, ext) = node.IsDirectory ? (full, "") : Split(full);
+            if (ext.Length > 16) { name = full; ext = ""; }
+            string candidate = Fit(name, ext, max, "");
+            for (int counter = 1; !used.Add(candidate); counter++)
+                candidate = Fit(name, ext, max, counter.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            node.JolietName = candidate == node.Name ? node.Name : candidate;
+        }
+    }
+
+    private static string Fit(string name, string ext, int max, string suffix)
+    {
+        int room = max - suffix.Length - (ext.Length > 0 ? ext.Length + 1 : 0);
+        if (name.Length > room)
+        {
+            int cut = Math.Max(0, room);
+            if (cut > 0 && char.IsHighSurrogate(name[cut - 1])) cut--;
+            name = name[..cut];
+        }
+        return ext.Length > 0 ? name + suffix + "." + ext : name + suffix;
+    }
+
+    /// <summary>
+    /// ECMA-119 §9.3 order of file identifiers: name, then extension, each padded with spaces; then version
+    /// descending. Directory identifiers have no extension or version.
+    /// </summary>
+    public static int CompareIsoIds(byte[] a, byte[] b)
+    {
+        var (an, ae, av) = Parts(a);
+        var (bn, be, bv) = Parts(b);
+        int c = ComparePadded(an, bn, 0x20);
+        if (c != 0) return c;
+        c = ComparePadded(ae, be, 0x20);
+        if (c != 0) return c;
+        return -ComparePaddedLeft(av, bv, 0x30);
+    }
+
+    private static (ReadOnlyMemory<byte> Name, ReadOnlyMemory<byte> Ext, ReadOnlyMemory<byte> Version) Parts(byte[] id)
+    {
+        int semi = Array.IndexOf(id, (byte)';');
+        int end = semi < 0 ? id.Length : semi;
+        int dot = Array.IndexOf(id, (byte)'.', 0, end);
+        var name = dot < 0 ? id.AsMemory(0, end) : id.AsMemory(0, dot);
+        var ext = dot < 0 ? ReadOnlyMemory<byte>.Empty : id.AsMemory(dot + 1, end - dot - 1);
+        var version = semi < 0 ? ReadOnlyMemory<byte>.Empty : id.AsMemory(semi + 1);
+        return (name, ext, version);
+    }
+
+    private static int ComparePadded(ReadOnlyMemory<byte> a, ReadOnlyMemory<byte> b, byte pad)
+    {
+        var x = a.Span; var y = b.Span;
+        int n = Math.Max(x.Length, y.Length);
+        for (int i = 0; i < n; i++)
+        {
+            int cx = i < x.Length ? x[i] : pad, cy = i < y.Length ? y[i] : pad;
+            if (cx != cy) return cx - cy;
+        }
+        return 0;
+    }
+
+    private static int ComparePaddedLeft(ReadOnlyMemory<byte> a, ReadOnlyMemory<byte> b, byte pad)
+    {
+        var x = a.Span; var y = b.Span;
+        int n = Math.Max(x.Length, y.Length);
+        for (int i = 0; i < n; i++)
+        {
+            int cx = i < n - x.Length ? pad : x[i - (n - x.Length)];
+            int cy = i < n - y.Length ? pad : y[i - (n - y.Length)];
+            if (cx != cy) return cx - cy;
+        }
+        return 0;
+    }
+}
