@@ -11,8 +11,8 @@ namespace VirtualDiskManaged.Vhd;
 /// the footer is moved to the end each time a block is added; here it moves first, so the old footer is interior
 /// space before anything is written over it), then sector bitmap and data go into the new block, then — after a
 /// second barrier — the BAT entry. A crash in between leaves at worst an unreferenced block (leaked space).
-/// Barriers are batched: blocks are reserved <see cref="ReserveBlocks"/> at a time (one footer move and one flush per
-/// reservation), and BAT entries and sector-bitmap changes wait for the next barrier (a reservation, a full pending
+/// Barriers are batched: blocks are reserved <see cref="ReserveBlocks"/> at a time, doubling up to
+/// <see cref="MaxReserveBlocks"/> (one footer move and one flush per reservation), and BAT entries and sector-bitmap changes wait for the next barrier (a reservation, a full pending
 /// list, <see cref="LayerWriter.Flush"/> or close). Bitmap rules (VHD spec "Implementing a Differencing Hard Disk"):
 /// MSB-first, a bit is set only after its sector's data is durable; differencing blocks start all clear and a write
 /// covering part of a sector first copies the parent's bytes of that sector; dynamic blocks start all set (their
@@ -22,8 +22,20 @@ internal sealed class VhdBlockAllocator : LayerWriter
 {
     private const int SectorSize = 512;
 
-    /// <summary>Blocks reserved per footer move.</summary>
-    internal const int ReserveBlocks = 16;
+    /// <summary>Blocks reserved by the first footer move; each further reservation doubles, up to <see cref="MaxReserveBlocks"/>.</summary>
+    internal const int ReserveBlocks = 64;
+
+    /// <summary>The largest reservation in blocks; also never more than <see cref="MaxReserveBytes"/>, nor more blocks than are still unallocated.
+    /// Reserved space is a hole until written, and is given back on close.</summary>
+    internal const int MaxReserveBlocks = 1024;
+
+    private const long MaxReserveBytes = 1L << 30;
+
+    /// <summary>Tests: the size of the next reservation (small ones make a short workload move the footer often).</summary>
+    internal long NextReserve { set => _reserve = Math.Max(1, value); }
+    private long _unallocated;
+
+    private long _reserve = ReserveBlocks;
 
     /// <summary>Pending metadata items (BAT entries + bitmaps) that force a barrier.</summary>
     private const int CommitThreshold = 256;
@@ -34,6 +46,7 @@ internal sealed class VhdBlockAllocator : LayerWriter
     private readonly long _blockSize;
     private readonly int _bitmapSize;
     private readonly long _slotSize;
+    private readonly long _stride;     // slot size rounded up to 4 KiB: every block's data starts on a 4 KiB boundary
     private readonly byte[] _footer = new byte[VhdFooter.Size];
     private long _nextSlot;     // where the next block goes
     private long _footerAt;     // where the trailing footer is (the end of the reserved space)
@@ -52,6 +65,7 @@ internal sealed class VhdBlockAllocator : LayerWriter
             _blockSize = _table.BlockSize;
             _bitmapSize = (int)_table.BitmapSize;
             _slotSize = _bitmapSize + _blockSize;
+            _stride = (_slotSize + 4095) / 4096 * 4096;
         }
     }
 
@@ -71,15 +85,18 @@ internal sealed class VhdBlockAllocator : LayerWriter
             return new(VirtualDiskErrorReason.WriteLayoutNotSupported, file.Path, $"The BAT at {table.TableOffset} is not sector aligned");
         var failure = table.LoadAll();
         if (failure is not null) return failure;
-        var w = new VhdBlockAllocator(layer, file, table.BlockSize);
+        var w = new VhdBlockAllocator(layer, file, table.BlockSize) { _unallocated = table.EntryCount - table.CountAllocated() };
         long length = file.Length;
         if (length < VhdFooter.Size || !file.TryReadExactlyAt(length - VhdFooter.Size, w._footer) || !VhdFooter.HasCookie(w._footer)
             || !VhdFooter.TryParse(w._footer, out _, out var reason) || reason != VirtualDiskErrorReason.None)
             return new(VirtualDiskErrorReason.WriteLayoutNotSupported, file.Path, "The trailing footer is missing or damaged (the copy at offset 0 was used); it is not rewritten");
         // New blocks go where the trailing footer is (every structure lies before it), on a sector boundary.
         w._footerAt = length - VhdFooter.Size;
-        w._nextSlot = (w._footerAt + SectorSize - 1) / SectorSize * SectorSize;
-        w._footerAt = w._nextSlot; // an odd-length file: the first reservation writes the footer aligned
+        // The first slot: its data on a 4 KiB boundary (GET_VIRTUAL_DISK_INFO_IS_4K_ALIGNED stays true; page-aligned
+        // writes), the bitmap right before it. The old footer, if it lies before, becomes unused interior space.
+        long at = (w._footerAt + SectorSize - 1) / SectorSize * SectorSize;
+        w._nextSlot = (at + w._bitmapSize + 4095) / 4096 * 4096 - w._bitmapSize;
+        w._footerAt = w._nextSlot;
         writer = w;
         return null;
     }
@@ -120,6 +137,7 @@ internal sealed class VhdBlockAllocator : LayerWriter
             if (_bitmaps.TryGetValue(block, out var known)) return known;
             var bits = new byte[_bitmapSize];
             Store.ReadAt((long)entry * SectorSize, bits);
+            PublishBitmap(block, bits); // read once: later writes (and reads) of the block use the summary and this copy
             return bits;
         }
     }
@@ -136,6 +154,27 @@ internal sealed class VhdBlockAllocator : LayerWriter
             Store.WriteAt(dataStart + inBlock, piece);
             return;
         }
+        WriteWholeSectors(block, dataStart, inBlock, piece, bits);
+        lock (AllocationLock)
+        {
+            var current = _bitmaps.TryGetValue(block, out var known) ? known : bits!;
+            var updated = (byte[])current.Clone();
+            SetBits(updated, first, last);
+            PublishBitmap(block, updated);
+            _pendingBitmaps.Add(block);
+            MaybeCommit();
+        }
+    }
+
+    /// <summary>Writes the whole sectors the piece touches (the piece itself when it is sector aligned; else with its edge sectors completed).</summary>
+    private void WriteWholeSectors(long block, long dataStart, long inBlock, ReadOnlySpan<byte> piece, byte[]? bits)
+    {
+        if (inBlock % SectorSize == 0 && piece.Length % SectorSize == 0)
+        {
+            Store.WriteAt(dataStart + inBlock, piece);
+            return;
+        }
+        long first = inBlock / SectorSize, last = (inBlock + piece.Length - 1) / SectorSize;
         long alignedStart = first * SectorSize;
         int alignedLength = (int)((last + 1) * SectorSize - alignedStart);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(alignedLength);
@@ -147,15 +186,6 @@ internal sealed class VhdBlockAllocator : LayerWriter
             Store.WriteAt(dataStart + alignedStart, span);
         }
         finally { ArrayPool<byte>.Shared.Return(buffer); }
-        lock (AllocationLock)
-        {
-            var current = _bitmaps.TryGetValue(block, out var known) ? known : bits!;
-            var updated = (byte[])current.Clone();
-            SetBits(updated, first, last);
-            PublishBitmap(block, updated);
-            _pendingBitmaps.Add(block);
-            MaybeCommit();
-        }
     }
 
     private static bool AllSet(ReadOnlySpan<byte> bits, long first, long last)
@@ -191,24 +221,15 @@ internal sealed class VhdBlockAllocator : LayerWriter
         {
             if (_nextSlot + _slotSize > _footerAt) Reserve();
             long slot = _nextSlot;
-            _nextSlot += _slotSize;
+            _nextSlot += _stride;
+            _unallocated--;
             long first = inBlock / SectorSize, last = (inBlock + piece.Length - 1) / SectorSize;
             var bitmap = new byte[_bitmapSize];
             if (_differencing) SetBits(bitmap, first, last);
             else bitmap.AsSpan().Fill(0xFF);
             Store.WriteAt(slot, bitmap);
 
-            long alignedStart = first * SectorSize;
-            int alignedLength = (int)((last + 1) * SectorSize - alignedStart);
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(alignedLength);
-            try
-            {
-                var span = buffer.AsSpan(0, alignedLength);
-                FillEdges(span, block, alignedStart, inBlock, piece.Length, null, 0, first, last);
-                piece.CopyTo(span[(int)(inBlock - alignedStart)..]);
-                Store.WriteAt(slot + _bitmapSize + alignedStart, span);
-            }
-            finally { ArrayPool<byte>.Shared.Return(buffer); }
+            WriteWholeSectors(block, slot + _bitmapSize, inBlock, piece, null);
 
             PublishBitmap(block, bitmap);
             _table!.SetEntry(block, (uint)(slot / SectorSize));
@@ -235,12 +256,13 @@ internal sealed class VhdBlockAllocator : LayerWriter
     /// <summary>Reserves slots: the footer goes to the end of the new space and is made durable before any slot is written.</summary>
     private void Reserve()
     {
-        long n = ReserveBlocks;
+        long n = Math.Min(Math.Min(_reserve, Math.Max(1, MaxReserveBytes / _stride)), Math.Max(1, _unallocated));
+        _reserve = Math.Min(MaxReserveBlocks, _reserve * 2);
         // BAT entries are 32-bit sector numbers (VHD spec "Block Allocation Table"; 0xFFFFFFFF means unused).
-        while (n > 0 && (_nextSlot + (n - 1) * _slotSize) / SectorSize >= VhdBlockTable.Unallocated) n--;
+        while (n > 0 && (_nextSlot + (n - 1) * _stride) / SectorSize >= VhdBlockTable.Unallocated) n--;
         if (n == 0)
             ThrowHelper.Throw(VirtualDiskErrorReason.BlockAllocationFailed, Store.Path, $"A block at byte {_nextSlot} cannot be addressed by a 32-bit sector number");
-        long footerAt = _nextSlot + n * _slotSize;
+        long footerAt = _nextSlot + n * _stride;
         Store.WriteAt(footerAt, _footer);
         Barrier(); // the new footer is durable before the old one (now inside the reserved space) is overwritten
         _footerAt = footerAt;

@@ -119,7 +119,7 @@ internal sealed class VhdBlockTable
         Volatile.Write(ref page[block & (PageEntries - 1)], sector);
     }
 
-    /// <summary>The BAT's file offset (formats.md §A.7).</summary>
+    /// <summary>The BAT's file offset (VHD spec "Block Allocation Table").</summary>
     public ulong TableOffset => _tableOffset;
 
     /// <summary>A cached mixed bitmap of <paramref name="block"/>, or null.</summary>

@@ -200,6 +200,11 @@ internal sealed class VhdxBlockAllocator : LayerWriter
     /// </summary>
     private void WriteSectors(long block, long blockOffset, long inBlock, ReadOnlySpan<byte> piece, byte[]? bits)
     {
+        if (inBlock % _sectorSize == 0 && piece.Length % _sectorSize == 0)
+        {
+            Store.WriteAt(blockOffset + inBlock, piece);
+            return;
+        }
         long first = inBlock / _sectorSize, last = (inBlock + piece.Length - 1) / _sectorSize;
         long alignedStart = first * _sectorSize;
         int alignedLength = (int)((last + 1) * _sectorSize - alignedStart);

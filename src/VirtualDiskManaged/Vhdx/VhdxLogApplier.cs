@@ -3,7 +3,7 @@ using VirtualDiskManaged.Host;
 namespace VirtualDiskManaged.Vhdx;
 
 /// <summary>
-/// Replays a pending log into the file (MS-VHDX §2.3.3 replay; CONTRACT §9 "opens that may write replay into the file
+/// Replays a pending log into the file (MS-VHDX §2.3, the log replay; docs/write.md: "opens that may write replay into the file
 /// before first use"). Order: a header with a new FileWriteGuid first (MS-VHDX §2.2.2: the FileWriteGuid changes
 /// before the first modification, log replay included), then every replayed sector and zero range at its final
 /// offset and the file extended to the log's LastFileOffset, flush, then a header with LogGuid = 0, flush. A crash

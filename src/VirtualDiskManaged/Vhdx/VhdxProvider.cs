@@ -60,7 +60,7 @@ internal static class VhdxProvider
         if (failure is not null) return failure;
         if (overlay is not null && context.Writable && !context.Request.Strict && file.Writable)
         {
-            // docs/open-path.md §9: an open that may write replays the log into the file before first use (docs/write.md),
+            // docs/write.md: an open that may write replays the log into the file before first use (MS-VHDX §2.3),
             // then parses the clean file again.
             string detail = warnings[^1].Detail ?? "";
             warnings.RemoveRange(warningsBefore, warnings.Count - warningsBefore);

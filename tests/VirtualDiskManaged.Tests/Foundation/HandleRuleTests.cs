@@ -114,7 +114,7 @@ public sealed class HandleRuleTests
         if (getInfoOnly)
             Assert.That(Assert.Throws<VirtualDiskException>(() => handle.OpenStream())!.ErrorCode, Is.EqualTo(AccessDenied));
         else
-            using (var s = handle.OpenStream()) Assert.That(s.CanWrite, Is.False);
+            using (var s = handle.OpenStream()) Assert.That(s.CanWrite, Is.EqualTo(!readOnly), "ReadOnly = false writes (issue 16, docs/write.md)");
     }
 
     [TestCase(0x20000u, true, TestName = "VhdHandle V1 ATTACH_RW reads")]
@@ -129,7 +129,7 @@ public sealed class HandleRuleTests
         Assert.That(Files.Run("qemu-img", $"create -q -f vpc -o subformat=fixed \"{vhd}\" 1M", out var output), Is.EqualTo(0), output);
         using var handle = Open((M)mask, null, vhd);
         if (reads)
-            using (var s = handle.OpenStream()) Assert.That(s.CanWrite, Is.False, "streams are read-only whatever the access");
+            using (var s = handle.OpenStream()) Assert.That(s.CanWrite, Is.True, "ATTACH_RW handles write (issue 16, docs/write.md)");
         else
             Assert.That(Assert.Throws<VirtualDiskException>(() => handle.OpenStream())!.ErrorCode, Is.EqualTo(AccessDenied));
     }

@@ -92,7 +92,7 @@ public sealed class VhdxDirtyLogTestdataTests
     }
 
     /// <summary>
-    /// docs/open-path.md §9: opens that may write replay the log into the file before first use (issue 16; docs/write.md). The
+    /// Opens that may write replay the log into the file before first use (issue 16; docs/write.md). The
     /// ATTACH_RW open replays into the file: the content is qemu's replay, the file changed, its log is clean afterwards
     /// (a read-only reopen replays nothing and reads the same), qemu-img check finds nothing, and the stream is writable.
     /// (This test pinned "a writable open replays into memory only" before the write path existed.)

@@ -149,6 +149,128 @@ public sealed class WriteApiTests
                 if (WriteImages.IsVhdx(kind)) Assert.That(reopened.Info.Top.LogGuid, Is.EqualTo(Guid.Empty));
             }
             if (parent is not null) Assert.That(FileSnapshot.Of(parent), Is.EqualTo(parentBefore), "the parent is never written");
+            if (kind is WriteKind.VhdDynamic or WriteKind.VhdDifferencing)
+            {
+                // VHD spec: the copy at offset 0 stays identical to the trailing footer.
+                byte[] file = File.ReadAllBytes(path);
+                Assert.That(file.AsSpan(0, 512).SequenceEqual(file.AsSpan(file.Length - 512)), Is.True, "footer copy at 0 = trailing footer");
+            }
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    /// <summary>RWDepth 2 (version 1) locks the parent for writing as Windows documents, but writes still go to the child only.</summary>
+    [TestCase(WriteKind.VhdDifferencing)]
+    [TestCase(WriteKind.VhdxDifferencing)]
+    public void RWDepthTwoStillWritesOnlyTheChild(WriteKind kind)
+    {
+        string folder = TestPaths.NewTempFolder("rwdepth");
+        try
+        {
+            var (path, _) = WriteImages.Create(kind, folder, Size);
+            string parent = Directory.GetFiles(folder).Single(f => Path.GetFileName(f).StartsWith("parent", StringComparison.Ordinal));
+            var before = FileSnapshot.Of(parent);
+            using (var disk = VirtualDisk.Open(path, new VirtualDiskOpenOptions { Access = VirtualDiskAccessMask.AttachRW, Parameters = OpenVirtualDiskParameters.V1(2) }))
+            {
+                disk.Write(100, new byte[70000]);
+                disk.Write(3 * WriteImages.MiB - 10, new byte[20]);
+                disk.Flush();
+            }
+            Assert.That(FileSnapshot.Of(parent), Is.EqualTo(before));
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    /// <summary>A failing backing write surfaces as WriteFailed; the handle then refuses writes (WriteHandleFaulted) and the image still opens.</summary>
+    [TestCase(WriteKind.VhdDynamic)]
+    [TestCase(WriteKind.VhdxDynamic)]
+    public void AFailedWriteFaultsTheHandle(WriteKind kind)
+    {
+        string folder = TestPaths.NewTempFolder("fault");
+        try
+        {
+            var (path, _) = WriteImages.Create(kind, folder, Size);
+            using (var disk = VirtualDisk.Open(path, WriteImages.ReadWrite))
+            {
+                FailingStore? store = null;
+                disk.Writer!.WrapStore(inner => store = new FailingStore(inner));
+                disk.Write(0, new byte[4096]);
+                store!.Fail = true;
+                var e = Assert.Throws<VirtualDiskException>(() => disk.Write(3 * WriteImages.MiB, new byte[4096]))!;
+                Assert.That(e.Diagnostic.Reason, Is.EqualTo(VirtualDiskErrorReason.WriteFailed));
+                store.Fail = false;
+                e = Assert.Throws<VirtualDiskException>(() => disk.Write(0, new byte[512]))!;
+                Assert.That(e.Diagnostic.Reason, Is.EqualTo(VirtualDiskErrorReason.WriteHandleFaulted));
+            }
+            using var reopened = VirtualDisk.Open(path);
+            Assert.That(reopened.Verify(), Is.Empty);
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    private sealed class FailingStore(VirtualDiskManaged.Host.IBackingStore inner) : VirtualDiskManaged.Host.IBackingStore
+    {
+        public volatile bool Fail;
+        public string Path => inner.Path;
+        public long Length => inner.Length;
+        public int ReadAt(long offset, Span<byte> buffer) => inner.ReadAt(offset, buffer);
+        public void WriteAt(long offset, ReadOnlySpan<byte> data)
+        {
+            if (Fail) throw new VirtualDiskException(new(VirtualDiskErrorReason.WriteFailed, inner.Path, "injected EIO", offset));
+            inner.WriteAt(offset, data);
+        }
+        public void SetLength(long length)
+        {
+            if (Fail) throw new VirtualDiskException(new(VirtualDiskErrorReason.WriteFailed, inner.Path, "injected EIO", length));
+            inner.SetLength(length);
+        }
+        public void Flush()
+        {
+            if (Fail) throw new VirtualDiskException(new(VirtualDiskErrorReason.FlushFailed, inner.Path, "injected EIO"));
+            inner.Flush();
+        }
+    }
+
+    /// <summary>4 KiB logical sectors (VHDX): partial-sector writes merge whole 4 KiB sectors, from the parent where the bit is clear.</summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public void VhdxWith4KSectorsReadsBackAsAModel(bool differencing)
+    {
+        string folder = TestPaths.NewTempFolder("4k");
+        try
+        {
+            var model = new byte[Size];
+            string path = Path.Combine(folder, "disk.vhdx");
+            if (differencing)
+            {
+                var parent = new Vhdx.VhdxWriter(Size, 2 << 20, logicalSectorSize: 4096);
+                var bytes = new byte[3 << 20];
+                new Random(1).NextBytes(bytes);
+                parent.Write(1 << 20, bytes);
+                bytes.CopyTo(model, 1 << 20);
+                parent.Save(Path.Combine(folder, "parent.vhdx"));
+                new Vhdx.VhdxWriter(Size, 2 << 20, logicalSectorSize: 4096) { Parent = new Vhdx.VhdxParentSpec(parent.DataWriteGuid, "parent.vhdx") }.Save(path);
+            }
+            else new Vhdx.VhdxWriter(Size, 2 << 20, logicalSectorSize: 4096).Save(path);
+            var random = new Random(3);
+            using (var disk = VirtualDisk.Open(path, WriteImages.ReadWrite))
+            {
+                Assert.That(disk.LogicalSectorSize, Is.EqualTo(4096));
+                for (int i = 0; i < 60; i++)
+                {
+                    int length = random.Next(2) == 0 ? random.Next(1, 9000) : random.Next(1, 3 << 20);
+                    long offset = random.NextInt64(Size - length + 1);
+                    var data = new byte[length];
+                    random.NextBytes(data);
+                    disk.Write(offset, data);
+                    data.CopyTo(model, offset);
+                }
+            }
+            using var reopened = VirtualDisk.Open(path);
+            var all = new byte[Size];
+            reopened.Read(0, all);
+            Assert.That(all.AsSpan().SequenceEqual(model), Is.True);
+            Assert.That(reopened.Verify(), Is.Empty);
         }
         finally { Directory.Delete(folder, true); }
     }
