@@ -378,8 +378,18 @@ internal sealed class VhdxBlockTable
     internal void SetEntry(long index, ulong raw)
     {
         _ = this[index];
-        var entries = Volatile.Read(ref _pages[(int)(index >> _pageShift)])!;
-        Volatile.Write(ref entries[index & ((1L << _pageShift) - 1)], raw);
+        if (index >= _pagedCount)
+        {
+            // The last chunk's sector bitmap entry kept apart from the pages (see the indexer); the unused entries
+            // before it describe no block (MS-VHDX §2.5) and are never set.
+            if (index != _tailIndex) throw new ArgumentOutOfRangeException(nameof(index));
+            Volatile.Write(ref Volatile.Read(ref _tail)![0], raw);
+        }
+        else
+        {
+            var entries = Volatile.Read(ref _pages[(int)(index >> _pageShift)])!;
+            Volatile.Write(ref entries[index & ((1L << _pageShift) - 1)], raw);
+        }
         _allocation = null;
     }
 }

@@ -28,6 +28,10 @@ internal static class OperationOutput
         }
         foreach (string problem in layout.Problems) o.WriteLine($"  problem: {problem}");
         o.WriteLine($"smallest safe:   {Text.Size(layout.SmallestSafeVirtualSize)} (GET_VIRTUAL_DISK_INFO_SMALLEST_SAFE_VIRTUAL_SIZE)");
+        if (handle.Format != VirtualDiskFormat.Vhdx) return;
+        var user = VirtualDiskOperations.EnumerateMetadata(handle).Where(i => i.IsUser).ToList();
+        o.WriteLine($"user metadata:   {Text.Count(user.Count, "item")}");
+        foreach (var i in user) o.WriteLine($"  {Text.Guid(i.ItemId)}: {Text.Count(i.Length, "byte")}{(i.IsVirtualDisk ? ", virtual disk" : "")}{(i.IsRequired ? ", required" : "")}");
     }
 
     /// <summary>vdisk info --json: "partitions": { scheme, smallestSafeVirtualSize, diskGuid, mbrDiskSignature, entries, problems }.</summary>
@@ -60,6 +64,19 @@ internal static class OperationOutput
         foreach (string problem in layout.Problems) w.WriteStringValue(problem);
         w.WriteEndArray();
         w.WriteEndObject();
+        w.WritePropertyName("userMetadata");
+        if (handle.Format != VirtualDiskFormat.Vhdx) { w.WriteNullValue(); return; }
+        w.WriteStartArray();
+        foreach (var i in VirtualDiskOperations.EnumerateMetadata(handle).Where(i => i.IsUser))
+        {
+            w.WriteStartObject();
+            w.WriteString("itemId", Text.Guid(i.ItemId));
+            w.WriteNumber("length", i.Length);
+            w.WriteBoolean("isVirtualDisk", i.IsVirtualDisk);
+            w.WriteBoolean("isRequired", i.IsRequired);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     private static string Scheme(PartitionScheme s) => s switch { PartitionScheme.Mbr => "mbr", PartitionScheme.Gpt => "gpt", _ => "none" };
