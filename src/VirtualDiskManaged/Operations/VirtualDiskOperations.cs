@@ -9,11 +9,15 @@ namespace VirtualDiskManaged;
 /// </summary>
 public static partial class VirtualDiskOperations
 {
-    /// <summary>Opens an operation's input read-only (ATTACH_RO, the documented rules), chains included.</summary>
+    /// <summary>
+    /// Opens an operation's input read-only with version-2 parameters (the documented rules, chains included): such
+    /// handles conflict only with handles that may write (docs/open-path.md §11), so compare can open one file twice.
+    /// </summary>
     internal static VirtualDiskDiagnostic? OpenInput(string path, out VirtualDiskHandle? handle)
     {
         handle = null;
-        if (VirtualDisk.TryOpen(path, null, out handle, out VirtualDiskDiagnostic? failure)) return null;
+        var options = new VirtualDiskOpenOptions { Access = VirtualDiskAccessMask.None, Parameters = OpenVirtualDiskParameters.V2(readOnly: true) };
+        if (VirtualDisk.TryOpen(path, options, out handle, out VirtualDiskDiagnostic? failure)) return null;
         return new(VirtualDiskErrorReason.OperationOpenFailed, path, inner: failure, code: failure.Code);
     }
 

@@ -181,6 +181,16 @@ public sealed class MapCompareTests : OperationsTestBase
         Assert.That(after.FirstDifference, Is.EqualTo(7 * MiB + 512));
     }
 
+    /// <summary>An image compared with itself (two read-only handles to one file share it) and a map while a reader holds it.</summary>
+    [Test]
+    public void SameFileTwice()
+    {
+        string image = OpsImages.Qemu(Folder, "vpc", "dynamic", 16 * MiB, "same.vhd");
+        Assert.That(VirtualDiskOperations.Compare(image, image).Identical, Is.True);
+        using var reader = VirtualDisk.Open(image, new VirtualDiskOpenOptions { Access = VirtualDiskAccessMask.None, Parameters = OpenVirtualDiskParameters.V2(readOnly: true) });
+        Assert.That(VirtualDiskOperations.Map(image), Is.Not.Empty);
+    }
+
     [Test]
     public void CliMapJson()
     {
