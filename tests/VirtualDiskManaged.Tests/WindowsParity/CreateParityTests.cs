@@ -162,7 +162,10 @@ public sealed class CreateParityTests
         yield return new("folder-missing", vhdx, Path.Combine("no", "a.vhdx"), 0, 0, _ => V2());
     }
 
-    public static IEnumerable<TestCaseData> Cases() => All().Select(c => new TestCaseData(c).SetName("CreateParity: " + c.Name));
+    /// <summary>The catalog on Windows; elsewhere one ignored placeholder (as the open half of the kit does).</summary>
+    public static IEnumerable<TestCaseData> Cases() => OperatingSystem.IsWindows()
+        ? All().Select(c => new TestCaseData(c).SetName("CreateParity: " + c.Name))
+        : [new TestCaseData(All().First()).SetName("CreateParity: the kit (Windows only)")];
 
     [TestCaseSource(nameof(Cases))]
     public void SameCodeAsVirtdisk(CreateCase c)
