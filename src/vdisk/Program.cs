@@ -34,6 +34,7 @@ internal static class Program
         CompareCommand.Build,
         RepairCommand.Build,
         SetCommand.Build,
+        ResizeCommand.Build,
     ];
 
     private static int Main(string[] args)

@@ -173,24 +173,36 @@ public static partial class VirtualDiskOperations
                 BinaryPrimitives.WriteUInt32LittleEndian(Page(at).AsSpan((int)(at % 4096), 4), (uint)pss);
                 changes.Add($"Physical sector size -> {pss}");
             }
-            var header = headers.Current;
-            if (header.LogLength == 0) return new(R.OperationNotSupported, file.Path, "The VHDX has no log");
-            // MS-VHDX §2.3: set a LogGuid (and a new FileWriteGuid: the file is being changed), log the pages, apply, mark clean.
-            var logGuid = Guid.NewGuid();
-            headers.Update(store, h => h with { LogGuid = logGuid, FileWriteGuid = Guid.NewGuid() });
-            var log = new VhdxLogWriter((long)header.LogOffset, header.LogLength, logGuid);
-            long length = store.Length;
-            log.WriteEntry(store, pages.Select(p => (p.Key, p.Value)).ToList(), length, length);
-            store.Flush();
-            foreach (var (target, page) in pages) store.WriteAt(target, page);
-            store.Flush();
-            headers.Update(store, h => h with { LogGuid = Guid.Empty });
+            var logged = WriteThroughLog(file, store, headers, pages);
+            if (logged is not null) return logged;
         }
         if (o.Identifier is { } id)
         {
             headers.Update(store, h => h with { DataWriteGuid = id, FileWriteGuid = Guid.NewGuid() });
             changes.Add($"Identifier (DataWriteGuid) -> {id}");
         }
+        return null;
+    }
+
+    /// <summary>
+    /// Changes 4 KiB metadata pages of a clean VHDX through its log (MS-VHDX §2.3): a header update sets a new LogGuid
+    /// and FileWriteGuid, one entry with the pages is written and flushed, the pages are applied and flushed, a header
+    /// update clears the LogGuid. A crash before the entry is durable leaves the old pages; after, a replay the new ones.
+    /// </summary>
+    internal static VirtualDiskDiagnostic? WriteThroughLog(HostFile file, IBackingStore store, VhdxHeaderUpdater headers, SortedDictionary<long, byte[]> pages)
+    {
+        var header = headers.Current;
+        if (header.LogLength == 0) return new(R.OperationNotSupported, file.Path, "The VHDX has no log");
+        var logGuid = Guid.NewGuid();
+        var log = new VhdxLogWriter((long)header.LogOffset, header.LogLength, logGuid);
+        if (pages.Count > log.MaxPagesPerEntry) return new(R.OperationNotSupported, file.Path, $"{pages.Count} pages do not fit one log entry");
+        headers.Update(store, h => h with { LogGuid = logGuid, FileWriteGuid = Guid.NewGuid() });
+        long length = store.Length;
+        log.WriteEntry(store, pages.Select(p => (p.Key, p.Value)).ToList(), length, length);
+        store.Flush();
+        foreach (var (target, page) in pages) store.WriteAt(target, page);
+        store.Flush();
+        headers.Update(store, h => h with { LogGuid = Guid.Empty });
         return null;
     }
 }
