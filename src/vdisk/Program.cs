@@ -31,6 +31,12 @@ internal static class Program
         ExtractCommand.Build,
         CreateCommand.Build,
         MkisoCommand.Build,
+        ConvertCommand.Build,
+        MapCommand.Build,
+        CompareCommand.Build,
+        RepairCommand.Build,
+        SetCommand.Build,
+        ResizeCommand.Build,
     ];
 
     private static int Main(string[] args)

@@ -550,6 +550,38 @@ public enum VirtualDiskErrorReason
     // (end of the 1400 range)
 
     // ---- Pipeline operations (1500–1599): add members directly below this line, the first with "= 1500" ----
+    /// <summary>An operation's input image cannot be opened (the inner diagnostic says why).</summary>
+    OperationOpenFailed = 1500,
+    /// <summary>The operation does not apply to this kind of image (for example an ISO, or a fixed VHD for a footer-copy repair).</summary>
+    OperationNotSupported,
+    /// <summary>Convert: the output format is not given and the output's extension names none (.vhd, .vhdx, .raw, .img).</summary>
+    ConvertFormatNotDetermined,
+    /// <summary>Convert: the options contradict each other or the output format (for example --azure with VHDX, a block size for a fixed or raw output).</summary>
+    ConvertOptionsInvalid,
+    /// <summary>Convert: something already stands at the output path (it is never overwritten).</summary>
+    ConvertTargetExists,
+    /// <summary>Convert: the output folder does not exist.</summary>
+    ConvertFolderNotFound,
+    /// <summary>Convert: the output could not be written (the inner diagnostic or detail says why); nothing was left at the output path.</summary>
+    ConvertWriteFailed,
+    /// <summary>Convert: the source could not be read at some offset; nothing was left at the output path.</summary>
+    ConvertReadFailed,
+    /// <summary>Convert: canceled; nothing was left at the output path.</summary>
+    ConvertCanceled,
+    /// <summary>Convert: the host volume is full; nothing was left at the output path.</summary>
+    ConvertDiskFull,
+    /// <summary>Map or compare: a block table page or data read failed part-way.</summary>
+    OperationReadFailed,
+    /// <summary>Repair: neither the trailing footer nor the copy at offset 0 of a VHD is intact, so nothing can be restored.</summary>
+    RepairNoIntactFooter,
+    /// <summary>Repair: the repair would lose data (for example the footers disagree about the disk's size or identity), so it was refused.</summary>
+    RepairWouldLoseData,
+    /// <summary>Repair: writing the repaired structure failed (the image was left as it was or with the repair half done, which opens the same).</summary>
+    RepairWriteFailed,
+    /// <summary>Set: no property to change was given, or a value is not one the format takes (for example a physical sector size other than 512 or 4096).</summary>
+    SetValueInvalid,
+    /// <summary>Set: the VHDX has a pending log; run repair first (the set would otherwise write over state the log still has to restore).</summary>
+    SetPendingLog,
 
     // (end of the 1500 range)
 

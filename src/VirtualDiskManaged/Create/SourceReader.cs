@@ -55,6 +55,8 @@ internal sealed class SourceReader : IDisposable
             if (done < offset + buffer.Length) buffer[(int)(done - offset)..].Clear();
             return true;
         }
+        // A hole of a sparse raw file reads as zeros: skip it without reading (lseek SEEK_DATA, Linux).
+        if (Host.UnixNative.NextData(_raw!, offset) >= offset + buffer.Length) return false;
         int filled = 0;
         while (filled < buffer.Length)
         {

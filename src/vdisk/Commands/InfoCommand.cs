@@ -97,6 +97,7 @@ internal static class InfoCommand
         if (handle.Format == VirtualDiskFormat.Vhdx)
             o.WriteLine($"log replayed:    {(handle.LogReplayed ? "yes (a non-empty log was replayed in memory; the file is unchanged)" : "no")}");
         o.WriteLine($"chain:           {Text.Count(info.Chain.Count, "file")}{(chainFailure is not null ? ", incomplete" : info.ParentsOmitted ? ", parents not opened" : "")}");
+        if (chainFailure is null) OperationOutput.WritePartitionsText(o, handle);
         for (int i = 0; i < info.Chain.Count; i++)
         {
             var f = info.Chain[i];
@@ -182,6 +183,7 @@ internal static class InfoCommand
             else w.WriteNull("is4kAligned");
             w.WriteBoolean("logReplayed", handle.LogReplayed);
             w.WriteBoolean("parentsOmitted", info.ParentsOmitted && chainFailure is null);
+            if (chainFailure is null) OperationOutput.WritePartitionsJson(w, handle);
             w.WriteStartArray("chain");
             foreach (var f in info.Chain) WriteFile(w, f, input);
             w.WriteEndArray();

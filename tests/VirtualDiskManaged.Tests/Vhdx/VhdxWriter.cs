@@ -72,6 +72,9 @@ internal sealed class VhdxWriter
     /// A pending log: the BAT sectors that hold entries go into log entries as data descriptors, and the BAT in the
     /// file is left all zero (stale), as after a crash between the log write and the metadata write.
     /// </summary>
+    /// <summary>User metadata items (IsUser set; MS-VHDX §2.6.1.2), written after the system items.</summary>
+    public List<(Guid Id, byte[] Data)> UserItems { get; } = [];
+
     public bool DeferBatToLog { get; init; }
 
     /// <summary>How many consecutive log entries the deferred writes are spread over (a sequence, tail = the first).</summary>
@@ -269,6 +272,7 @@ internal sealed class VhdxWriter
         BinaryPrimitives.WriteUInt32LittleEndian(pss, (uint)PhysicalSectorSize);
         items.Add((PhysicalSectorSizeGuid, pss, IsVirtualDisk | IsRequired));
         if (Parent is not null) items.Add((ParentLocatorGuid, BuildLocator(Parent), IsRequired));
+        foreach (var (id, data) in UserItems) items.Add((id, data, 1)); // IsUser (MS-VHDX §2.6.1.2)
 
         BinaryPrimitives.WriteUInt16LittleEndian(m[10..], (ushort)items.Count);
         long itemAt = MetadataItemsOffset;

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# vdisk convert against qemu-img convert, same run (hyperfine), and vdisk map of a 64 TiB disk
+# (docs/operations.md "convert", "map"):
+#   1. a 64 GiB dynamic VHDX with 1 GiB allocated (32 x 32 MiB of data spread over the disk) -> fixed VHD
+#   2. the same VHDX -> dynamic VHD
+#   3. raw -> dynamic VHDX: a sparse raw file of RAW_SIZE (default 8 GiB) with the same 1 GiB of data
+#   4. vdisk map --json of a 64 TiB dynamic VHDX with 8 blocks written, against vdisk map of a 64 GiB one
+#      (the map's time grows with the block table, not with the virtual size)
+#
+#   benchmarks/convert-vs-qemu.sh          (RUNS=3 hyperfine runs per command; SIZE=64G; RAW_SIZE=8G)
+#
+# Outputs are sparse on both sides (qemu-img preallocation=off; vdisk without --preallocate). Each run removes the
+# output first (vdisk convert never overwrites). Needs qemu-img, qemu-io, dotnet and hyperfine.
+set -euo pipefail
+
+runs=${RUNS:-3}
+size=${SIZE:-64G}
+raw_size=${RAW_SIZE:-8G}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/vdm-convert-vs-qemu.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+for tool in qemu-img qemu-io dotnet hyperfine; do
+    command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 2; }
+done
+
+echo "Building vdisk (Release)..." >&2
+dotnet build -c Release "$root/src/vdisk" -o "$work/vdisk-bin" >/dev/null
+vdisk="dotnet $work/vdisk-bin/vdisk.dll"
+
+echo "Making the sources..." >&2
+src="$work/src.vhdx"
+qemu-img create -q -f vhdx -o subformat=dynamic "$src" "$size"
+raw="$work/src.raw"
+truncate -s "$raw_size" "$raw"
+bytes=$(qemu-img info --output=json "$src" | sed -n 's/.*"virtual-size": \([0-9]*\).*/\1/p')
+raw_bytes=$(stat -c %s "$raw")
+cmds=()
+for ((i = 0; i < 32; i++)); do
+    off=$(( (bytes / 32) * i / 1048576 * 1048576 ))
+    cmds+=(-c "write -P $((i + 1)) $off 32M")
+done
+qemu-io -f vhdx "${cmds[@]}" "$src" >/dev/null
+rcmds=()
+for ((i = 0; i < 32; i++)); do
+    off=$(( (raw_bytes / 32) * i / 1048576 * 1048576 ))
+    rcmds+=(-c "write -P $((i + 1)) $off 32M")
+done
+qemu-io -f raw "${rcmds[@]}" "$raw" >/dev/null
+cat "$src" "$raw" > /dev/null 2>&1 || true
+
+out="$work/out"
+hyperfine --runs "$runs" --style basic --export-markdown "$work/convert-fixed.md" \
+    --prepare "rm -f $out.vhd" \
+    -n "vdisk convert VHDX->fixed VHD" "$vdisk convert --type fixed $src $out.vhd" \
+    -n "qemu-img convert VHDX->fixed VHD" "qemu-img convert -f vhdx -O vpc -o subformat=fixed,force_size=on $src $out.vhd"
+hyperfine --runs "$runs" --style basic --export-markdown "$work/convert-dynamic.md" \
+    --prepare "rm -f $out.vhd" \
+    -n "vdisk convert VHDX->dynamic VHD" "$vdisk convert $src $out.vhd" \
+    -n "qemu-img convert VHDX->dynamic VHD" "qemu-img convert -f vhdx -O vpc -o subformat=dynamic,force_size=on $src $out.vhd"
+hyperfine --runs "$runs" --style basic --export-markdown "$work/convert-raw.md" \
+    --prepare "rm -f $out.vhdx" \
+    -n "vdisk convert raw->VHDX" "$vdisk convert --source-format raw $raw $out.vhdx" \
+    -n "qemu-img convert raw->VHDX" "qemu-img convert -f raw -O vhdx -o subformat=dynamic $raw $out.vhdx"
+
+huge="$work/huge.vhdx"
+small="$work/small.vhdx"
+qemu-img create -q -f vhdx -o subformat=dynamic,block_size=32M "$huge" 64T
+qemu-img create -q -f vhdx -o subformat=dynamic,block_size=32M "$small" 64G
+hcmds=(); scmds=()
+for ((i = 0; i < 8; i++)); do
+    hcmds+=(-c "write -P 7 $(( (64 << 40) / 8 * i )) 4096")
+    scmds+=(-c "write -P 7 $(( (64 << 30) / 8 * i )) 4096")
+done
+qemu-io -f vhdx "${hcmds[@]}" "$huge" >/dev/null
+qemu-io -f vhdx "${scmds[@]}" "$small" >/dev/null
+hyperfine --runs "$runs" --style basic --export-markdown "$work/map.md" \
+    -n "vdisk map --json 64 TiB" "$vdisk map --json $huge > /dev/null" \
+    -n "vdisk map --json 64 GiB" "$vdisk map --json $small > /dev/null" \
+    -n "qemu-img map --output=json 64 TiB" "qemu-img map -f vhdx --output=json $huge > /dev/null"
+
+cat "$work/convert-fixed.md" "$work/convert-dynamic.md" "$work/convert-raw.md" "$work/map.md"
