@@ -77,8 +77,9 @@ internal sealed class VhdxImageWriter : ImageWriter
         {
             string absolute = _parent.AbsolutePath;
             if (OperatingSystem.IsWindows() && !absolute.StartsWith(@"\\", StringComparison.Ordinal)) absolute = @"\\?\" + absolute;
-            // volume_path (\\?\Volume{GUID}\...) needs the host's volume GUID: not written (docs/create.md).
-            locator = new VhdxLocatorValues(_parent.Identifier, _parent.RelativePathFrom(Plan.Path), null, absolute);
+            // volume_path (\\?\Volume{GUID}\...) needs the host's volume GUID: Windows has one, other hosts none (docs/create.md).
+            string? volume = Host.WindowsNative.TryGetVolumeGuidPath(_parent.AbsolutePath);
+            locator = new VhdxLocatorValues(_parent.Identifier, _parent.RelativePathFrom(Plan.Path), volume, absolute);
         }
         var metadata = new byte[2 * VhdxConstants.MetadataTableSize + 3 * 65536];
         int used = VhdxMetadataWriter.Write(metadata, Plan.BlockSize, _fixed, _parent is not null, Plan.Size,

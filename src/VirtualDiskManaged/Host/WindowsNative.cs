@@ -25,4 +25,31 @@ internal static partial class WindowsNative
         identity = new FileIdentity(info.VolumeSerialNumber, ((ulong)info.FileIndexHigh << 32) | info.FileIndexLow);
         return true;
     }
+
+    [LibraryImport("kernel32.dll", EntryPoint = "GetVolumePathNameW", SetLastError = true, StringMarshalling = StringMarshalling.Utf16)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    private static unsafe partial bool GetVolumePathName(string fileName, char* volumePathName, uint bufferLength);
+
+    [LibraryImport("kernel32.dll", EntryPoint = "GetVolumeNameForVolumeMountPointW", SetLastError = true, StringMarshalling = StringMarshalling.Utf16)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    private static unsafe partial bool GetVolumeNameForVolumeMountPoint(string volumeMountPoint, char* volumeName, uint bufferLength);
+
+    /// <summary>
+    /// A path in the volume-GUID form Windows writes in a VHDX parent locator's <c>volume_path</c> (MS-VHDX §2.6.2.6.3),
+    /// e.g. <c>\\?\Volume{…}\vms\base.vhdx</c>: the volume of <paramref name="fullPath"/> (GetVolumePathName), its
+    /// GUID name (GetVolumeNameForVolumeMountPoint), then the path below the mount point. Null off Windows or on failure.
+    /// </summary>
+    public static unsafe string? TryGetVolumeGuidPath(string fullPath)
+    {
+        if (!OperatingSystem.IsWindows()) return null;
+        const int Max = 1024;
+        char* mount = stackalloc char[Max];
+        if (!GetVolumePathName(fullPath, mount, Max)) return null;
+        string mountPoint = new(mount);
+        char* volume = stackalloc char[Max];
+        if (!GetVolumeNameForVolumeMountPoint(mountPoint, volume, Max)) return null;
+        string volumeName = new(volume); // "\\?\Volume{GUID}\"
+        if (!fullPath.StartsWith(mountPoint, StringComparison.OrdinalIgnoreCase)) return null;
+        return volumeName + fullPath[mountPoint.Length..];
+    }
 }
