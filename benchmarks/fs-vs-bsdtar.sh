@@ -4,7 +4,8 @@
 #   ISO: 100,000 files in 1,000 directories (xorriso -as mkisofs -R -J): vdisk ls -R vs bsdtar -tvf vs 7zz l;
 #        vdisk extract vs bsdtar -xf vs 7zz x.
 #   UDF: 50,000 files in 500 directories (mkudffs + udfclient): vdisk ls -R vs 7zz l; vdisk extract vs 7zz x
-#        (libarchive does not read UDF). Skipped with a note when udfclient is missing or too slow (UDF_TIMEOUT).
+#        (libarchive does not read UDF). Skipped with a note when udfclient is missing or too slow (UDF_TIMEOUT);
+#        UDF_MAKER=writer makes the image with the tests' spec-based UDF writer instead.
 # The images are made once into a temp folder outside the repository (kept across runs in $BENCH_DIR when set).
 #
 #   benchmarks/fs-vs-bsdtar.sh            RUNS=5 WARMUP=1 FILES=100000 DIRS=1000 UDF_FILES=50000 UDF_DIRS=500 UDF=1
@@ -95,6 +96,12 @@ if ! command -v mkudffs >/dev/null || ! command -v udfclient >/dev/null; then
     echo; echo "UDF variant skipped: mkudffs and udfclient (udftools, udfclient) are needed."; exit 0
 fi
 udf="$bench/tree-$udf_files-$udf_dirs.udf"
+if [ ! -f "$udf" ] && [ "${UDF_MAKER:-udfclient}" = writer ]; then
+    # The tests' spec-based UDF writer (tests/…/Udf/UdfTestWriter.cs; udfinfo accepts its Type 1 images).
+    echo "Making the UDF image ($udf_files files with the tests' UDF writer)..." >&2
+    dotnet run -c Release --project "$root/benchmarks/VirtualDiskManaged.Benchmarks" -- --make-udf "$udf.part" "$udf_files" "$udf_dirs" >/dev/null
+    mv "$udf.part" "$udf"
+fi
 if [ ! -f "$udf" ]; then
     echo "Making the UDF image ($udf_files files via udfclient put; up to ${udf_timeout}s)..." >&2
     utree="$bench/utree"
