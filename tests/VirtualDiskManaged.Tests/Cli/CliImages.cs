@@ -9,16 +9,8 @@ namespace VirtualDiskManaged.Tests.Cli;
 /// <summary>Images for the CLI tests, made by independent tools (genisoimage, qemu-img) and patched by byte offset.</summary>
 internal static class CliImages
 {
-    /// <summary>The shared corpus: ../shared/corpus beside the checkout, or VDM_SHARED_CORPUS.</summary>
-    public static string? Corpus
-    {
-        get
-        {
-            if (TestPaths.SharedCorpus is { } p) return p;
-            string? env = Environment.GetEnvironmentVariable("VDM_SHARED_CORPUS");
-            return env is not null && File.Exists(Path.Combine(env, "manifest.json")) ? env : null;
-        }
-    }
+    /// <summary>The shared corpus (<see cref="TestPaths.SharedCorpus"/>).</summary>
+    public static string? Corpus => TestPaths.SharedCorpus;
 
     public static void RequireTool(string name)
     {

@@ -19,15 +19,19 @@ internal static class TestPaths
     /// <summary>The project's own testdata folder.</summary>
     public static string TestData => Path.Combine(RepoRoot, "testdata");
 
-    /// <summary>../shared/corpus beside the checkout (or the folder VDM_CORPUS names, for worktrees elsewhere), or null when it is absent.</summary>
+    /// <summary>
+    /// ../shared/corpus beside the checkout, else the folder VDM_CORPUS (or its older name VDM_SHARED_CORPUS) names,
+    /// for worktrees elsewhere; null when there is none. Every corpus test finds the corpus here.
+    /// </summary>
     public static string? SharedCorpus
     {
         get
         {
             string p = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "corpus"));
             if (Directory.Exists(p)) return p;
-            string? env = Environment.GetEnvironmentVariable("VDM_CORPUS");
-            return !string.IsNullOrEmpty(env) && Directory.Exists(env) ? env : null;
+            foreach (string name in (string[])["VDM_CORPUS", "VDM_SHARED_CORPUS"])
+                if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } env && Directory.Exists(env)) return env;
+            return null;
         }
     }
 

@@ -103,9 +103,7 @@ public sealed class UdfBridgeAndCorpusTests
         }
     }
 
-    /// <summary>../shared/corpus beside the checkout, or the folder VDM_SHARED_CORPUS names (for a git worktree elsewhere).</summary>
-    private static string? Corpus => TestPaths.SharedCorpus
-        ?? (Environment.GetEnvironmentVariable("VDM_SHARED_CORPUS") is { Length: > 0 } p && Directory.Exists(p) ? p : null);
+    private static string? Corpus => TestPaths.SharedCorpus;
 
     public static IEnumerable<string> CorpusImages()
     {
