@@ -583,6 +583,14 @@ public enum VirtualDiskErrorReason
     /// <summary>Set: the VHDX has a pending log; run repair first (the set would otherwise write over state the log still has to restore).</summary>
     SetPendingLog,
 
+    // ---- Merge (1520–1539): add members directly below this line, the first with "= 1520" ----
+
+    // ---- Compact (1540–1559): add members directly below this line, the first with "= 1540" ----
+
+    // ---- Resize (1560–1579): add members directly below this line, the first with "= 1560" ----
+
+    // ---- Set-parent and VHDX metadata items (1580–1599): add members directly below this line, the first with "= 1580" ----
+
     // (end of the 1500 range)
 
     // ---- ISO builder (1600–1699): add members directly below this line, the first with "= 1600" ----

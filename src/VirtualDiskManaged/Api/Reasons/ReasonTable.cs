@@ -20,7 +20,7 @@ internal static partial class ReasonTable
     /// <summary>Every row of every area, in area order.</summary>
     internal static IEnumerable<Row> AllRows =>
         OpenPathRows.Concat(Iso9660Rows).Concat(ElToritoRows).Concat(UdfRows).Concat(CreateRows)
-            .Concat(WriteRows).Concat(OperationsRows).Concat(IsoBuilderRows).Concat(ExtractionRows).Concat(FileSystemRows);
+            .Concat(WriteRows).Concat(OperationsRows).Concat(MergeRows).Concat(CompactRows).Concat(ResizeRows).Concat(SetParentRows).Concat(IsoBuilderRows).Concat(ExtractionRows).Concat(FileSystemRows);
 
     /// <summary>Built on first use, after every area's rows (their order across files is not defined).</summary>
     private static class Lookup
