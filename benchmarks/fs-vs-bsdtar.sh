@@ -31,8 +31,11 @@ for tool in dotnet xorriso bsdtar 7zz hyperfine /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 2; }
 done
 
-echo "Building vdisk (Release)..." >&2
-dotnet build -c Release "$root/src/vdisk" -o "$bench/vdisk-bin" >/dev/null
+# The bits the tool package installs on this platform: published for the host's RID, ReadyToRun-compiled
+# (src/vdisk/vdisk.csproj; on a RID without a package of its own the portable build is what users get).
+rid=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -1)
+echo "Publishing vdisk (Release, $rid, ReadyToRun)..." >&2
+dotnet publish -c Release -r "$rid" --self-contained false "$root/src/vdisk" -o "$bench/vdisk-bin" >/dev/null
 vdisk="dotnet $bench/vdisk-bin/vdisk.dll"
 
 # ---- The tree and the ISO (made once) ---------------------------------------------------------------------------

@@ -202,11 +202,11 @@ internal sealed class IsoDirectoryReader
         string raw = _kind == IsoTreeKind.Joliet ? JolietName.Decode(id, out badUcs2) : JolietName.Bytes(id);
         if (_kind == IsoTreeKind.Joliet && badUcs2)
             _findings?.Report(VirtualDiskErrorReason.IsoJolietNameInvalid, $"Identifier of {id.Length} bytes: {Convert.ToHexString(id)}", recordOffset, ChildPath(raw));
-        string name = _kind switch
+        string? name = _kind switch
         {
             IsoTreeKind.Iso9660 => JolietName.MapIso(raw),
             IsoTreeKind.Joliet => JolietName.MapJoliet(raw),
-            IsoTreeKind.RockRidge => JolietName.MapIso(raw), // without NM, the ISO 9660 name (as libarchive does)
+            IsoTreeKind.RockRidge => null, // below: NM, or without it the ISO 9660 name (as libarchive does)
             _ => raw,
         };
 
@@ -220,6 +220,7 @@ internal sealed class IsoDirectoryReader
                 SuspArea.Walk(_volume, rec[su..], recordOffset + su, rr, isRoot: false, _suspFindings, null);
             if (rr.HasName && rr.NameLength > 0) name = JolietName.Bytes(rr.Name);
         }
+        name ??= JolietName.MapIso(raw);
         string path = ChildPath(name);
         if (useRr && _suspFindings is not null && _suspFindings.Count > 0) _suspFindings.MoveTo(_findings!, path);
         if (_findings is not null && (name.Length == 0 || name is "." or ".." || name.AsSpan().IndexOfAny('/', '\0') >= 0))
@@ -322,7 +323,6 @@ internal sealed class IsoDirectoryReader
     private FileSystemEntry Build(string name, string raw, string path, FileSystemEntryKind kind, long length, IReadOnlyList<FileExtent> extents,
         in IsoDirectoryRecord r, ReadOnlySpan<byte> rec, long recordOffset, RockRidgeRecord? rr, IsoEntryTag? tag, string? target = null)
     {
-        var recorded = IsoBytes.RecordingDate(rec.Slice(IsoDirectoryRecord.RecordingDateOffset, 7));
         return new FileSystemEntry
         {
             Name = name,
@@ -331,7 +331,7 @@ internal sealed class IsoDirectoryReader
             Kind = kind,
             Length = length,
             SymlinkTarget = target,
-            ModificationTime = rr?.Modified ?? recorded,
+            ModificationTime = rr?.Modified ?? IsoBytes.RecordingDate(rec.Slice(IsoDirectoryRecord.RecordingDateOffset, 7)),
             AccessTime = rr?.Accessed,
             AttributeChangeTime = rr?.AttributesChanged,
             CreationTime = rr?.Created,

@@ -536,6 +536,7 @@ public sealed partial class UdfFileSystem : FileSystemReader
         long position = 0;
         string prefix = dirPath == "/" ? "/" : dirPath + "/";
         int streamCount = 0;
+        using var readAhead = new UdfReadAhead();
         while (position < length)
         {
             long fidOffset = reader.VolumeOffset(position);
@@ -551,7 +552,7 @@ public sealed partial class UdfFileSystem : FileSystemReader
             if (problem != UdfTagProblem.None)
                 _volume.Fail(UdfTag.ReasonOf(problem), "FID: " + UdfTag.Describe(problem, fidBytes, UdfTagId.FileIdentifier, expected), fidOffset, dirPath);
             var fid = UdfFileIdentifierDescriptor.Parse(fidBytes);
-            var nameBytes = fidBytes.Slice(fid.NameOffset, fid.NameLength).ToArray();
+            var nameBytes = fidBytes.Slice(fid.NameOffset, fid.NameLength);
             position += total;
             if (fid.IsDeleted || fid.IsParent) continue;
             if (fid.NameLength == 0)
@@ -569,7 +570,7 @@ public sealed partial class UdfFileSystem : FileSystemReader
                 continue;
             }
             string path = prefix + name;
-            var node = _volume.ReadNode(fid.Icb, path);
+            var node = _volume.ReadNode(fid.Icb, path, readAhead);
             bool isDirectory = node.Entry.Icb.FileType == UdfIcbTag.TypeDirectory;
             // 4/14.4.3: the FID's directory bit should agree with the file type; the file entry is trusted (as Linux).
             if (fid.IsDirectory != isDirectory)

@@ -73,10 +73,10 @@ internal sealed class UdfVolume
     /// checksum and CRC. A damaged block of a metadata partition is read again from the mirror (OSTA UDF 2.60 §2.2.13),
     /// with a warning. Returns the volume byte offset the block was read from.
     /// </summary>
-    public long ReadDescriptor(ushort reference, uint lbn, ReadOnlySpan<ushort> expected, Span<byte> block, string? entryPath, out UdfTag tag)
+    public long ReadDescriptor(ushort reference, uint lbn, ReadOnlySpan<ushort> expected, Span<byte> block, string? entryPath, out UdfTag tag, UdfReadAhead? readAhead = null)
     {
         var partition = Partition(reference, entryPath, null);
-        var problem = TryReadDescriptor(partition, lbn, false, expected, block, out long offset, out tag);
+        var problem = TryReadDescriptor(partition, lbn, false, expected, block, out long offset, out tag, readAhead);
         if (problem is null) return offset;
         if (partition is UdfMetadataPartition { Mirror: not null } && TryReadDescriptor(partition, lbn, true, expected, block, out long mirrorOffset, out tag) is null)
         {
@@ -88,14 +88,14 @@ internal sealed class UdfVolume
         return 0;
     }
 
-    private VirtualDiskDiagnostic? TryReadDescriptor(UdfPartition partition, uint lbn, bool mirror, ReadOnlySpan<ushort> expected, Span<byte> block, out long offset, out UdfTag tag)
+    private VirtualDiskDiagnostic? TryReadDescriptor(UdfPartition partition, uint lbn, bool mirror, ReadOnlySpan<ushort> expected, Span<byte> block, out long offset, out UdfTag tag, UdfReadAhead? readAhead = null)
     {
         tag = default;
         offset = 0;
         if (!partition.TryTranslate(lbn, mirror, out long sector, out _))
             return new(VirtualDiskErrorReason.UdfExtentOutOfRange, Source.Name, $"Block {lbn} is outside partition {partition.Reference} ({partition.BlockCount} blocks)");
         offset = sector * BlockSize;
-        if (!Source.TryReadExactlyAt(offset, block))
+        if (!(readAhead?.TryReadExactlyAt(Source, offset, block) ?? Source.TryReadExactlyAt(offset, block)))
             return new(VirtualDiskErrorReason.FileSystemReadFailed, Source.Name, $"Block {lbn} of partition {partition.Reference} lies past the end of the image", offset);
         var problem = UdfTag.Check(block, -1, lbn, out tag);
         if (problem == UdfTagProblem.None && !expected.Contains(tag.Identifier)) problem = UdfTagProblem.Identifier;
@@ -112,13 +112,13 @@ internal sealed class UdfVolume
     /// the IE recorded in the ICB's second block (4/A.6, OSTA UDF 2.60 §2.3.5.1 and §6.6), capped at
     /// <see cref="MaxIcbHops"/> with a visited set (CVE-2014-6410).
     /// </summary>
-    public UdfNode ReadNode(UdfAllocationDescriptor icb, string? entryPath)
+    public UdfNode ReadNode(UdfAllocationDescriptor icb, string? entryPath, UdfReadAhead? readAhead = null)
     {
         var block = ArrayPool<byte>.Shared.Rent(BlockSize);
         byte[]? next = null;
         try
         {
-            return ReadNode(icb, entryPath, block.AsSpan(0, BlockSize), ref next);
+            return ReadNode(icb, entryPath, block.AsSpan(0, BlockSize), ref next, readAhead);
         }
         finally
         {
@@ -127,7 +127,7 @@ internal sealed class UdfVolume
         }
     }
 
-    private UdfNode ReadNode(UdfAllocationDescriptor icb, string? entryPath, Span<byte> block, ref byte[]? nextBuffer)
+    private UdfNode ReadNode(UdfAllocationDescriptor icb, string? entryPath, Span<byte> block, ref byte[]? nextBuffer, UdfReadAhead? readAhead)
     {
         ushort prn = icb.Partition;
         uint lbn = icb.Block;
@@ -142,7 +142,7 @@ internal sealed class UdfVolume
                 if (hop > MaxIcbHops || !visited.Add(key))
                     Fail(VirtualDiskErrorReason.UdfIndirectIcbLoop, hop > MaxIcbHops ? $"Cap: {MaxIcbHops} indirect entries" : $"Indirect entry loop back to block {lbn} of partition {prn}", null, entryPath);
             }
-            long offset = ReadDescriptor(prn, lbn, IcbIds, block, entryPath, out var tag);
+            long offset = ReadDescriptor(prn, lbn, IcbIds, block, entryPath, out var tag, readAhead);
             if (tag.Identifier == UdfTagId.IndirectEntry)
             {
                 var target = UdfAllocationDescriptor.ReadLong(block[36..]);
@@ -204,7 +204,10 @@ internal sealed class UdfVolume
     public UdfAllocationDescriptor[] CollectAllocation(ushort prn, ReadOnlySpan<byte> area, int form, long informationLength, long areaOffset, string? entryPath)
     {
         int size = UdfAllocationDescriptor.SizeOf(form);
-        var result = new List<UdfAllocationDescriptor>();
+        // Most files have one descriptor: it is kept in `first`, and the list is only made for a second one.
+        List<UdfAllocationDescriptor>? result = null;
+        UdfAllocationDescriptor first = default;
+        int count = 0;
         long covered = 0;
         byte[]? aed = null;
         HashSet<long>? visited = null;
@@ -234,20 +237,32 @@ internal sealed class UdfVolume
                 }
                 if (covered < informationLength)
                 {
-                    if (result.Count >= MaxAllocationDescriptors) Fail(VirtualDiskErrorReason.UdfTooManyExtents, $"Cap: {MaxAllocationDescriptors} allocation descriptors", currentOffset + at, entryPath);
-                    result.Add(ad);
+                    if (count >= MaxAllocationDescriptors) Fail(VirtualDiskErrorReason.UdfTooManyExtents, $"Cap: {MaxAllocationDescriptors} allocation descriptors", currentOffset + at, entryPath);
+                    if (count == 0) first = ad;
+                    else (result ??= [first]).Add(ad);
+                    count++;
                     covered += ad.Length;
                 }
             }
             if (!continued) break;
             if (covered >= informationLength) break;
         }
-        return [.. result];
+        return count == 0 ? [] : result is null ? [first] : [.. result];
     }
 
     /// <summary>Maps partition extents to volume runs: recorded extents through their partition map, others as zeros.</summary>
     public FileExtent[] MapExtents(UdfAllocationDescriptor[] ads, long informationLength, out long recorded, string? entryPath)
     {
+        // The common case, one recorded extent that the partition maps contiguously: one run, no list.
+        if (ads.Length == 1 && ads[0].Type == UdfAllocationDescriptor.Recorded && informationLength > 0)
+        {
+            long length = Math.Min(ads[0].Length, informationLength);
+            if (Partition(ads[0].Partition, entryPath, null).TryTranslate(ads[0].Block, false, out long sector, out long contiguous) && contiguous * BlockSize >= length)
+            {
+                recorded = length;
+                return [new FileExtent(sector * BlockSize, length)];
+            }
+        }
         var runs = new List<FileExtent>(ads.Length);
         long remaining = informationLength;
         foreach (var ad in ads)
