@@ -48,8 +48,20 @@ internal static partial class WindowsNative
         string mountPoint = new(mount);
         char* volume = stackalloc char[Max];
         if (!GetVolumeNameForVolumeMountPoint(mountPoint, volume, Max)) return null;
-        string volumeName = new(volume); // "\\?\Volume{GUID}\"
-        if (!fullPath.StartsWith(mountPoint, StringComparison.OrdinalIgnoreCase)) return null;
+        return JoinVolumeGuidPath(fullPath, mountPoint, new string(volume));
+    }
+
+    /// <summary>
+    /// The volume-GUID form of <paramref name="fullPath"/>: <paramref name="volumeName"/> (<c>\\?\Volume{GUID}\</c>, as
+    /// GetVolumeNameForVolumeMountPoint gives it) followed by the part of the path below <paramref name="mountPoint"/>
+    /// (as GetVolumePathName gives it: <c>C:\</c> or a mounted folder <c>C:\mnt\data\</c>, compared without case as
+    /// Windows paths are). Null when either name lacks its trailing backslash or the path is not below the mount point.
+    /// </summary>
+    public static string? JoinVolumeGuidPath(string fullPath, string mountPoint, string volumeName)
+    {
+        if (!mountPoint.EndsWith('\\') || !volumeName.StartsWith(@"\\?\Volume{", StringComparison.OrdinalIgnoreCase) || !volumeName.EndsWith('\\'))
+            return null;
+        if (!fullPath.StartsWith(mountPoint, StringComparison.OrdinalIgnoreCase) || fullPath.Length == mountPoint.Length) return null;
         return volumeName + fullPath[mountPoint.Length..];
     }
 }
