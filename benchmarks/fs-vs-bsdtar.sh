@@ -9,6 +9,7 @@
 # The images are made once into a temp folder outside the repository (kept across runs in $BENCH_DIR when set).
 #
 #   benchmarks/fs-vs-bsdtar.sh            RUNS=5 WARMUP=1 FILES=100000 DIRS=1000 UDF_FILES=50000 UDF_DIRS=500 UDF=1
+#                                         EXTRACT=0 skips the extraction runs (listing and memory only)
 #
 # Targets: listing >= 2x faster than both tools, extraction at least as fast as bsdtar (UDF: 7-Zip), peak listing
 # memory <= 64 MiB. Figures go to benchmarks/README.md by hand (with the machine and the command).
@@ -74,8 +75,9 @@ hyperfine --runs "$runs" --warmup "$warmup" --export-markdown "$out/iso-ls.md" \
     -n "7zz l" "7zz l $iso > /dev/null"
 cat "$out/iso-ls.md"
 
-echo; echo "## ISO extraction"
 x="$out/x"
+if [ "${EXTRACT:-1}" != 0 ]; then
+echo; echo "## ISO extraction"
 hyperfine --runs "$runs" --warmup "$warmup" --export-markdown "$out/iso-x.md" \
     --prepare "rm -rf $x && mkdir -p $x" \
     -n "vdisk extract" "$vdisk extract $iso --output $x > /dev/null" \
@@ -83,6 +85,7 @@ hyperfine --runs "$runs" --warmup "$warmup" --export-markdown "$out/iso-x.md" \
     -n "7zz x" "7zz x -y -o$x $iso > /dev/null"
 cat "$out/iso-x.md"
 rm -rf "$x"
+fi
 
 peak() { # peak resident set of a command, MiB
     /usr/bin/time -v bash -c "$1" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }'
@@ -142,6 +145,7 @@ hyperfine --runs "$runs" --warmup "$warmup" --export-markdown "$out/udf-ls.md" \
     -n "7zz l" "7zz l $udf > /dev/null"
 cat "$out/udf-ls.md"
 
+if [ "${EXTRACT:-1}" != 0 ]; then
 echo; echo "## UDF extraction"
 hyperfine --runs "$runs" --warmup "$warmup" --export-markdown "$out/udf-x.md" \
     --prepare "rm -rf $x && mkdir -p $x" \
@@ -149,6 +153,7 @@ hyperfine --runs "$runs" --warmup "$warmup" --export-markdown "$out/udf-x.md" \
     -n "7zz x" "7zz x -y -o$x $udf > /dev/null"
 cat "$out/udf-x.md"
 rm -rf "$x"
+fi
 
 echo; echo "## Peak memory while listing the UDF image"
 echo "| command | MiB |"; echo "|---|---:|"
