@@ -266,26 +266,10 @@ public sealed partial class Iso9660FileSystem : FileSystemReader
         var root = d.RootDirectoryRecord.Span;
         long block = (long)d.RootExtent + root[IsoDirectoryRecord.EarLengthOffset];
         var rr = kind == IsoTreeKind.RockRidge ? _rootRr : null;
-        return new FileSystemEntry
-        {
-            Name = "",
-            Path = "/",
-            RawName = "",
-            Kind = FileSystemEntryKind.Directory,
-            Length = d.RootDataLength,
-            ModificationTime = rr?.Modified ?? IsoBytes.RecordingDate(root.Slice(IsoDirectoryRecord.RecordingDateOffset, 7)),
-            AccessTime = rr?.Accessed,
-            AttributeChangeTime = rr?.AttributesChanged,
-            CreationTime = rr?.Created,
-            Mode = rr is { HasPx: true } ? (int)(rr.Mode & 0xFFF) : null,
-            UserId = rr is { HasPx: true } ? rr.Uid : null,
-            GroupId = rr is { HasPx: true } ? rr.Gid : null,
-            LinkCount = rr is { HasPx: true } ? rr.Links : null,
-            SerialNumber = rr?.Serial,
-            Extents = [new FileExtent(block * volume.BlockSize, d.RootDataLength)],
-            RecordOffset = d.Offset + IsoVolumeSpaceDescriptor.RootDirectoryRecordOffset,
-            Tag = new IsoEntryTag { Directory = new IsoDirectoryNode(block, d.RootDataLength, null, false) },
-        };
+        return IsoDirectoryReader.Entry("", "", "/", FileSystemEntryKind.Directory, d.RootDataLength,
+            [new FileExtent(block * volume.BlockSize, d.RootDataLength)], root[IsoDirectoryRecord.FlagsOffset], root,
+            d.Offset + IsoVolumeSpaceDescriptor.RootDirectoryRecordOffset, rr,
+            new IsoEntryTag { Directory = new IsoDirectoryNode(block, d.RootDataLength, null, false) });
     }
 
     /// <inheritdoc />

@@ -320,8 +320,16 @@ internal sealed class IsoDirectoryReader
         if (r.DataLength > 0) _sections.Add(new FileExtent(firstBlock * _volume.BlockSize, r.DataLength));
     }
 
-    private FileSystemEntry Build(string name, string raw, string path, FileSystemEntryKind kind, long length, IReadOnlyList<FileExtent> extents,
-        in IsoDirectoryRecord r, ReadOnlySpan<byte> rec, long recordOffset, RockRidgeRecord? rr, IsoEntryTag? tag, string? target = null)
+    private static FileSystemEntry Build(string name, string raw, string path, FileSystemEntryKind kind, long length, IReadOnlyList<FileExtent> extents,
+        in IsoDirectoryRecord r, ReadOnlySpan<byte> rec, long recordOffset, RockRidgeRecord? rr, IsoEntryTag? tag, string? target = null) =>
+        Entry(name, raw, path, kind, length, extents, r.Flags, rec, recordOffset, rr, tag, target);
+
+    /// <summary>
+    /// An entry from its directory record (ECMA-119 §9.1: recording date at byte 18, flags at byte 25) and, for Rock
+    /// Ridge, the record's RRIP attributes (IEEE P1282 §4.1.1 PX, §4.1.6 TF, §4.1.2 PN), which win over the record's date.
+    /// </summary>
+    internal static FileSystemEntry Entry(string name, string raw, string path, FileSystemEntryKind kind, long length, IReadOnlyList<FileExtent> extents,
+        byte flags, ReadOnlySpan<byte> rec, long recordOffset, RockRidgeRecord? rr, IsoEntryTag? tag, string? target = null)
     {
         return new FileSystemEntry
         {
@@ -341,8 +349,8 @@ internal sealed class IsoDirectoryReader
             LinkCount = rr is { HasPx: true } ? rr.Links : null,
             SerialNumber = rr?.Serial,
             DeviceNumber = rr?.DeviceNumber(),
-            IsHidden = (r.Flags & IsoDirectoryRecord.FlagHidden) != 0,
-            IsAssociated = (r.Flags & IsoDirectoryRecord.FlagAssociated) != 0,
+            IsHidden = (flags & IsoDirectoryRecord.FlagHidden) != 0,
+            IsAssociated = (flags & IsoDirectoryRecord.FlagAssociated) != 0,
             Extents = extents,
             RecordOffset = recordOffset,
             Tag = tag,
