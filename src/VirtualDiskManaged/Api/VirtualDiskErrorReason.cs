@@ -602,6 +602,8 @@ public enum VirtualDiskErrorReason
     MergeWriteFailed,
     /// <summary>Merge: canceled; what was written is flushed, so the target may hold part of the merge and the child chain is unchanged.</summary>
     MergeCanceled,
+    /// <summary>Merge: a file of the chain (the child, a file between or a parent) is held by a writer (another handle or process), so the chain cannot be opened.</summary>
+    MergeChainInUse,
 
     // ---- Compact (1540–1559): add members directly below this line, the first with "= 1540" ----
 

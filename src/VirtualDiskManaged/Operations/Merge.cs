@@ -79,7 +79,11 @@ public static partial class VirtualDiskOperations
 
         // 1. The whole chain, read-only (docs/open-path.md §10 checks every link): which files, which identities.
         failure = OpenInput(childPath, out var chain);
-        if (failure is not null) return false;
+        if (failure is not null)
+        {
+            failure = ClassifyInUse(failure);
+            return false;
+        }
         var paths = new List<string>();
         var identities = new List<Guid>();
         using (chain)
@@ -153,6 +157,24 @@ public static partial class VirtualDiskOperations
             catch (VirtualDiskException e) { failure ??= new(R.MergeWriteFailed, targetPath, e.Diagnostic.Detail, inner: e.Diagnostic); result = null; }
             if (failure is not null) result = null;
         }
+    }
+
+    /// <summary>
+    /// A chain open that failed because a file is held by a writer (docs/open-path.md §11: a child's sharing violation, or a
+    /// parent reported as ParentAccessDenied, which also covers permissions): a shared probe of that file tells the two apart.
+    /// </summary>
+    private static VirtualDiskDiagnostic ClassifyInUse(VirtualDiskDiagnostic failure)
+    {
+        var root = failure.Root;
+        if (root.FilePath is not { } file) return failure;
+        if (root.Reason is R.SharingViolation or R.SharingViolationOtherProcess)
+            return new(R.MergeChainInUse, file, root.Detail, inner: failure);
+        if (root.Reason != R.ParentAccessDenied) return failure;
+        var probe = Host.HostFile.TryOpen(file, exclusive: false, out var probed, asParent: true);
+        probed?.Dispose();
+        return probe?.Reason is R.SharingViolation or R.SharingViolationOtherProcess
+            ? new(R.MergeChainInUse, file, probe.Detail, inner: failure)
+            : failure;
     }
 
     /// <summary>

@@ -17,5 +17,6 @@ internal static partial class ReasonTable
         new(R.MergeReadFailed, E.IoDevice, F, "Reading the child chain failed part-way; the target may hold part of the merge, the child chain is unchanged."),
         new(R.MergeWriteFailed, E.IoDevice, F, "Writing the merge target failed part-way; the target may hold part of the merge, the child chain is unchanged."),
         new(R.MergeCanceled, E.OperationAborted, F, "The merge was canceled; the target may hold part of the merge, the child chain is unchanged."),
+        new(R.MergeChainInUse, E.SharingViolation, F, "A file of the chain is held by a writer (another handle or process), so the chain cannot be opened for the merge."),
     ];
 }
