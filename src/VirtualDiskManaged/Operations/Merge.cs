@@ -36,9 +36,11 @@ public sealed record MergeOptions
 /// <param name="Depth">The merge depth.</param>
 /// <param name="SourcePaths">The files whose sectors were written into the target, child first (Depth files).</param>
 /// <param name="Runs">How many runs of sectors (stretches with one source) were written.</param>
-/// <param name="BytesCopied">Bytes written into the target: every byte the source files hold, zero runs included.</param>
+/// <param name="BytesCopied">Bytes merged into the target: every byte the source files hold, zero runs included.</param>
 /// <param name="ZeroBytes">Of <paramref name="BytesCopied"/>, the bytes of runs a source file holds as zeros (zero-state blocks).</param>
-public sealed record MergeResult(string ChildPath, string TargetPath, int Depth, IReadOnlyList<string> SourcePaths, long Runs, long BytesCopied, long ZeroBytes);
+/// <param name="BytesNotWritten">Of <paramref name="BytesCopied"/>, zero bytes not written because the target already read
+/// zeros there without data (an unallocated or zero-state block): writing them would only allocate.</param>
+public sealed record MergeResult(string ChildPath, string TargetPath, int Depth, IReadOnlyList<string> SourcePaths, long Runs, long BytesCopied, long ZeroBytes, long BytesNotWritten);
 
 public static partial class VirtualDiskOperations
 {
@@ -145,9 +147,9 @@ public static partial class VirtualDiskOperations
                 }
             }
             options.TargetOpened?.Invoke(target);
-            failure = Copy(sources!, target, options, out long runs, out long bytes, out long zeros);
+            failure = Copy(sources!, target, options, out long runs, out long bytes, out long zeros, out long notWritten);
             if (failure is not null) return false;
-            result = new(paths[0], targetPath, options.Depth, paths.GetRange(0, options.Depth), runs, bytes, zeros);
+            result = new(paths[0], targetPath, options.Depth, paths.GetRange(0, options.Depth), runs, bytes, zeros, notWritten);
             return true;
         }
         finally
@@ -181,13 +183,14 @@ public static partial class VirtualDiskOperations
     /// Writes the runs the source files hold (docs/operations.md "merge"): first a pass over the block tables for the
     /// total, then the copy in bounded pieces; the target is flushed at the end (and when canceled).
     /// </summary>
-    private static VirtualDiskDiagnostic? Copy(VirtualDiskHandle[] sources, VirtualDiskHandle target, MergeOptions options, out long runs, out long bytes, out long zeros)
+    private static VirtualDiskDiagnostic? Copy(VirtualDiskHandle[] sources, VirtualDiskHandle target, MergeOptions options, out long runs, out long bytes, out long zeros, out long notWritten)
     {
-        long total = 0, count = 0, zeroTotal = 0;
+        long total = 0, count = 0, zeroTotal = 0, skipped = 0;
         var failure = WalkHeld(sources, 0, 0, target.VirtualSize, (_, length, _) => { total += length; count++; return null; });
         runs = count;
         bytes = 0;
         zeros = 0;
+        notWritten = 0;
         if (failure is not null) return failure;
         options.Progress?.Report(new(0, total));
         var buffer = new byte[options.BufferSize];
@@ -208,8 +211,8 @@ public static partial class VirtualDiskOperations
                     catch (VirtualDiskException e) { return new(R.MergeReadFailed, source.Path, e.Diagnostic.Detail, e.Diagnostic.Offset ?? at, inner: e.Diagnostic); }
                     data = buffer.AsSpan(0, n);
                 }
-                try { target.Write(at, data); }
-                catch (VirtualDiskException e) { return new(R.MergeWriteFailed, target.Path, e.Diagnostic.Detail, e.Diagnostic.Offset ?? at, inner: e.Diagnostic); }
+                var write = WriteSkippingZeros(target, at, data, ref skipped);
+                if (write is not null) return write;
                 at += n;
                 done += n;
                 options.Progress?.Report(new(done, total));
@@ -218,11 +221,40 @@ public static partial class VirtualDiskOperations
         });
         bytes = done;
         zeros = zeroTotal;
+        notWritten = skipped;
         if (failure is not null && failure.Reason is R.MergeWriteFailed) return failure;
         // Flush also after a read failure or a cancel: the target then holds a consistent part of the merge.
         try { target.Flush(); }
         catch (VirtualDiskException e) { return failure ?? new(R.MergeWriteFailed, target.Path, e.Diagnostic.Detail, inner: e.Diagnostic); }
         return failure;
+    }
+
+    /// <summary>
+    /// Writes one piece into the target, except the parts that are all zeros where the target itself reads zeros without
+    /// data (an unallocated block of a dynamic disk, a ZERO/UNMAPPED VHDX block, MS-VHDX §2.5.1.1): writing them would
+    /// allocate blocks and change no byte. A differencing target's parent runs are written (they are not zeros).
+    /// </summary>
+    private static VirtualDiskDiagnostic? WriteSkippingZeros(VirtualDiskHandle target, long at, ReadOnlySpan<byte> data, ref long skipped)
+    {
+        var layer = target.TopLayer;
+        bool allZero = !data.ContainsAnyExcept((byte)0);
+        for (int done = 0; done < data.Length;)
+        {
+            long position = at + done;
+            int length = data.Length - done;
+            if (allZero)
+            {
+                Run run;
+                try { run = layer.RunAt(position, length); }
+                catch (VirtualDiskException e) { return new(R.MergeReadFailed, target.Path, e.Diagnostic.Detail, e.Diagnostic.Offset ?? position, inner: e.Diagnostic); }
+                length = (int)Math.Clamp(run.Length, 1, length);
+                if (run.Kind == RunKind.Zero) { skipped += length; done += length; continue; }
+            }
+            try { target.Write(position, data.Slice(done, length)); }
+            catch (VirtualDiskException e) { return new(R.MergeWriteFailed, target.Path, e.Diagnostic.Detail, e.Diagnostic.Offset ?? position, inner: e.Diagnostic); }
+            done += length;
+        }
+        return null;
     }
 
     /// <summary>

@@ -39,7 +39,8 @@ internal static class MergeCommand
             if (!ok) return OperationOutput.Fail(child, failure!);
             Console.Out.WriteLine(string.Create(Text.Inv,
                 $"{result!.ChildPath}: merged into {result.TargetPath} (depth {result.Depth}): {Text.Count(result.BytesCopied, "byte")} in {Text.Count(result.Runs, "run")}"
-                + $"{(result.ZeroBytes > 0 ? $" ({result.ZeroBytes} of them zero runs)" : "")}"));
+                + $"{(result.ZeroBytes > 0 ? $", {result.ZeroBytes} of them zero runs" : "")}"
+                + $"{(result.BytesNotWritten > 0 ? $", {result.BytesNotWritten} zero bytes not written (the target already reads zeros there)" : "")}"));
             foreach (string source in result.SourcePaths) Console.Out.WriteLine($"  merged (unchanged, no longer needed): {source}");
             return Program.ExitOk;
         });
@@ -64,6 +65,7 @@ internal static class MergeCommand
                 w.WriteNumber("runs", result.Runs);
                 w.WriteNumber("bytesCopied", result.BytesCopied);
                 w.WriteNumber("zeroBytes", result.ZeroBytes);
+                w.WriteNumber("bytesNotWritten", result.BytesNotWritten);
             }
             else
             {

@@ -139,6 +139,50 @@ public sealed class MergeTests : OperationsTestBase
         Assert.That(ReadAll(chain.Files[1]).AsSpan().SequenceEqual(chain.Content[0]), Is.True);
     }
 
+    /// <summary>
+    /// Zeros the child holds are written where the target has data (they override it) and not written where the target
+    /// is unallocated (no block allocated; qemu-img map of the target still reports no data there).
+    /// </summary>
+    [TestCase("vpc")]
+    [TestCase("vhdx")]
+    public void ZerosOverrideDataButAllocateNothingOverHoles(string format)
+    {
+        string ext = format == "vpc" ? ".vhd" : ".vhdx";
+        CreateTools.Require("qemu-io");
+        string basePath = Path.Combine(Folder, "zbase" + ext);
+        OpsImages.Check(CreateTools.Run("qemu-img", "create", "-q", "-f", format, "-o", format == "vpc" ? "subformat=dynamic,force_size=on" : "subformat=dynamic,block_size=1M",
+            basePath, Size.ToString()), "qemu-img create");
+        OpsImages.Check(CreateTools.Run("qemu-io", "-f", format, "-c", "write -P 0xa5 1048576 3145728", basePath), "qemu-io");
+        byte[] expected = File.ReadAllBytes(OpsImages.QemuRaw(basePath, format, Folder));
+        string child = Path.Combine(Folder, "zchild" + ext);
+        // The base holds 0xa5 at 1–4 MiB and nothing at 4–8 MiB (VHD blocks of 2 MiB, VHDX blocks of 1 MiB).
+        var writes = new (long Offset, byte[] Data)[] { (MiB, new byte[256 * 1024]), (4 * MiB, new byte[2 * MiB]), (6 * MiB + 4096, new byte[] { 1, 2, 3, 4 }.Concat(new byte[508]).ToArray()) };
+        using (var disk = VirtualDisk.Create(child, new VirtualDiskCreateOptions
+        {
+            Format = format == "vpc" ? VirtualDiskFormat.Vhd : VirtualDiskFormat.Vhdx,
+            Type = VirtualDiskCreateType.Differencing,
+            ParentPath = basePath,
+        }))
+            foreach (var (offset, data) in writes) { disk.Write(offset, data); data.CopyTo(expected, offset); }
+        long fileBefore = new FileInfo(basePath).Length;
+        var result = VirtualDiskOperations.Merge(child);
+        AssertQemuReads(basePath, format, expected);
+        Assert.That(result.BytesNotWritten, Is.GreaterThanOrEqualTo(MiB), result.ToString());
+        // qemu-img map (VHD: block status per block) reports 4–6 MiB as no data; for VHDX (qemu 7.2 maps all as data) the file growth tells.
+        if (format == "vpc")
+        {
+            var (rc, json) = CreateTools.Run("qemu-img", "map", "-f", "vpc", "--output=json", basePath);
+            Assert.That(rc, Is.EqualTo(0), json);
+            foreach (var e in System.Text.Json.JsonDocument.Parse(json).RootElement.EnumerateArray())
+            {
+                long start = e.GetProperty("start").GetInt64(), end = start + e.GetProperty("length").GetInt64();
+                if (e.GetProperty("data").GetBoolean() && start < 6 * MiB && end > 4 * MiB) Assert.Fail($"qemu-img map: data at {start}..{end}: {json}");
+            }
+        }
+        // At most the one block with the non-zero sector (6 MiB, with its bitmap and metadata) was added, not the 2 MiB of zeros.
+        Assert.That(new FileInfo(basePath).Length - fileBefore, Is.LessThan(3 * MiB), "zeros over holes allocate nothing");
+    }
+
     [Test]
     public void Refusals()
     {
