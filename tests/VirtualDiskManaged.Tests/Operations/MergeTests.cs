@@ -22,10 +22,10 @@ public sealed class MergeTests : OperationsTestBase
     private sealed record Chain(string[] Files, byte[][] Content, string QemuFormat);
 
     /// <summary>A base by qemu-img/qemu-io and <paramref name="children"/> library-made differencing files with known writes.</summary>
-    private Chain MakeChain(string qemuFormat, int children, int seed = 11)
+    private Chain MakeChain(string qemuFormat, int children, int seed = 11, string subformat = "dynamic")
     {
         string ext = qemuFormat == "vpc" ? ".vhd" : ".vhdx";
-        string basePath = OpsImages.Qemu(Folder, qemuFormat, "dynamic", Size, "base" + ext);
+        string basePath = OpsImages.Qemu(Folder, qemuFormat, subformat, Size, "base" + ext);
         byte[] content = File.ReadAllBytes(OpsImages.QemuRaw(basePath, qemuFormat, Folder));
         var files = new List<string> { basePath };
         var contents = new List<byte[]> { content };
@@ -84,11 +84,13 @@ public sealed class MergeTests : OperationsTestBase
         return all;
     }
 
-    [TestCase("vpc")]
-    [TestCase("vhdx")]
-    public void MergeIntoTheParent(string format)
+    [TestCase("vpc", "dynamic")]
+    [TestCase("vhdx", "dynamic")]
+    [TestCase("vpc", "fixed")]
+    [TestCase("vhdx", "fixed")]
+    public void MergeIntoTheParent(string format, string subformat)
     {
-        var chain = MakeChain(format, 1);
+        var chain = MakeChain(format, 1, subformat: subformat);
         string childSha = Sha(chain.Files[0]);
         var result = VirtualDiskOperations.Merge(chain.Files[0]);
         Assert.That(result.TargetPath, Is.EqualTo(Path.GetFullPath(chain.Files[1])));
@@ -181,6 +183,51 @@ public sealed class MergeTests : OperationsTestBase
         }
         // At most the one block with the non-zero sector (6 MiB, with its bitmap and metadata) was added, not the 2 MiB of zeros.
         Assert.That(new FileInfo(basePath).Length - fileBefore, Is.LessThan(3 * MiB), "zeros over holes allocate nothing");
+    }
+
+    /// <summary>
+    /// A chain from the tests' VHDX writer (MS-VHDX, not this library): the child holds a PARTIALLY_PRESENT block (sector
+    /// bitmap), a FULLY_PRESENT block and a ZERO block over the parent's data (MS-VHDX §2.5.1.1: it reads zeros, so the
+    /// merge writes zeros there). Either file may have a pending log (its BAT only in the log, the file's BAT stale):
+    /// the child's is read through the in-memory replay (the child file stays as it was), the target's is replayed into
+    /// the target by its writable open. qemu-img reads the merged parent.
+    /// </summary>
+    [TestCase(false, false)]
+    [TestCase(true, false)]
+    [TestCase(false, true)]
+    public void SpecWriterChainWithZeroBlocksAndPendingLogs(bool childLog, bool parentLog)
+    {
+        byte[] expected = new byte[Size];
+        var parent = new Vhdx.VhdxWriter(Size) { DeferBatToLog = parentLog };
+        for (int b = 0; b < 6; b++)
+        {
+            parent.Fill(b * MiB, (int)MiB, (byte)(0x40 + b));
+            expected.AsSpan((int)(b * MiB), (int)MiB).Fill((byte)(0x40 + b));
+        }
+        string parentPath = Path.Combine(Folder, "parent.vhdx"), childPath = Path.Combine(Folder, "child.vhdx");
+        parent.Save(parentPath);
+        var child = new Vhdx.VhdxWriter(Size) { Parent = new(parent.DataWriteGuid, "parent.vhdx"), DeferBatToLog = childLog };
+        void Put(long offset, int length, byte value)
+        {
+            child.Fill(offset, length, value);
+            expected.AsSpan((int)offset, length).Fill(value);
+        }
+        Put(MiB + 4096, 512, 0x91);          // block 1: partially present
+        Put(MiB + 300 * 512, 8192, 0x92);
+        Put(2 * MiB, (int)MiB, 0x93);        // block 2: fully present
+        Put(7 * MiB + 512, 1024, 0x94);      // block 7: over the parent's unallocated block
+        child.SetBlockState(3, Vhdx.VhdxWriter.Zero); // block 3: zeros over the parent's 0x43
+        expected.AsSpan((int)(3 * MiB), (int)MiB).Clear();
+        child.Save(childPath);
+        string childSha = Sha(childPath);
+        using (var chain = VirtualDisk.Open(childPath))
+            Assert.That(chain.LogReplayed, Is.EqualTo(childLog || parentLog), "the writer left a pending log");
+
+        var result = VirtualDiskOperations.Merge(childPath);
+        Assert.That(result.ZeroBytes, Is.EqualTo(MiB), result.ToString());
+        AssertQemuReads(parentPath, "vhdx", expected);
+        OpsImages.Check(CreateTools.Run("qemu-img", "check", "-f", "vhdx", parentPath), "qemu-img check");
+        Assert.That(Sha(childPath), Is.EqualTo(childSha), "the child (and its pending log) is not changed");
     }
 
     [Test]
