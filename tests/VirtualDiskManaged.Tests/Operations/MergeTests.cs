@@ -331,18 +331,22 @@ public sealed class MergeTests : OperationsTestBase
     /// the child's pre-merge content at every cut. (A VHDX target gets a new DataWriteGuid with its first write, MS-VHDX
     /// §2.2.2, so the child's parent_linkage no longer matches it: there the guarantee is the sector check alone.)
     /// </summary>
-    [TestCase("vpc")]
-    [TestCase("vhdx")]
-    public void CrashCutsLeaveTheTargetOpenableAndTheChildChainIntact(string format)
+    [TestCase("vpc", 1, 1)]
+    [TestCase("vhdx", 1, 1)]
+    [TestCase("vpc", 2, 2)]
+    [TestCase("vhdx", 2, 2)]
+    [TestCase("vhdx", 2, 1)] // the target is itself a differencing file
+    public void CrashCutsLeaveTheTargetOpenableAndTheChildChainIntact(string format, int children, int depth)
     {
-        var chain = MakeChain(format, 1, seed: 5);
-        string target = chain.Files[1];
+        var chain = MakeChain(format, children, seed: 5);
+        string target = chain.Files[depth];
         byte[] original = File.ReadAllBytes(target), childBytes = File.ReadAllBytes(chain.Files[0]);
-        byte[] before = chain.Content[1], after = chain.Content[0];
+        byte[] before = chain.Content[depth], after = chain.Content[0];
         FaultInjectingStore? store = null;
         VirtualDiskOperations.Merge(chain.Files[0], new MergeOptions
         {
-            BufferSize = 64 * 1024,
+            Depth = depth,
+            BufferSize = 4096,
             TargetOpened = h =>
             {
                 h.Writer!.WrapStore(inner => store = new FaultInjectingStore(inner));
@@ -353,7 +357,7 @@ public sealed class MergeTests : OperationsTestBase
         Assert.That(ops.Count, Is.GreaterThan(10));
         var random = new Random(99);
         var cuts = Enumerable.Range(0, ops.Count + 1).ToList();
-        if (cuts.Count > 120) cuts = [.. cuts.OrderBy(_ => random.Next()).Take(119).Append(ops.Count).Order()];
+        if (cuts.Count > 200) cuts = [.. cuts.OrderBy(_ => random.Next()).Take(199).Append(ops.Count).Order()];
         int checkedImages = 0;
         foreach (int cut in cuts)
         {
@@ -379,7 +383,7 @@ public sealed class MergeTests : OperationsTestBase
             }
         }
         Assert.That(File.ReadAllBytes(chain.Files[0]).AsSpan().SequenceEqual(childBytes), Is.True, "the child is never written");
-        TestContext.Out.WriteLine($"{format}: {ops.Count} target operations, {checkedImages} crash images checked");
+        TestContext.Out.WriteLine($"{format}, depth {depth}: {ops.Count} target operations, {checkedImages} crash images checked");
     }
 
     /// <summary>Progress reported synchronously (Progress&lt;T&gt; posts to the thread pool).</summary>
