@@ -13,7 +13,8 @@ internal static class MergeCommand
             "Writes every sector CHILD holds (with --depth N also those of the files between it and the target) into the parent "
             + "N levels up, so that the target reads what CHILD read. CHILD and the files between are not changed; delete them "
             + "afterwards (other children of the target no longer read what they did). The target is written through the "
-            + "crash-safe write path; an interrupted merge leaves it openable with each sector old or merged, and can be re-run. "
+            + "crash-safe write path; an interrupted merge leaves it openable with each sector old or merged (a VHD merge can "
+            + "then be re-run; a VHDX target's new DataWriteGuid no longer matches CHILD's parent link). "
             + "Refused: --depth below 1 or past the last parent, a CHILD that is not differencing, a target another handle or "
             + "process holds (ERROR_SHARING_VIOLATION).",
             "0 merged, 1 refused or failed");
