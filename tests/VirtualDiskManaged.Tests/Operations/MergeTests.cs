@@ -321,6 +321,10 @@ public sealed class MergeTests : OperationsTestBase
         Assert.That(text.Stdout, Does.Contain("merged into " + Path.GetFullPath(chain.Files[1])));
         var usage = CliRunner.Run("merge", chain.Files[0], "--depth", "x");
         Assert.That(usage.ExitCode, Is.EqualTo(2), usage.ToString());
+        var help = CliRunner.Run("merge", "--help");
+        Assert.That(help.ExitCode, Is.EqualTo(0), help.ToString());
+        Assert.That(help.Stdout, Does.StartWith("Usage: vdisk merge"));
+        Assert.That(CliRunner.Run("--help").Stdout, Does.Match(@"(?m)^\s+merge\s"), "listed in vdisk --help");
         var notDiff = CliRunner.Run("merge", chain.Files[1]);
         Assert.That(notDiff.ExitCode, Is.EqualTo(1));
         Assert.That(notDiff.Stderr, Does.Contain("MergeNotDifferencing"));
