@@ -106,8 +106,9 @@ public static partial class VirtualDiskOperations
             failure = new(R.MergeDepthBeyondChain, paths[0], $"Depth {options.Depth}; the chain has {paths.Count - 1} parent(s)");
             return false;
         }
-        // 2. The target for writing: first, so a handle or process holding it (another child's chain included) is found
-        // before anything is read (docs/open-path.md §11). The chain handle is closed: it held the target as a parent.
+        // 2. The target for writing, before the files above it are opened for the copy: a handle or process holding it
+        // (another child's chain included) is found before anything is written (docs/open-path.md §11). The chain handle
+        // is closed first: it held the target as a parent.
         string targetPath = paths[options.Depth];
         failure = OpenForWrite(targetPath, out var target);
         if (failure is not null)
