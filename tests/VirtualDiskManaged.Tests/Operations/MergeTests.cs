@@ -287,6 +287,54 @@ public sealed class MergeTests : OperationsTestBase
         AssertQemuReads(chain.Files[1], "vpc", chain.Content[0]);
     }
 
+    /// <summary>An I/O error part-way through the target's writes: MergeWriteFailed; the target opens and verifies, the child chain reads its content, and a second merge completes it.</summary>
+    [Test]
+    public void AWriteFailurePartWayLeavesTheChainReadable()
+    {
+        var chain = MakeChain("vpc", 1);
+        var failure = TryWithFailingTarget(chain.Files[0], failAfterWrites: 6);
+        Assert.That(failure!.Reason, Is.EqualTo(VirtualDiskErrorReason.MergeWriteFailed), failure.ToString());
+        Assert.That(failure.Code, Is.EqualTo(VirtualDiskError.IoDevice));
+        using (var target = VirtualDisk.Open(chain.Files[1])) Assert.That(target.Verify(), Is.Empty);
+        Assert.That(ReadAll(chain.Files[0]).AsSpan().SequenceEqual(chain.Content[0]), Is.True, "the child chain reads its content");
+        VirtualDiskOperations.Merge(chain.Files[0]);
+        AssertQemuReads(chain.Files[1], "vpc", chain.Content[0]);
+    }
+
+    private static VirtualDiskDiagnostic? TryWithFailingTarget(string child, int failAfterWrites)
+    {
+        VirtualDiskOperations.TryMerge(child, new MergeOptions
+        {
+            BufferSize = 4096,
+            TargetOpened = h => h.Writer!.WrapStore(inner => new FailingStore(inner, failAfterWrites)),
+        }, out _, out var failure);
+        return failure;
+    }
+
+    /// <summary>Fails every write and flush after the first <paramref name="writes"/> writes (an injected EIO).</summary>
+    private sealed class FailingStore(VirtualDiskManaged.Host.IBackingStore inner, int writes) : VirtualDiskManaged.Host.IBackingStore
+    {
+        private int _left = writes;
+        public string Path => inner.Path;
+        public long Length => inner.Length;
+        public int ReadAt(long offset, Span<byte> buffer) => inner.ReadAt(offset, buffer);
+        public void WriteAt(long offset, ReadOnlySpan<byte> data)
+        {
+            if (Interlocked.Decrement(ref _left) < 0) throw new VirtualDiskException(new(VirtualDiskErrorReason.WriteFailed, inner.Path, "injected EIO", offset));
+            inner.WriteAt(offset, data);
+        }
+        public void SetLength(long length)
+        {
+            if (Volatile.Read(ref _left) < 0) throw new VirtualDiskException(new(VirtualDiskErrorReason.WriteFailed, inner.Path, "injected EIO", length));
+            inner.SetLength(length);
+        }
+        public void Flush()
+        {
+            if (Volatile.Read(ref _left) < 0) throw new VirtualDiskException(new(VirtualDiskErrorReason.FlushFailed, inner.Path, "injected EIO"));
+            inner.Flush();
+        }
+    }
+
     [Test]
     public void ProgressCountsTheBytesHeldAboveTheTarget()
     {
