@@ -255,6 +255,9 @@ public sealed class MergeTests : OperationsTestBase
         // (The merge's read-only open of the chain meets it first; a shared probe tells a writer from a permission problem.)
         using (VirtualDisk.Open(chain.Files[1], WriteImages.ReadWrite))
             Refused(chain.Files[0], null, VirtualDiskErrorReason.MergeChainInUse, VirtualDiskError.SharingViolation);
+        // The target open read-only by another handle (ATTACH_RO): the merge's writable open conflicts with it.
+        using (VirtualDisk.Open(chain.Files[1]))
+            Refused(chain.Files[0], null, VirtualDiskErrorReason.MergeTargetInUse, VirtualDiskError.SharingViolation);
         // The target held as the parent of another child's open chain (a read-only handle of a sibling).
         string sibling = Path.Combine(Folder, "sibling.vhdx");
         using (VirtualDisk.Create(sibling, new VirtualDiskCreateOptions { Format = VirtualDiskFormat.Vhdx, Type = VirtualDiskCreateType.Differencing, ParentPath = chain.Files[1] })) { }
