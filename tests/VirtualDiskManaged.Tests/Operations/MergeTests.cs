@@ -153,6 +153,7 @@ public sealed class MergeTests : OperationsTestBase
     public void ZerosOverrideDataButAllocateNothingOverHoles(string format)
     {
         string ext = format == "vpc" ? ".vhd" : ".vhdx";
+        CreateTools.Require("qemu-img");
         CreateTools.Require("qemu-io");
         string basePath = Path.Combine(Folder, "zbase" + ext);
         OpsImages.Check(CreateTools.Run("qemu-img", "create", "-q", "-f", format, "-o", format == "vpc" ? "subformat=dynamic,force_size=on" : "subformat=dynamic,block_size=1M",
