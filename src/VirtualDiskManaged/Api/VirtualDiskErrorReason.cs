@@ -584,6 +584,26 @@ public enum VirtualDiskErrorReason
     SetPendingLog,
 
     // ---- Merge (1520–1539): add members directly below this line, the first with "= 1520" ----
+    /// <summary>Merge: the merge depth is less than 1 (MERGE_VIRTUAL_DISK_PARAMETERS MergeDepth counts parents, at least one).</summary>
+    MergeDepthInvalid = 1520,
+    /// <summary>Merge: the image is not a differencing disk, so it has no parent to merge into.</summary>
+    MergeNotDifferencing,
+    /// <summary>Merge: the merge depth reaches past the last parent of the chain.</summary>
+    MergeDepthBeyondChain,
+    /// <summary>Merge: the target (the parent the merge writes) is held by another handle or process, for example by another child's open chain.</summary>
+    MergeTargetInUse,
+    /// <summary>Merge: the target cannot be opened for writing (the inner diagnostic says why).</summary>
+    MergeTargetOpenFailed,
+    /// <summary>Merge: a file of the chain changed between the opens of the merge (its identity is no longer the one the chain was opened with).</summary>
+    MergeChainChanged,
+    /// <summary>Merge: reading the child or an intermediate file failed part-way; the target may hold part of the merge, the child chain is unchanged.</summary>
+    MergeReadFailed,
+    /// <summary>Merge: writing or flushing the target failed part-way; the target may hold part of the merge, the child chain is unchanged.</summary>
+    MergeWriteFailed,
+    /// <summary>Merge: canceled; what was written is flushed, so the target may hold part of the merge and the child chain is unchanged.</summary>
+    MergeCanceled,
+    /// <summary>Merge: a file of the chain (the child, a file between or a parent) is held by a writer (another handle or process), so the chain cannot be opened.</summary>
+    MergeChainInUse,
 
     // ---- Compact (1540–1559): add members directly below this line, the first with "= 1540" ----
 
