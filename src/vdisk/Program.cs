@@ -37,6 +37,8 @@ internal static class Program
         RepairCommand.Build,
         SetCommand.Build,
         ResizeCommand.Build,
+        SetParentCommand.Build,
+        MetadataCommand.Build,
     ];
 
     private static int Main(string[] args)

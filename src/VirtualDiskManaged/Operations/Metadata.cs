@@ -64,6 +64,21 @@ public static partial class VirtualDiskOperations
         return null;
     }
 
+    /// <summary>GetVirtualDiskMetadata with a diagnostic: the item's bytes, or <see cref="VirtualDiskErrorReason.MetadataItemNotFound"/> (not a VHDX, no such item, or the item cannot be read).</summary>
+    /// <param name="handle">An open image.</param>
+    /// <param name="itemId">The item's GUID.</param>
+    /// <param name="data">The item's bytes, on success.</param>
+    /// <param name="failure">The failure, or null on success.</param>
+    /// <returns>True when the item was read.</returns>
+    public static bool TryGetMetadata(VirtualDiskHandle handle, Guid itemId, out byte[]? data, out VirtualDiskDiagnostic? failure)
+    {
+        data = GetMetadata(handle, itemId);
+        failure = data is null
+            ? new(VirtualDiskErrorReason.MetadataItemNotFound, handle.Path, handle.Format == VirtualDiskFormat.Vhdx ? $"No item {itemId}" : $"A {handle.Format} has no metadata items")
+            : null;
+        return data is not null;
+    }
+
     private static bool TryReadMetadataTable(VirtualDiskHandle handle, out byte[] table, out long regionOffset)
     {
         table = [];
