@@ -59,7 +59,7 @@ internal static class MetadataCommand
     private static VirtualDiskHandle? Open(string image, bool asJson, out int status)
     {
         status = Program.ExitOk;
-        var options = new VirtualDiskOpenOptions { Flags = OpenVirtualDiskFlags.NoParents, Parameters = OpenVirtualDiskParameters.V2(readOnly: true) };
+        var options = new VirtualDiskOpenOptions { Access = VirtualDiskAccessMask.None, Flags = OpenVirtualDiskFlags.NoParents, Parameters = OpenVirtualDiskParameters.V2(readOnly: true) };
         if (VirtualDisk.TryOpen(image, options, out var handle, out VirtualDiskDiagnostic? failure)) return handle;
         status = Fail(image, failure, asJson);
         return null;
