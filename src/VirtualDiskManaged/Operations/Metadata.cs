@@ -222,7 +222,8 @@ public static partial class VirtualDiskOperations
         }
     }
 
-    /// <summary>Tests: wraps the store the metadata and set-parent changes write through (to record writes and flushes).</summary>
+    /// <summary>Tests: wraps the store the metadata and set-parent changes write through (to record writes and flushes); per thread.</summary>
+    [ThreadStatic]
     internal static Func<IBackingStore, IBackingStore>? WrapStoreForTests;
 
     /// <summary>Opens an image's top file read-only without its parents (OPEN_VIRTUAL_DISK_FLAG_NO_PARENTS) and reports what it is.</summary>

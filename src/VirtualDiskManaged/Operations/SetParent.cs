@@ -98,6 +98,18 @@ public static partial class VirtualDiskOperations
             return false;
         }
 
+        // The parent path must not name the child itself (its own parent would not be found, so say so first).
+        if (HostFile.TryOpen(parentPath, exclusive: false, out var probe) is null)
+        {
+            bool same = probe!.Identity == childIdentity;
+            probe.Dispose();
+            if (same)
+            {
+                failure = new(R.SetParentPathInvalid, child, "The parent path names the child itself");
+                return false;
+            }
+        }
+
         // The new parent, with its own chain (Windows: "fails if a ParentFilePath is given that the system cannot resolve").
         failure = OpenInput(parentPath, out var parentHandle);
         if (failure is not null)
