@@ -606,7 +606,7 @@ public enum VirtualDiskErrorReason
     MetadataNoRoom,
     /// <summary>Set-parent or metadata: writing the change failed (the image opens with the old or the new state).</summary>
     MetadataWriteFailed,
-    /// <summary>Metadata: the item id is the all-zero GUID or a system item's, or the data is longer than 1 MiB.</summary>
+    /// <summary>Metadata: the item id is the all-zero GUID or a system item's, or the data is empty or longer than 1 MiB.</summary>
     MetadataItemInvalid,
     /// <summary>Metadata: the VHDX has no user item with that id.</summary>
     MetadataItemNotFound,

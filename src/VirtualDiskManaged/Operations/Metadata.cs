@@ -106,7 +106,7 @@ public static partial class VirtualDiskOperations
     /// </summary>
     /// <param name="path">The VHDX (opened exclusively; its parents are not opened).</param>
     /// <param name="itemId">The item's GUID (not all zeros, not a system item's).</param>
-    /// <param name="data">The item's bytes (at most 1 MiB; empty is allowed: a present, empty item).</param>
+    /// <param name="data">The item's bytes (1 byte to 1 MiB).</param>
     public static void SetMetadata(string path, Guid itemId, ReadOnlySpan<byte> data)
     {
         if (!TrySetMetadata(path, itemId, data, out var failure)) ThrowHelper.Throw(failure!);
@@ -123,6 +123,10 @@ public static partial class VirtualDiskOperations
         failure = CheckUserItemId(path, itemId);
         if (failure is null && data.Length > VhdxMetadataTable.MaxItemLength)
             failure = new(VirtualDiskErrorReason.MetadataItemInvalid, path, $"{data.Length} bytes: an item holds at most 1 MiB (MS-VHDX §2.6.1.2)");
+        // MS-VHDX §2.6.1.2 allows an empty item (offset and length 0), but libvhdi refuses to open a file with one
+        // (offset below 64 KiB): empty items are not written (docs/operations.md "VHDX metadata items").
+        if (failure is null && data.IsEmpty)
+            failure = new(VirtualDiskErrorReason.MetadataItemInvalid, path, "An empty item is not written (other readers refuse its offset 0); delete the item instead");
         if (failure is not null) return false;
         byte[] bytes = data.ToArray();
         failure = ChangeVhdxMetadata(path, (file, edit) =>

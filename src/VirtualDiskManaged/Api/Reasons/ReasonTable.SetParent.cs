@@ -16,7 +16,7 @@ internal static partial class ReasonTable
         new(R.SetParentPathInvalid, E.InvalidParameter, F, "The parent path is empty or leads back to the child."),
         new(R.MetadataNoRoom, E.VhdMetadataFull, F, "The image's metadata has no room left for the change."),
         new(R.MetadataWriteFailed, E.VhdMetadataWriteFailure, F, "Writing the metadata change failed."),
-        new(R.MetadataItemInvalid, E.InvalidParameter, F, "The item id is the all-zero GUID or a system item's, or the data is longer than 1 MiB."),
+        new(R.MetadataItemInvalid, E.InvalidParameter, F, "The item id is the all-zero GUID or a system item's, or the data is empty or longer than 1 MiB."),
         new(R.MetadataItemNotFound, E.NotFound, F, "The VHDX has no user metadata item with that id."),
     ];
 }
