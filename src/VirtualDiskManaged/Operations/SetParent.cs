@@ -237,7 +237,10 @@ public static partial class VirtualDiskOperations
             changes.Add($"Parent unique id {recorded} -> {parentId}");
         }
         // Parent Time Stamp: "the modification time stamp of the parent hard disk" (VHD spec), seconds since 2000-01-01 UTC.
-        uint stamp = VhdFooterWriter.TimeStamp(new DateTimeOffset(File.GetLastWriteTimeUtc(parent.Path), TimeSpan.Zero));
+        // Windows' CreateVirtualDisk writes 0 (which no reader checks): a 0 stays 0; any other value becomes the new
+        // parent's modification time, so that a reader checking it finds the new parent's (docs/operations.md "set-parent").
+        uint stamp = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(VhdDynamicHeader.ParentTimeStampOffset));
+        if (stamp != 0) stamp = VhdFooterWriter.TimeStamp(new DateTimeOffset(File.GetLastWriteTimeUtc(parent.Path), TimeSpan.Zero));
         BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(VhdDynamicHeader.ParentTimeStampOffset), stamp);
         BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(VhdDynamicHeader.ChecksumOffset), 0);
         BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(VhdDynamicHeader.ChecksumOffset), VhdChecksum.Compute(header, VhdDynamicHeader.ChecksumOffset));

@@ -239,4 +239,41 @@ public sealed class SetParentTests : OperationsTestBase
         Assert.That(text.ExitCode, Is.EqualTo(0), text.ToString());
         Assert.That(text.Stdout, Does.Contain("relative_path"));
     }
+
+    /// <summary>
+    /// The Windows-made differencing VHD of the shared corpus (dfvfs fat-differential.vhd, parent absent, locators
+    /// C:\...\fat-parent.vhd and .\fat-parent.vhd): re-pointed with IgnoreIdMismatch at a stand-in parent made by qemu-img,
+    /// it opens as a two-file chain; vhdiinfo shows the new parent's name and identifier; 7-Zip parses the rewritten header.
+    /// </summary>
+    [Test]
+    public void WindowsMadeChildRelinkedToAStandIn()
+    {
+        if (Support.TestPaths.SharedCorpus is not { } corpus) { Assert.Ignore("../shared/corpus is absent"); return; }
+        string gz = Path.Combine(corpus, "real", "dfvfs", "fat-differential.vhd.gz");
+        if (!File.Exists(gz)) Assert.Ignore("fat-differential.vhd is not in the corpus");
+        string child = Path.Combine(Folder, "fat-differential.vhd");
+        File.Copy(Support.TestPaths.Gunzip(gz), child);
+        Assert.That(VirtualDisk.TryOpen(child, ReadOnly, out _, out VirtualDiskDiagnostic? broken), Is.False);
+        Assert.That(broken!.Reason, Is.EqualTo(VirtualDiskErrorReason.ParentNotFound));
+        CreateTools.Require("qemu-img");
+        string standIn = Path.Combine(Folder, "stand-in.vhd");
+        OpsImages.Check(CreateTools.Run("qemu-img", "create", "-q", "-f", "vpc", "-o", "subformat=dynamic,force_size=on", standIn, "4194304"), "qemu-img create");
+
+        Assert.That(VirtualDiskOperations.TrySetParent(child, standIn, null, out _, out var mismatch), Is.False);
+        Assert.That(mismatch!.Code, Is.EqualTo(VirtualDiskError.VhdChildParentIdMismatch));
+        var result = VirtualDiskOperations.SetParent(child, standIn, new SetParentOptions { IgnoreIdMismatch = true });
+        Assert.That(result.RelativePath, Is.EqualTo(@".\stand-in.vhd"));
+        using (var disk = VirtualDisk.Open(child, ReadOnly))
+        {
+            Assert.That(disk.Info.Chain.Count, Is.EqualTo(2));
+            Assert.That(disk.Info.Top.ParentIdentifier, Is.EqualTo((Guid?)result.ParentIdentifier));
+        }
+        var info = CreateTools.VhdiInfo(child);
+        Assert.That(info["Parent filename"], Is.EqualTo(standIn));
+        Assert.That(info["Parent identifier"], Is.EqualTo(CreateTools.VhdiInfo(standIn)["Identifier"]));
+        CreateTools.Require("7zz");
+        var (_, z) = CreateTools.Run("7zz", "l", "-slt", child);
+        // 7-Zip opens the chain through the new relative locator (it shows the name without ".\").
+        Assert.That(z, Does.Contain("Type = VHD").And.Contain("Method = Differencing -> Dynamic").And.Contain("Parent = stand-in.vhd (").And.Not.Contain("Headers Error"), z);
+    }
 }
