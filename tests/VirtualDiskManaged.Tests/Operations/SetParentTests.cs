@@ -276,4 +276,38 @@ public sealed class SetParentTests : OperationsTestBase
         // 7-Zip opens the chain through the new relative locator (it shows the name without ".\").
         Assert.That(z, Does.Contain("Type = VHD").And.Contain("Method = Differencing -> Dynamic").And.Contain("Parent = stand-in.vhd (").And.Not.Contain("Headers Error"), z);
     }
+
+    /// <summary>
+    /// Hostile input: children (and a VHDX with user items) with random bytes of their headers, region tables, metadata
+    /// region, dynamic header and locators overwritten. The Try forms return a diagnostic or succeed; they never throw.
+    /// </summary>
+    [TestCase(VirtualDiskFormat.Vhd)]
+    [TestCase(VirtualDiskFormat.Vhdx)]
+    public void DamagedFilesGetADiagnostic(VirtualDiskFormat format)
+    {
+        var (child, _, parent, _) = MovedChain(format);
+        byte[] clean = File.ReadAllBytes(child);
+        var random = new Random(17);
+        string victim = Path.Combine(Folder, "victim" + Ext(format));
+        int refused = 0, done = 0;
+        for (int round = 0; round < 60; round++)
+        {
+            byte[] bytes = (byte[])clean.Clone();
+            // VHD: footer copy, dynamic header, W2ku area, BAT; VHDX: headers, region tables, metadata region.
+            long span = format == VirtualDiskFormat.Vhd ? 8192 : 3 * MiB;
+            for (int i = 0; i < 1 + random.Next(8); i++)
+            {
+                long at = random.NextInt64(Math.Min(span, bytes.Length));
+                bytes[at] = (byte)random.Next(256);
+            }
+            File.WriteAllBytes(victim, bytes);
+            bool ok = false;
+            Assert.DoesNotThrow(() => ok = VirtualDiskOperations.TrySetParent(victim, parent, new SetParentOptions { IgnoreIdMismatch = round % 2 == 0 }, out _, out _), $"round {round}");
+            Assert.DoesNotThrow(() => VirtualDiskOperations.TrySetMetadata(victim, Guid.NewGuid(), "x"u8, out _), $"round {round}");
+            Assert.DoesNotThrow(() => VirtualDiskOperations.TryDeleteMetadata(victim, Guid.NewGuid(), out _), $"round {round}");
+            if (ok) done++; else refused++;
+        }
+        TestContext.Out.WriteLine($"{format}: {done} re-pointed, {refused} refused");
+        Assert.That(refused + done, Is.EqualTo(60));
+    }
 }
