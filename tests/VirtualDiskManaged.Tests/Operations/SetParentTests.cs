@@ -74,6 +74,19 @@ public sealed class SetParentTests : OperationsTestBase
             Assert.That(z, Does.Contain("Type = VHD").And.Contain(@"Parent = ..\b\renamed.vhd (").And.Not.Contain("Headers Error"), z);
         }
 
+        // A parent beside the child: 7-Zip (which turns no '\\' into '/') follows the relative locator and tests the chain.
+        string beside = Path.Combine(Path.GetDirectoryName(child)!, "beside" + Ext(format));
+        File.Copy(parent, beside);
+        VirtualDiskOperations.SetParent(child, beside);
+        AssertContent(child, mirror);
+        CreateTools.Require("7zz");
+        var (_, listing) = CreateTools.Run("7zz", "l", "-slt", child);
+        Assert.That(listing, Does.Contain("Method = Differencing -> ").And.Contain("Parent = beside" + Ext(format)).And.Not.Contain("ERROR"), listing);
+        var (rc7, test7) = CreateTools.Run("7zz", "t", child);
+        Assert.That(rc7, Is.EqualTo(0), test7);
+        VirtualDiskOperations.SetParent(child, parent);
+        File.Delete(beside);
+
         // Moving the whole chain together keeps working through the relative locator written.
         string c = Path.Combine(Folder, "c");
         Directory.CreateDirectory(Path.Combine(c, "a"));
