@@ -2,7 +2,9 @@ using System.Buffers.Binary;
 using System.Text;
 using VirtualDiskManaged.Create;
 using VirtualDiskManaged.Host;
+using VirtualDiskManaged.Chain;
 using VirtualDiskManaged.IO;
+using VirtualDiskManaged.OpenPath;
 using VirtualDiskManaged.Vhd;
 using VirtualDiskManaged.Vhdx;
 using R = VirtualDiskManaged.VirtualDiskErrorReason;
@@ -18,6 +20,12 @@ public sealed record SetParentOptions
     /// the content matches: a wrong parent makes the child read wrong data.
     /// </summary>
     public bool IgnoreIdMismatch { get; init; }
+
+    /// <summary>
+    /// SET_VIRTUAL_DISK_INFO_PARENT_PATH_WITH_DEPTH: which file of the chain is re-pointed, counted from the leaf (1 = the
+    /// child path itself, 2 = its parent, …; at most 256). The files between are found through their own locators.
+    /// </summary>
+    public int ChildDepth { get; init; } = 1;
 }
 
 /// <summary>What <see cref="VirtualDiskOperations.SetParent"/> wrote.</summary>
@@ -66,6 +74,18 @@ public static partial class VirtualDiskOperations
         {
             failure = new(R.SetParentPathInvalid, childPath, "The parent path is empty");
             return false;
+        }
+
+        if (options.ChildDepth < 1 || options.ChildDepth > ParentResolver.MaxDepth)
+        {
+            failure = new(R.SetParentPathInvalid, childPath, $"Child depth {options.ChildDepth}: 1 (the leaf) to {ParentResolver.MaxDepth}");
+            return false;
+        }
+        if (options.ChildDepth > 1)
+        {
+            failure = FindAtDepth(childPath, options.ChildDepth, out string? target);
+            if (failure is not null) return false;
+            childPath = target!;
         }
 
         // The child alone (NO_PARENTS): its parent is typically not where the locators say.
@@ -168,6 +188,44 @@ public static partial class VirtualDiskOperations
         if (failure is not null) return false;
         result = new SetParentResult(child, parent.Path, relative, absolute, now, now != recorded, changes);
         return true;
+    }
+
+    /// <summary>
+    /// The file at <paramref name="depth"/> of the chain under <paramref name="leaf"/> (1 = the leaf): each file is opened
+    /// alone and its parent found through its locators as the open finds it (docs/open-path.md §10: candidates in locator
+    /// order, the one whose identifier the child records). Depth is capped by the caller (at most 256 steps).
+    /// </summary>
+    private static VirtualDiskDiagnostic? FindAtDepth(string leaf, int depth, out string? target)
+    {
+        target = null;
+        string current = leaf;
+        for (int level = 1; level < depth; level++)
+        {
+            var failure = OpenTopFile(current, out string full, out _, out _, out var handle, keep: true);
+            if (failure is not null) return failure;
+            string? next = null;
+            using (handle)
+            {
+                var layer = handle!.TopLayer;
+                if (layer.ParentLink is not { } link)
+                    return new(R.SetParentNotDifferencing, full, $"The file at depth {level} has no parent, so there is no depth {level + 1}");
+                var request = new OpenRequest { Path = full, Access = VirtualDiskAccessMask.None, Parameters = OpenVirtualDiskParameters.V2(readOnly: true), Flags = OpenVirtualDiskFlags.NoParents };
+                foreach (string candidate in ParentResolver.Candidates(layer, link, request))
+                {
+                    if (!File.Exists(candidate) || OpenTopFile(candidate, out string found, out _, out _, out var parentHandle, keep: true) is not null) continue;
+                    using (parentHandle)
+                    {
+                        var (reason, _) = link.Verify(parentHandle!.TopLayer);
+                        if (reason is R.None or R.ParentTimestampMismatch) { next = found; break; }
+                    }
+                }
+                if (next is null)
+                    return new(R.SetParentOpenFailed, full, $"The parent of the file at depth {level} is not found through its locators", code: VirtualDiskError.VhdParentVhdNotFound);
+            }
+            current = next;
+        }
+        target = current;
+        return null;
     }
 
     private const int VhdLocatorAlignment = 4096;

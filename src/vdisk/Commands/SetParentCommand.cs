@@ -13,13 +13,15 @@ internal static class SetParentCommand
             "Rewrites CHILD's parent locators (VHD: W2ku absolute and W2ru relative, and the parent name; VHDX: the parent "
             + "locator's relative_path and absolute_win32_path) to name PATH. PATH must open and be CHILD's parent: its identifier "
             + "(VHD footer unique id, VHDX DataWriteGuid) must be the one CHILD records, unless --ignore-id-mismatch, which also "
-            + "records PATH's identifier in CHILD. Crash-safe: an interrupted set-parent leaves the old or the new locators.",
+            + "records PATH's identifier in CHILD. --depth N re-points the file at depth N of CHILD's chain instead (PARENT_PATH_WITH_DEPTH). Crash-safe: an interrupted set-parent leaves the old or the new locators.",
             "0 re-pointed, 1 refused or failed");
         var child = new Argument<string>("CHILD") { Description = "the differencing disk (opened exclusively, without its parents)" };
         var parent = new Option<string>("--parent") { HelpName = "PATH", Description = "the parent's new path", Required = true };
         var ignore = Values.Switch("--ignore-id-mismatch", "accept a parent with another identifier and record its identifier in CHILD");
+        var depth = new Option<int?>("--depth") { HelpName = "N", Description = "re-point the file at depth N of CHILD's chain (1 = CHILD, the default; 2 = its parent, ...)" };
         var json = Values.Switch("--json", "print the result as a JSON object");
         command.Add(child);
+        command.Add(depth);
         command.Add(parent);
         command.Add(ignore);
         command.Add(json);
@@ -28,7 +30,9 @@ internal static class SetParentCommand
             string c = r.GetValue(child)!;
             string p = r.GetValue(parent)!;
             bool asJson = r.GetValue(json);
-            var options = new SetParentOptions { IgnoreIdMismatch = r.GetValue(ignore) };
+            int childDepth = r.GetValue(depth) ?? 1;
+            if (childDepth < 1) throw new UsageException($"option '--depth' takes 1 or more, not {childDepth}");
+            var options = new SetParentOptions { IgnoreIdMismatch = r.GetValue(ignore), ChildDepth = childDepth };
             if (!VirtualDiskOperations.TrySetParent(c, p, options, out var result, out var failure))
             {
                 if (asJson) OperationJson.WriteFailure(c, failure!);

@@ -323,4 +323,26 @@ public sealed class SetParentTests : OperationsTestBase
         TestContext.Out.WriteLine($"{format}: {done} re-pointed, {refused} refused");
         Assert.That(refused + done, Is.EqualTo(60));
     }
+
+    /// <summary>PARENT_PATH_WITH_DEPTH: base ← mid ← leaf with base moved; depth 2 re-points mid, and the leaf opens as a three-file chain.</summary>
+    [Test]
+    public void DepthTwoRepointsTheMiddleFile()
+    {
+        var (mid, oldBase, newBase, mirror) = MovedChain(VirtualDiskFormat.Vhdx);
+        // The leaf is made while the base is in place (Create opens the whole chain), then the base moves.
+        File.Move(newBase, oldBase);
+        string leaf = Path.Combine(Path.GetDirectoryName(mid)!, "leaf.vhdx");
+        using (VirtualDisk.Create(leaf, new VirtualDiskCreateOptions { Format = VirtualDiskFormat.Vhdx, Type = VirtualDiskCreateType.Differencing, ParentPath = mid })) { }
+        File.Move(oldBase, newBase);
+        Assert.That(VirtualDisk.TryOpen(leaf, ReadOnly, out _, out VirtualDiskDiagnostic? broken), Is.False, "the base is gone from the mid file's locators");
+        Assert.That(VirtualDiskOperations.TrySetParent(leaf, newBase, new SetParentOptions { ChildDepth = 4 }, out _, out var tooDeep), Is.False);
+        Assert.That(tooDeep!.Reason, Is.EqualTo(VirtualDiskErrorReason.SetParentOpenFailed), "depth 3 (the base) cannot be reached: its locators fail");
+        var result = VirtualDiskOperations.SetParent(leaf, newBase, new SetParentOptions { ChildDepth = 2 });
+        Assert.That(result.ChildPath, Is.EqualTo(Path.GetFullPath(mid)));
+        using (var disk = VirtualDisk.Open(leaf, ReadOnly)) Assert.That(disk.Info.Chain.Count, Is.EqualTo(3));
+        AssertContent(leaf, mirror);
+        var run = CliRunner.Run("set-parent", leaf, "--parent", newBase, "--depth", "2");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        Assert.That(CliRunner.Run("set-parent", leaf, "--parent", newBase, "--depth", "0").ExitCode, Is.EqualTo(2));
+    }
 }
