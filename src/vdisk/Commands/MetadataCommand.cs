@@ -21,7 +21,7 @@ internal static class MetadataCommand
             + "--file F sets the user item to F's bytes (at most 1 MiB); --delete GUID removes the user item. Changes go through "
             + "the VHDX log: a crash leaves the old or the new item. System items are never changed.",
             "0 done, 1 refused or failed (no such item, a system item, no room, not a VHDX)");
-        var path = new Argument<string>("IMAGE") { Description = "the VHDX (opened exclusively for --set and --delete)" };
+        var path = new Argument<string>("IMAGE") { Description = "the VHDX (opened exclusively for --set and --delete; X.gz is expanded first for --list and --get)" };
         var list = Values.Switch("--list", "list the metadata items (the default)");
         var get = new Option<string?>("--get") { HelpName = "GUID", Description = "write this item's bytes to stdout or --file" };
         var set = new Option<string?>("--set") { HelpName = "GUID", Description = "set this user item to the bytes of --file" };
@@ -39,6 +39,8 @@ internal static class MetadataCommand
             if (actions > 1) throw new UsageException("give one of --list, --get, --set, --delete");
             if (s is not null && f is null) throw new UsageException("--set needs --file F (the item's bytes)");
             if (d is not null && f is not null) throw new UsageException("--file goes with --set or --get, not --delete");
+            if ((s is not null || d is not null) && ImageInput.IsGzip(image))
+                throw new UsageException("--set and --delete change the file itself; a .gz input can only be read (--list, --get)");
             if (s is not null) return Set(image, ParseGuid(s, "--set"), f!, asJson);
             if (d is not null) return Delete(image, ParseGuid(d, "--delete"), asJson);
             if (g is not null) return Get(image, ParseGuid(g, "--get"), f, asJson);
@@ -56,25 +58,34 @@ internal static class MetadataCommand
         return OperationOutput.Fail(image, failure);
     }
 
-    private static VirtualDiskHandle? Open(string image, bool asJson, out int status)
+    /// <summary>Reading (--list, --get): IMAGE opened alone (NO_PARENTS: metadata items are the file's own), read-only; X.gz is expanded first.</summary>
+    private static VirtualDiskHandle? Open(string image, bool asJson, out int status, out ImageInput? input)
     {
         status = Program.ExitOk;
+        if (!ImageInput.TryPrepareForCommand(image, asJson, out input))
+        {
+            status = Program.ExitFailed;
+            return null;
+        }
         var options = new VirtualDiskOpenOptions { Access = VirtualDiskAccessMask.None, Flags = OpenVirtualDiskFlags.NoParents, Parameters = OpenVirtualDiskParameters.V2(readOnly: true) };
-        if (VirtualDisk.TryOpen(image, options, out var handle, out VirtualDiskDiagnostic? failure)) return handle;
-        status = Fail(image, failure, asJson);
+        if (input.TryOpen(options, out var handle, out VirtualDiskDiagnostic? failure)) return handle;
+        status = Fail(image, failure!, asJson);
+        input.Dispose();
+        input = null;
         return null;
     }
 
     private static int List(string image, bool asJson)
     {
-        using var handle = Open(image, asJson, out int status);
+        using var handle = Open(image, asJson, out int status, out var input);
+        using var expanded = input;
         if (handle is null) return status;
         var items = VirtualDiskOperations.EnumerateMetadata(handle);
         if (asJson)
         {
             OperationJson.Write(w =>
             {
-                w.WriteString("path", handle.Path);
+                w.WriteString("path", input!.DisplayPath);
                 w.WriteBoolean("ok", true);
                 w.WriteStartArray("items");
                 foreach (var i in items)
@@ -91,7 +102,7 @@ internal static class MetadataCommand
             });
             return Program.ExitOk;
         }
-        if (handle.Format != VirtualDiskFormat.Vhdx) Console.Out.WriteLine($"{handle.Path}: a {handle.Format} has no metadata items");
+        if (handle.Format != VirtualDiskFormat.Vhdx) Console.Out.WriteLine($"{input!.DisplayPath}: a {handle.Format} has no metadata items");
         foreach (var i in items)
             Console.Out.WriteLine($"{Text.Guid(i.ItemId)}  {Text.Count(i.Length, "byte")}  {(i.IsUser ? "user" : "system")}{(i.IsVirtualDisk ? ", virtual disk" : "")}{(i.IsRequired ? ", required" : "")}");
         return Program.ExitOk;
@@ -99,7 +110,8 @@ internal static class MetadataCommand
 
     private static int Get(string image, Guid id, string? target, bool asJson)
     {
-        using var handle = Open(image, asJson, out int status);
+        using var handle = Open(image, asJson, out int status, out var input);
+        using var expanded = input;
         if (handle is null) return status;
         if (!VirtualDiskOperations.TryGetMetadata(handle, id, out var data, out var failure)) return Fail(image, failure!, asJson);
         if (target is not null)
@@ -115,7 +127,7 @@ internal static class MetadataCommand
         {
             OperationJson.Write(w =>
             {
-                w.WriteString("path", handle.Path);
+                w.WriteString("path", input!.DisplayPath);
                 w.WriteBoolean("ok", true);
                 w.WriteString("itemId", Text.Guid(id));
                 w.WriteNumber("length", data!.Length);

@@ -212,6 +212,14 @@ public sealed class MetadataTests : OperationsTestBase
         var get = CliRunner.Run("metadata", image, "--get", ItemA.ToString());
         Assert.That((get.ExitCode, get.StdoutBytes), Is.EqualTo((0, Pattern(3000, 5))));
         Assert.That(CliRunner.Run("info", image).Stdout, Does.Contain("user metadata:   1 item"));
+        // A .gz input is expanded for reading; changing it is a usage error.
+        string gz = image + ".gz";
+        using (var output = File.Create(gz))
+        using (var zip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
+        using (var input = File.OpenRead(image)) input.CopyTo(zip);
+        var fromGz = CliRunner.Run("metadata", gz, "--get", ItemA.ToString());
+        Assert.That((fromGz.ExitCode, fromGz.StdoutBytes), Is.EqualTo((0, Pattern(3000, 5))), fromGz.ToString());
+        Assert.That(CliRunner.Run("metadata", gz, "--delete", ItemA.ToString()).ExitCode, Is.EqualTo(2));
         Assert.That(CliRunner.Run("metadata", image, "--delete", ItemA.ToString()).ExitCode, Is.EqualTo(0));
         var again = CliRunner.Run("metadata", image, "--delete", ItemA.ToString());
         Assert.That(again.ExitCode, Is.EqualTo(1));
