@@ -269,6 +269,14 @@ public static partial class VirtualDiskOperations
         if (ku < 0) ku = FindLocator(header, VhdParentLocatorEntry.CodeNone, ru);
         if (ru < 0) ru = FindLocator(header, VhdParentLocatorEntry.CodeNone, ku);
         if (ku < 0 || ru < 0) return new(R.MetadataNoRoom, file.Path, "No free parent locator entry in the dynamic header for W2ku/W2ru", headerAt + VhdDynamicHeader.ParentLocatorsOffset);
+        string parentName = VhdImageWriter.ParentNameOf(absolute);
+        if (parentId == recorded && LocatorHolds(file, header, ku, VhdParentLocatorEntry.CodeW2ku, absoluteData)
+            && LocatorHolds(file, header, ru, VhdParentLocatorEntry.CodeW2ru, relativeData) && NameIs(header, parentName))
+        {
+            // Already re-pointed (e.g. a second run): nothing is written, so repeated runs do not grow the file.
+            changes.Add($"The locators already name {absolute} and {relative}; nothing changed");
+            return null;
+        }
 
         // Layout at the end: [W2ku data, 4 KiB multiple][W2ru data, 4 KiB multiple][footer]; new blocks go where the footer is.
         long at = Align(length, VhdLocatorAlignment);
@@ -286,7 +294,6 @@ public static partial class VirtualDiskOperations
         // Parent Unicode Name: UTF-16 big-endian, zero padded (as the create path writes it).
         var name = header.AsSpan(VhdDynamicHeader.ParentUnicodeNameOffset, VhdDynamicHeader.ParentUnicodeNameLength);
         name.Clear();
-        string parentName = VhdImageWriter.ParentNameOf(absolute);
         Encoding.BigEndianUnicode.GetBytes(parentName.AsSpan(0, Math.Min(parentName.Length, name.Length / 2)), name);
         if (parentId != recorded)
         {
@@ -311,6 +318,26 @@ public static partial class VirtualDiskOperations
     }
 
     private static long Align(long value, long unit) => (value + unit - 1) / unit * unit;
+
+    /// <summary>True when entry <paramref name="index"/> has <paramref name="code"/> and its data (read with the entry's bounds checked against the file) is <paramref name="data"/>.</summary>
+    private static bool LocatorHolds(HostFile file, byte[] header, int index, uint code, byte[] data)
+    {
+        var entry = header.AsSpan(VhdDynamicHeader.ParentLocatorsOffset + index * VhdParentLocatorEntry.Size, VhdParentLocatorEntry.Size);
+        if (BinaryPrimitives.ReadUInt32BigEndian(entry[VhdParentLocatorEntry.PlatformCodeOffset..]) != code) return false;
+        if (BinaryPrimitives.ReadUInt32BigEndian(entry[VhdParentLocatorEntry.PlatformDataLengthOffset..]) != (uint)data.Length) return false;
+        ulong offset = BinaryPrimitives.ReadUInt64BigEndian(entry[VhdParentLocatorEntry.PlatformDataOffsetOffset..]);
+        if (offset > (ulong)file.Length || (ulong)data.Length > (ulong)file.Length - offset) return false;
+        var stored = new byte[data.Length]; // data.Length ≤ MaxDataLength (checked by the caller)
+        return file.TryReadExactlyAt((long)offset, stored) && stored.AsSpan().SequenceEqual(data);
+    }
+
+    private static bool NameIs(byte[] header, string name)
+    {
+        var field = header.AsSpan(VhdDynamicHeader.ParentUnicodeNameOffset, VhdDynamicHeader.ParentUnicodeNameLength);
+        var expected = new byte[VhdDynamicHeader.ParentUnicodeNameLength];
+        Encoding.BigEndianUnicode.GetBytes(name.AsSpan(0, Math.Min(name.Length, expected.Length / 2)), expected);
+        return field.SequenceEqual(expected);
+    }
 
     private static int FindLocator(byte[] header, uint code, int except)
     {
@@ -377,6 +404,11 @@ public static partial class VirtualDiskOperations
         var values = VhdxImageWriter.LocatorValues(parent, file.Path, linkage, linkage2);
         absolute = values.AbsoluteWin32Path ?? absolute;
         byte[] bytes = VhdxMetadataWriter.BuildParentLocator(values);
+        if (old.AsSpan().SequenceEqual(bytes))
+        {
+            changes.Add($"The parent locator already names {values.AbsoluteWin32Path} and {values.RelativePath}; nothing changed");
+            return null;
+        }
         if (!edit.Put(index, VhdxConstants.ParentLocatorItem, edit.Entries[index].Flags, bytes))
             return new(R.MetadataNoRoom, file.Path, $"No free {bytes.Length} bytes in the {edit.RegionLength}-byte metadata region for the new parent locator", edit.RegionOffset);
         failure = edit.Commit(file, store, headers);

@@ -55,6 +55,9 @@ public sealed class SetParentTests : OperationsTestBase
         Assert.That(result.RelativePath, Is.EqualTo(@"..\b\renamed" + Ext(format)));
         Assert.That(result.IdentifierUpdated, Is.False);
         AssertContent(child, mirror);
+        byte[] once = File.ReadAllBytes(child);
+        Assert.That(VirtualDiskOperations.SetParent(child, parent).Changes.Single(), Does.Contain("nothing changed"));
+        Assert.That(File.ReadAllBytes(child), Is.EqualTo(once), "a second run writes nothing (the file does not grow)");
         using (var disk = VirtualDisk.Open(child, ReadOnly))
             Assert.That(disk.Info.Warnings.Select(w => w.Reason), Does.Not.Contain(VirtualDiskErrorReason.ParentTimestampMismatch));
         var info = CreateTools.VhdiInfo(child);
@@ -250,7 +253,7 @@ public sealed class SetParentTests : OperationsTestBase
         AssertContent(child, mirror);
         var text = CliRunner.Run("set-parent", child, "--parent", parent, "--ignore-id-mismatch");
         Assert.That(text.ExitCode, Is.EqualTo(0), text.ToString());
-        Assert.That(text.Stdout, Does.Contain("relative_path"));
+        Assert.That(text.Stdout, Does.Contain("nothing changed"), "the second run finds the locators already right");
     }
 
     /// <summary>
