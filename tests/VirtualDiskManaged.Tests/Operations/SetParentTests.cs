@@ -348,4 +348,34 @@ public sealed class SetParentTests : OperationsTestBase
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
         Assert.That(CliRunner.Run("set-parent", leaf, "--parent", newBase, "--depth", "0").ExitCode, Is.EqualTo(2));
     }
+
+    /// <summary>
+    /// After set-parent (VHD: locator data and the footer moved to the end) the write path still allocates: new blocks
+    /// go where the moved footer is, and the chain reads the mirror with the new writes over it.
+    /// </summary>
+    [TestCase(VirtualDiskFormat.Vhd)]
+    [TestCase(VirtualDiskFormat.Vhdx)]
+    public void WritesAfterSetParent(VirtualDiskFormat format)
+    {
+        var (child, _, parent, mirror) = MovedChain(format);
+        VirtualDiskOperations.SetParent(child, parent);
+        byte[] expected = File.ReadAllBytes(mirror);
+        var random = new Random(23);
+        using (var disk = VirtualDisk.Open(child, WriteImages.ReadWrite))
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                var data = new byte[65536];
+                random.NextBytes(data);
+                long offset = random.NextInt64(expected.Length - data.Length) / 512 * 512;
+                disk.Write(offset, data);
+                data.CopyTo(expected, offset);
+            }
+            disk.Flush();
+        }
+        string raw = Path.Combine(Folder, "expected.raw");
+        File.WriteAllBytes(raw, expected);
+        AssertContent(child, raw);
+        Assert.That(CreateTools.VhdiInfo(child)["Parent filename"], Is.EqualTo(Path.GetFullPath(parent)));
+    }
 }
