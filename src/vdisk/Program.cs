@@ -38,6 +38,8 @@ internal static class Program
         SetCommand.Build,
         ResizeCommand.Build,
         MergeCommand.Build,
+        SetParentCommand.Build,
+        MetadataCommand.Build,
     ];
 
     private static int Main(string[] args)

@@ -38,6 +38,8 @@ public enum VirtualDiskError : uint
     FileCorrupt = 1392,
     /// <summary>ERROR_FILE_ENCRYPTED: the backing file is encrypted (documented rule set).</summary>
     FileEncrypted = 6002,
+    /// <summary>ERROR_NOT_FOUND: the element (for example a metadata item) does not exist.</summary>
+    NotFound = 1168,
     /// <summary>ERROR_VHD_DRIVE_FOOTER_MISSING: no VHD footer where one must be.</summary>
     VhdDriveFooterMissing = 0xC03A0001,
     /// <summary>ERROR_VHD_DRIVE_FOOTER_CHECKSUM_MISMATCH: the VHD footer's checksum is wrong.</summary>
@@ -94,4 +96,6 @@ public enum VirtualDiskError : uint
     VhdInvalidType = 0xC03A001B,
     /// <summary>ERROR_VHD_INVALID_STATE: not possible in the disk's current state.</summary>
     VhdInvalidState = 0xC03A001C,
+    /// <summary>ERROR_VHD_METADATA_FULL: the virtual disk's metadata has no room for the item.</summary>
+    VhdMetadataFull = 0xC03A0028,
 }

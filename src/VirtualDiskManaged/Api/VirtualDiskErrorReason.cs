@@ -610,6 +610,26 @@ public enum VirtualDiskErrorReason
     // ---- Resize (1560–1579): add members directly below this line, the first with "= 1560" ----
 
     // ---- Set-parent and VHDX metadata items (1580–1599): add members directly below this line, the first with "= 1580" ----
+    /// <summary>Set-parent: the image is not a differencing disk (it has no parent to re-point).</summary>
+    SetParentNotDifferencing = 1580,
+    /// <summary>Set-parent: the new parent cannot be opened (the inner diagnostic says why).</summary>
+    SetParentOpenFailed,
+    /// <summary>Set-parent: the new parent's identifier is not the one the child records (VHD unique id, VHDX DataWriteGuid); allowed with IgnoreIdMismatch.</summary>
+    SetParentIdMismatch,
+    /// <summary>Set-parent: the new parent is of another format than the child (a VHD's parent is a VHD, a VHDX's a VHDX).</summary>
+    SetParentFormatMismatch,
+    /// <summary>Set-parent: the new parent's virtual size is not the child's.</summary>
+    SetParentSizeMismatch,
+    /// <summary>Set-parent: the parent path is empty, names the child itself, or the new parent's chain contains the child.</summary>
+    SetParentPathInvalid,
+    /// <summary>Set-parent or metadata: no room is left (no free VHD locator entry, no free space or entry in the VHDX metadata region, more than 1,024 user items).</summary>
+    MetadataNoRoom,
+    /// <summary>Set-parent or metadata: writing the change failed (the image opens with the old or the new state).</summary>
+    MetadataWriteFailed,
+    /// <summary>Metadata: the item id is the all-zero GUID or a system item's, or the data is empty or longer than 1 MiB.</summary>
+    MetadataItemInvalid,
+    /// <summary>Metadata: the VHDX has no user item with that id.</summary>
+    MetadataItemNotFound,
 
     // (end of the 1500 range)
 

@@ -102,12 +102,11 @@ internal sealed class VhdImageWriter : ImageWriter
     }
 
     /// <summary>The parent's name: its absolute path as Windows writes it, or only its file name when the path exceeds 256 units.</summary>
-    private string? ParentName()
-    {
-        if (_parent is null) return null;
-        string path = _parent.AbsolutePath;
-        return path.Length <= VhdDynamicHeader.ParentUnicodeNameLength / 2 ? path : System.IO.Path.GetFileName(path);
-    }
+    private string? ParentName() => _parent is null ? null : ParentNameOf(_parent.AbsolutePath);
+
+    /// <summary>The Parent Unicode Name for a parent at <paramref name="absolutePath"/> (also used by set-parent).</summary>
+    internal static string ParentNameOf(string absolutePath) =>
+        absolutePath.Length <= VhdDynamicHeader.ParentUnicodeNameLength / 2 ? absolutePath : System.IO.Path.GetFileName(absolutePath);
 
     public override void WriteData(long virtualOffset, Span<byte> buffer, int length)
     {

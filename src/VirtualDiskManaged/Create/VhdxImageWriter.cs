@@ -72,15 +72,7 @@ internal sealed class VhdxImageWriter : ImageWriter
         Target.Write(VhdxConstants.RegionTable2Offset, section);
 
         // §2.6 metadata region.
-        VhdxLocatorValues? locator = null;
-        if (_parent is not null)
-        {
-            string absolute = _parent.AbsolutePath;
-            if (OperatingSystem.IsWindows() && !absolute.StartsWith(@"\\", StringComparison.Ordinal)) absolute = @"\\?\" + absolute;
-            // volume_path (\\?\Volume{GUID}\...) needs the host's volume GUID: Windows has one, other hosts none (docs/create.md).
-            string? volume = Host.WindowsNative.TryGetVolumeGuidPath(_parent.AbsolutePath);
-            locator = new VhdxLocatorValues(_parent.Identifier, _parent.RelativePathFrom(Plan.Path), volume, absolute);
-        }
+        VhdxLocatorValues? locator = _parent is null ? null : LocatorValues(_parent, Plan.Path, _parent.Identifier);
         var metadata = new byte[2 * VhdxConstants.MetadataTableSize + 3 * 65536];
         int used = VhdxMetadataWriter.Write(metadata, Plan.BlockSize, _fixed, _parent is not null, Plan.Size,
             Plan.LogicalSectorSize, Plan.PhysicalSectorSize, _virtualDiskId, locator);
@@ -88,6 +80,19 @@ internal sealed class VhdxImageWriter : ImageWriter
 
         if (_fixed) WriteFixedBat();
         Target.SetLength(FinalFileLength);
+    }
+
+    /// <summary>
+    /// The parent locator's values for a child at <paramref name="childPath"/> (MS-VHDX §2.6.2.6.3): relative_path,
+    /// volume_path where the host has volume GUIDs, absolute_win32_path (with the \\?\ prefix on Windows). Also used by set-parent.
+    /// </summary>
+    internal static VhdxLocatorValues LocatorValues(ParentInfo parent, string childPath, Guid linkage, Guid? linkage2 = null)
+    {
+        string absolute = parent.AbsolutePath;
+        if (OperatingSystem.IsWindows() && !absolute.StartsWith(@"\\", StringComparison.Ordinal)) absolute = @"\\?\" + absolute;
+        // volume_path (\\?\Volume{GUID}\...) needs the host's volume GUID: Windows has one, other hosts none (docs/create.md).
+        string? volume = Host.WindowsNative.TryGetVolumeGuidPath(parent.AbsolutePath);
+        return new VhdxLocatorValues(linkage, parent.RelativePathFrom(childPath), volume, absolute, linkage2);
     }
 
     /// <summary>Fixed disks: payload block b at data start + b · BlockSize, FULLY_PRESENT; bitmap entries zero.</summary>

@@ -5,7 +5,7 @@ using VirtualDiskManaged.Vhdx;
 namespace VirtualDiskManaged.Create;
 
 /// <summary>The parent locator's key/value pairs (MS-VHDX §2.6.2.6.3).</summary>
-internal sealed record VhdxLocatorValues(Guid ParentLinkage, string? RelativePath, string? VolumePath, string? AbsoluteWin32Path);
+internal sealed record VhdxLocatorValues(Guid ParentLinkage, string? RelativePath, string? VolumePath, string? AbsoluteWin32Path, Guid? ParentLinkage2 = null);
 
 /// <summary>
 /// The metadata region's first 64 KiB table and its items (MS-VHDX §2.6.1, §2.6.2), in the order and at the offsets
@@ -73,6 +73,7 @@ internal static class VhdxMetadataWriter
     public static byte[] BuildParentLocator(VhdxLocatorValues values)
     {
         var pairs = new List<(string Key, string Value)> { ("parent_linkage", values.ParentLinkage.ToString("B", CultureInfo.InvariantCulture).ToLowerInvariant()) };
+        if (values.ParentLinkage2 is { } linkage2) pairs.Add(("parent_linkage2", linkage2.ToString("B", CultureInfo.InvariantCulture).ToLowerInvariant()));
         if (values.RelativePath is { Length: > 0 } r) pairs.Add(("relative_path", r));
         if (values.VolumePath is { Length: > 0 } v) pairs.Add(("volume_path", v));
         if (values.AbsoluteWin32Path is { Length: > 0 } a) pairs.Add(("absolute_win32_path", a));

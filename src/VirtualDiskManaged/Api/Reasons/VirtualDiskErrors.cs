@@ -68,6 +68,8 @@ public static class VirtualDiskErrors
         E.VirtualDiskLimitation => "ERROR_VIRTUAL_DISK_LIMITATION",
         E.VhdInvalidType => "ERROR_VHD_INVALID_TYPE",
         E.VhdInvalidState => "ERROR_VHD_INVALID_STATE",
+        E.NotFound => "ERROR_NOT_FOUND",
+        E.VhdMetadataFull => "ERROR_VHD_METADATA_FULL",
         _ => "0x" + ((uint)code).ToString("X8", System.Globalization.CultureInfo.InvariantCulture),
     };
 
@@ -118,6 +120,8 @@ public static class VirtualDiskErrors
         E.VirtualDiskLimitation => "The backing file must be uncompressed, unencrypted and not sparse.",
         E.VhdInvalidType => "The operation is not possible on a virtual disk of this type.",
         E.VhdInvalidState => "The operation is not possible in the virtual disk's current state.",
+        E.NotFound => "Element not found.",
+        E.VhdMetadataFull => "The virtual disk's metadata has no room for the item.",
         _ => "Unknown error.",
     };
 
