@@ -37,6 +37,7 @@ internal static class Program
         RepairCommand.Build,
         SetCommand.Build,
         ResizeCommand.Build,
+        CompactCommand.Build,
     ];
 
     private static int Main(string[] args)

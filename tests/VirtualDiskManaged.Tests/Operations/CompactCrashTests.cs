@@ -1,0 +1,74 @@
+using VirtualDiskManaged.Host;
+using VirtualDiskManaged.Tests.Create;
+using VirtualDiskManaged.Tests.Support;
+using VirtualDiskManaged.Tests.Write;
+
+namespace VirtualDiskManaged.Tests.Operations;
+
+/// <summary>
+/// Crash cuts of compact (docs/operations.md "compact"): every write, length change and flush of the operation is
+/// recorded; the file is rebuilt as it would stand after a crash just before each of them (a prefix of the calls:
+/// a process killed with the page cache intact; and, for a power loss, what was flushed plus any subset of the
+/// unflushed writes, some torn at 512-byte sectors) and must open with the original virtual content: every virtual
+/// byte equal to the raw export made before the compact, read by this library and, for images qemu-img reads (not
+/// differencing ones), by <c>qemu-img compare</c> (a cut with a pending VHDX log is replayed by <c>qemu-img check -r all</c> first).
+/// </summary>
+public sealed class CompactCrashTests : OperationsTestBase
+{
+    public static IEnumerable<TestCaseData> Kinds()
+    {
+        yield return new TestCaseData(VirtualDiskFormat.Vhd, false).SetName("{m}(VhdDynamic)");
+        yield return new TestCaseData(VirtualDiskFormat.Vhdx, false).SetName("{m}(VhdxDynamic)");
+        yield return new TestCaseData(VirtualDiskFormat.Vhd, true).SetName("{m}(VhdDifferencing)");
+        yield return new TestCaseData(VirtualDiskFormat.Vhdx, true).SetName("{m}(VhdxDifferencing)");
+    }
+
+    [TestCaseSource(nameof(Kinds))]
+    public void EveryCutOpensWithTheSameContent(VirtualDiskFormat format, bool differencing)
+    {
+        string image, expectedPath;
+        if (differencing) (image, _, expectedPath) = CompactImages.Chain(Folder, format);
+        else (image, expectedPath) = CompactImages.Dynamic(Folder, format, "crash");
+        byte[] expected = File.ReadAllBytes(expectedPath);
+        Assert.That(CompactImages.ReadAll(image).SequenceEqual(expected), Is.True, "the image reads the mirror before the compact");
+        byte[] original = File.ReadAllBytes(image);
+
+        FaultInjectingStore? recorder = null;
+        Assert.That(VirtualDiskOperations.TryCompact(image, null, inner => recorder = new FaultInjectingStore(inner), out var result, out var failure), Is.True, $"{failure}");
+        Assert.That(result!.BlocksReleased, Is.GreaterThan(0));
+        Assert.That(result.BlocksMoved, Is.GreaterThan(0), "the cuts cover moves");
+        Assert.That(result.FileSizeAfter, Is.LessThan(result.FileSizeBefore), "the cuts cover the truncation");
+        var ops = recorder!.Ops;
+        Assert.That(ops.OfType<FaultInjectingStore.FlushOp>().Count(), Is.GreaterThanOrEqualTo(4));
+
+        bool qemu = !differencing && TestPaths.HasTool("qemu-img");
+        string fmt = CreateTools.QemuFormat(format);
+        string ext = Path.GetExtension(image);
+        var random = new Random(1234 + (int)format * 2 + (differencing ? 1 : 0));
+        int checkedStates = 0;
+        for (int cut = 0; cut <= ops.Count; cut++)
+        {
+            var states = new List<(string What, byte[] Bytes)> { ("prefix", FaultInjectingStore.Prefix(original, ops, cut)) };
+            for (int k = 0; k < 2; k++) states.Add(($"power loss {k}", FaultInjectingStore.Crash(original, ops, cut, random)));
+            foreach (var (what, bytes) in states)
+            {
+                // In the image's folder: a differencing child finds its parent by its relative locator.
+                string path = Path.Combine(Folder, "cut" + ext);
+                File.WriteAllBytes(path, bytes);
+                Assert.That(VirtualDisk.TryOpen(path, null, out var disk, out VirtualDiskDiagnostic? open), Is.True, $"cut {cut}/{ops.Count} ({what}): {open}");
+                using (disk) Assert.That(CompactImages.ReadAll(disk!).SequenceEqual(expected), Is.True, $"cut {cut}/{ops.Count} ({what}): the content");
+                if (qemu && what == "prefix")
+                {
+                    bool pending;
+                    using (var d = VirtualDisk.Open(path, null)) pending = d.LogReplayed;
+                    if (pending) OpsImages.Check(CreateTools.Run("qemu-img", "check", "-q", "-r", "all", "-f", fmt, path), $"cut {cut}: qemu-img check -r all (log replay)");
+                    var (rc, text) = CreateTools.QemuCompare(expectedPath, "raw", path, fmt);
+                    Assert.That(rc, Is.EqualTo(0), $"cut {cut}/{ops.Count} ({what}): qemu-img compare: {text}");
+                }
+                File.Delete(path);
+                checkedStates++;
+            }
+        }
+        Assert.That(checkedStates, Is.EqualTo(3 * (ops.Count + 1)));
+    }
+}
