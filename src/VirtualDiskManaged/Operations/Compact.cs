@@ -57,6 +57,11 @@ public static partial class VirtualDiskOperations
 
     /// <summary>A batch of moves ends after this many blocks or bytes: one barrier for the copies, one BAT commit.</summary>
     private const int MoveBatchBlocks = 64;
+
+    /// <summary>Tests: a smaller batch (more barriers and commits for the crash cuts); 0 = <see cref="MoveBatchBlocks"/>.</summary>
+    internal static int MoveBatchBlocksOverride;
+
+    private static int MoveBatch => MoveBatchBlocksOverride > 0 ? MoveBatchBlocksOverride : MoveBatchBlocks;
     private const long MoveBatchBytes = 256L << 20;
 
     /// <summary>
@@ -331,7 +336,7 @@ public static partial class VirtualDiskOperations
             run.Report(CompactPhase.Move, index, moves.Count);
             var batch = new List<long>();
             long bytes = 0;
-            for (; index < moves.Count && batch.Count < MoveBatchBlocks && bytes < MoveBatchBytes; index++)
+            for (; index < moves.Count && batch.Count < MoveBatch && bytes < MoveBatchBytes; index++)
             {
                 var (block, target) = moves[index];
                 run.Copy(block.Offset, target, block.Length);
@@ -509,7 +514,7 @@ public static partial class VirtualDiskOperations
             run.Report(CompactPhase.Move, next, moves.Count);
             long bytes = 0;
             int count = 0;
-            for (; next < moves.Count && count < MoveBatchBlocks && bytes < MoveBatchBytes; next++, count++)
+            for (; next < moves.Count && count < MoveBatch && bytes < MoveBatchBytes; next++, count++)
             {
                 var (block, target) = moves[next];
                 run.Copy(block.Offset, target, block.Length);
