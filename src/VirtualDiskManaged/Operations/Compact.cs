@@ -444,8 +444,8 @@ public static partial class VirtualDiskOperations
             return new(R.CompactLayoutNotSupported, run.Path, $"The region table has {regions.EntryCount} entries; regions other than the BAT and the metadata (MS-VHDX §2.2.3.2) are not moved around", VhdxConstants.RegionTable1Offset);
         var headers = VhdxHeaderUpdater.TryRead(layer.File);
         if (headers is null) return new(R.CompactLayoutNotSupported, run.Path, "No current VHDX header");
-        if (headers.Current.LogGuid != Guid.Empty && !run.Options.DryRun)
-            return new(R.CompactLayoutNotSupported, run.Path, "The log is still pending after the open");
+        // A LogGuid still set after the open for writing has no entry to replay (the open replayed any into the file,
+        // docs/write.md); the first header update below replaces it (MS-VHDX §2.3.3), as the write path does.
         long length = store.Length;
 
         // ---- Scan ----
@@ -614,7 +614,7 @@ public static partial class VirtualDiskOperations
         {
             Commit();
             if (_log is not null) headers.Update(run.Store, h => h with { LogGuid = Guid.Empty });
-            else if (truncating) headers.Update(run.Store, h => h with { FileWriteGuid = Guid.NewGuid() });
+            else if (truncating) headers.Update(run.Store, h => h with { FileWriteGuid = Guid.NewGuid(), LogGuid = Guid.Empty });
         }
     }
 }
