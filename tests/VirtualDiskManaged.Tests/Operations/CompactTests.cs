@@ -202,6 +202,58 @@ public sealed class CompactTests : OperationsTestBase
         Assert.That(OpsImages.Sha256(raw), Is.EqualTo(sha256), $"the content independent readers give ({result})");
     }
 
+    /// <summary>
+    /// Hostile inputs: copies of a library-made image with random bytes changed in its structures (and its blocks) never
+    /// make compact throw or hang; when compact succeeds, the image reads what it read before.
+    /// </summary>
+    [TestCase(VirtualDiskFormat.Vhd)]
+    [TestCase(VirtualDiskFormat.Vhdx)]
+    public void DamagedImagesFailCleanlyOrKeepTheirContent(VirtualDiskFormat format)
+    {
+        var (image, _) = CompactImages.Dynamic(Folder, format, "fuzz");
+        byte[] original = File.ReadAllBytes(image);
+        var random = new Random(77 + (int)format);
+        long structures = format == VirtualDiskFormat.Vhd ? 8192 : 4 * MiB;
+        string path = Path.Combine(Folder, "damaged" + Path.GetExtension(image));
+        int compacted = 0, refused = 0;
+        for (int round = 0; round < 120; round++)
+        {
+            var bytes = (byte[])original.Clone();
+            int changes = random.Next(1, 9);
+            for (int i = 0; i < changes; i++)
+            {
+                long at = random.Next(4) switch
+                {
+                    0 => bytes.Length - 1 - random.Next(512),
+                    1 => random.NextInt64(bytes.Length),
+                    _ => random.NextInt64(Math.Min(structures, bytes.Length)),
+                };
+                bytes[at] = random.Next(3) == 0 ? (byte)0xFF : (byte)random.Next(256);
+            }
+            File.WriteAllBytes(path, bytes);
+            byte[]? before = null;
+            if (VirtualDisk.TryOpen(path, null, out var disk, out _))
+                using (disk)
+                {
+                    try { before = CompactImages.ReadAll(disk!); }
+                    catch (VirtualDiskException) { before = null; }
+                }
+            bool ok = VirtualDiskOperations.TryCompact(path, null, out var result, out var failure);
+            if (!ok)
+            {
+                Assert.That(failure, Is.Not.Null);
+                refused++;
+                continue;
+            }
+            compacted++;
+            if (before is null) continue;
+            Assert.That(VirtualDisk.TryOpen(path, null, out var after, out VirtualDiskDiagnostic? reopen), Is.True, $"round {round}: {result}: {reopen}");
+            using (after) Assert.That(CompactImages.ReadAll(after!).SequenceEqual(before), Is.True, $"round {round}: the content after {result}");
+        }
+        TestContext.Out.WriteLine($"{format}: {compacted} compacted, {refused} refused");
+        Assert.That(compacted, Is.GreaterThan(0));
+    }
+
     /// <summary>Allocated blocks of the top file (whole blocks of the map's data runs) whose bytes in the file are all zero.</summary>
     private static int ZeroBlocks(string image)
     {
