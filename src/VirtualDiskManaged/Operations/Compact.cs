@@ -97,44 +97,49 @@ public static partial class VirtualDiskOperations
         result = null;
         failure = options.DryRun ? OpenInput(path, out var handle) : OpenForWrite(path, out handle);
         if (failure is not null) return false;
-        using (handle)
+        try
         {
-            var top = handle!.TopLayer;
-            string full = handle.Path;
-            if (top is not (VhdLayer or VhdxLayer))
-            {
-                failure = new(R.OperationNotSupported, full, $"Compact applies to VHD and VHDX, not {handle.Format}");
-                return false;
-            }
-            if (handle.Subtype is not (VirtualDiskProviderSubtype.Dynamic or VirtualDiskProviderSubtype.Differencing))
-            {
-                failure = new(R.CompactFixedDisk, full, $"A {handle.Format} {handle.Subtype} disk");
-                return false;
-            }
-            if (options.DryRun && handle.LogReplayed)
-            {
-                failure = new(R.CompactLayoutNotSupported, full, "The VHDX has a pending log; a dry run does not replay it (repair first, or compact without a dry run)");
-                return false;
-            }
-            IBackingStore store = top.File;
-            if (handle.Writer is { } writer)
-            {
-                if (wrapStore is not null) writer.WrapStore(wrapStore);
-                store = writer.Store;
-            }
-            var run = new CompactRun(full, store, options, handle.Format, handle.Subtype);
-            try
-            {
-                failure = top is VhdLayer vhd ? CompactVhd(vhd, run) : CompactVhdx((VhdxLayer)top, run);
-            }
-            catch (OperationCanceledException) { failure = new(R.CompactCanceled, full, run.Stage); }
-            catch (VirtualDiskException e) { failure = new(R.OperationReadFailed, full, e.Diagnostic.Detail, e.Diagnostic.Offset, inner: e.Diagnostic, code: e.Diagnostic.Code); }
-            catch (IOException e) { failure = new(R.CompactWriteFailed, full, $"{run.Stage}: {e.Message}"); }
-            catch (UnauthorizedAccessException e) { failure = new(R.CompactWriteFailed, full, $"{run.Stage}: {e.Message}"); }
-            if (failure is not null) return false;
-            result = run.Result();
+            failure = CompactOpen(handle!, options, wrapStore, out result);
         }
-        return true;
+        finally
+        {
+            // The handle's close flushes the file (the write path's close); a failure there is a write failure too.
+            try { handle!.Dispose(); }
+            catch (IOException e) { failure ??= new(R.CompactWriteFailed, path, "close: " + e.Message); }
+        }
+        if (failure is not null) result = null;
+        return failure is null;
+    }
+
+    private static VirtualDiskDiagnostic? CompactOpen(VirtualDiskHandle handle, CompactOptions options, Func<IBackingStore, IBackingStore>? wrapStore, out CompactResult? result)
+    {
+        result = null;
+        var top = handle.TopLayer;
+        string full = handle.Path;
+        if (top is not (VhdLayer or VhdxLayer))
+            return new(R.OperationNotSupported, full, $"Compact applies to VHD and VHDX, not {handle.Format}");
+        if (handle.Subtype is not (VirtualDiskProviderSubtype.Dynamic or VirtualDiskProviderSubtype.Differencing))
+            return new(R.CompactFixedDisk, full, $"A {handle.Format} {handle.Subtype} disk");
+        if (options.DryRun && handle.LogReplayed)
+            return new(R.CompactLayoutNotSupported, full, "The VHDX has a pending log; a dry run does not replay it (repair first, or compact without a dry run)");
+        IBackingStore store = top.File;
+        if (handle.Writer is { } writer)
+        {
+            if (wrapStore is not null) writer.WrapStore(wrapStore);
+            store = writer.Store;
+        }
+        var run = new CompactRun(full, store, options, handle.Format, handle.Subtype);
+        VirtualDiskDiagnostic? failure;
+        try
+        {
+            failure = top is VhdLayer vhd ? CompactVhd(vhd, run) : CompactVhdx((VhdxLayer)top, run);
+        }
+        catch (OperationCanceledException) { failure = new(R.CompactCanceled, full, run.Stage); }
+        catch (VirtualDiskException e) { failure = new(R.OperationReadFailed, full, e.Diagnostic.Detail, e.Diagnostic.Offset, inner: e.Diagnostic, code: e.Diagnostic.Code); }
+        catch (IOException e) { failure = new(R.CompactWriteFailed, full, $"{run.Stage}: {e.Message}"); }
+        catch (UnauthorizedAccessException e) { failure = new(R.CompactWriteFailed, full, $"{run.Stage}: {e.Message}"); }
+        if (failure is null) result = run.Result();
+        return failure;
     }
 
     /// <summary>The state of one compact: the store, the counters, the progress and the stage (for failure messages).</summary>
@@ -614,7 +619,14 @@ public static partial class VirtualDiskOperations
         {
             Commit();
             if (_log is not null) headers.Update(run.Store, h => h with { LogGuid = Guid.Empty });
-            else if (truncating) headers.Update(run.Store, h => h with { FileWriteGuid = Guid.NewGuid(), LogGuid = Guid.Empty });
+            else if (truncating)
+            {
+                // Both slots in turn, as the write path's first change does: the newest header then has a sequence
+                // number above anything the handle's own writer could still write over the other slot on close.
+                var fileWrite = Guid.NewGuid();
+                headers.Update(run.Store, h => h with { FileWriteGuid = fileWrite, LogGuid = Guid.Empty });
+                headers.Update(run.Store, h => h);
+            }
         }
     }
 }
