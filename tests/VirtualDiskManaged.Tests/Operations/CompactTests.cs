@@ -327,8 +327,8 @@ internal static class CompactImages
     /// <summary>Where the child of <see cref="Chain"/> wrote zeros over the parent's data.</summary>
     public const int ZeroOverParentStart = (int)(4 * MiB), ZeroOverParentEnd = (int)(5 * MiB);
 
-    /// <summary>Child blocks of <see cref="Chain"/> a differencing VHD releases (512 KiB blocks): the two of 8–9 MiB (zeros where the parent reads zeros) and the one with the small zero write over zeros; not the two of 4–5 MiB (zeros over the parent's data).</summary>
-    public const long ChainReleasableVhd = 3;
+    /// <summary>Child blocks of <see cref="Chain"/> a differencing VHD releases (512 KiB blocks): the two of 8–9 MiB (zeros where the parent reads zeros) and the two with small zero writes over the parent's zeros (one in a block where the parent has data elsewhere); not the two of 4–5 MiB (zeros over the parent's data).</summary>
+    public const long ChainReleasableVhd = 4;
 
     /// <summary>Child blocks of <see cref="Chain"/> a differencing VHDX releases as ZERO (1 MiB blocks): 4–5 MiB (over the parent's data), 8–9 MiB, and the partially present block of the small zero write (the whole block reads zeros).</summary>
     public const long ChainReleasableVhdx = 3;
@@ -365,6 +365,7 @@ internal static class CompactImages
             Put(c, 8 * MiB, new byte[MiB]);         // zeros over zeros (never written in the parent): released
             Put(c, 2 * MiB, Data((int)MiB));        // data
             Put(c, 10 * MiB + 8192, new byte[4096]); // a partial zero write over zeros: VHD releases it (bits over zeros); VHDX: the whole block reads zeros -> ZERO
+            Put(c, 14 * MiB + 200_000, new byte[4096]); // zeros over zeros in a block where the parent has data elsewhere: VHD releases it (only the set bits count); VHDX keeps it (the block does not read all zeros)
             Put(c, 1 * MiB, Data(5000));            // data over the parent's data
             Put(c, 15 * MiB, Data((int)MiB));       // data near the end
         }
