@@ -232,7 +232,13 @@ public static partial class VirtualDiskOperations
             cursor = Math.Max(cursor, u.End);
         }
         long minLength = live.Count == 0 ? 0 : live.Min(e => e.Length);
+        long maxLength = live.Count == 0 ? 0 : live.Max(e => e.Length);
         gaps.RemoveAll(g => g.End - g.Start < minLength);
+        // Two ascending lists: gaps that can take the longest block, and the shorter ones (only shorter blocks — the
+        // partial last VHD block, VHDX sector bitmap blocks — look there), so a block of the common length never walks
+        // past a run of gaps too small for it.
+        var big = gaps.Where(g => g.End - g.Start >= maxLength).ToList();
+        var small = gaps.Where(g => g.End - g.Start < maxLength).ToList();
 
         var moves = new List<(Extent, long)>();
         long newEnd = dataStart;
@@ -241,21 +247,44 @@ public static partial class VirtualDiskOperations
         foreach (var block in order)
         {
             long end = block.End;
-            for (int i = 0; i < gaps.Count && gaps[i].Start < block.Offset; i++)
+            if (block.Length < maxLength && TryPlace(small, block, out long at) || TryPlace(big, block, out at))
             {
-                var (start, gapEnd) = gaps[i];
-                long at = place(start, block);
-                if (at < start || at + block.Length > gapEnd || at + block.Length > block.Offset) continue;
                 moves.Add((block, at));
                 end = at + block.Length;
-                gaps.RemoveAt(i);
-                if (gapEnd - end >= minLength) gaps.Insert(i, (end, gapEnd));
-                if (at - start >= minLength) gaps.Insert(i, (start, at));
-                break;
             }
             newEnd = Math.Max(newEnd, end);
         }
         return (moves, newEnd);
+
+        // The lowest gap of the list below the block where it fits; the gap's unused parts go back in order (into the
+        // big list only when they can still take the longest block).
+        bool TryPlace(List<(long Start, long End)> list, Extent block, out long at)
+        {
+            for (int i = 0; i < list.Count && list[i].Start < block.Offset; i++)
+            {
+                var (start, gapEnd) = list[i];
+                at = place(start, block);
+                if (at < start || at + block.Length > gapEnd || at + block.Length > block.Offset) continue;
+                list.RemoveAt(i);
+                long end = at + block.Length;
+                foreach (var piece in new[] { (start, at), (end, gapEnd) })
+                {
+                    long length = piece.Item2 - piece.Item1;
+                    if (length < minLength) continue;
+                    var target = length >= maxLength ? big : small;
+                    int lo = 0, hi = target.Count; // the first gap starting after the piece (binary search: the lists stay sorted)
+                    while (lo < hi)
+                    {
+                        int mid = (lo + hi) >>> 1;
+                        if (target[mid].Start > piece.Item1) hi = mid; else lo = mid + 1;
+                    }
+                    target.Insert(lo, piece);
+                }
+                return true;
+            }
+            at = 0;
+            return false;
+        }
     }
 
     // ---- VHD (VHD spec "Dynamic Hard Disk Image", "Block Allocation Table and Data Blocks", "Implementing a Differencing Hard Disk") ----
