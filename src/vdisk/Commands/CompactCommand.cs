@@ -14,7 +14,8 @@ internal static class CompactCommand
             + "differencing VHD only where the parent reads zeros too; a differencing VHDX block becomes ZERO, never the "
             + "parent's), blocks from the end of the file are moved into the freed places and the file is truncated. The "
             + "content never changes, and a crash at any point leaves an image that opens with the same content. Fixed disks "
-            + "are refused. --dry-run only says what would be done. --json prints the result as one object.",
+            + "are refused. --dry-run only says what would be done. --json prints the result as one object. A progress bar is "
+            + "drawn when stderr is a terminal.",
             "0 compacted (or nothing to do), 1 refused or failed (the image still reads the same content)");
         var path = new Argument<string>("IMAGE") { Description = "the image (opened for writing)" };
         var dryRun = Values.Switch("--dry-run", "scan and plan only; write nothing");
@@ -26,8 +27,16 @@ internal static class CompactCommand
         {
             string image = r.GetValue(path)!;
             bool dry = r.GetValue(dryRun);
-            if (!VirtualDiskOperations.TryCompact(image, new CompactOptions { DryRun = dry }, out var result, out var failure))
-                return OperationOutput.Fail(image, failure!);
+            CompactResult? result;
+            VirtualDiskDiagnostic? failure;
+            using (var bar = new Bar())
+            {
+                if (!VirtualDiskOperations.TryCompact(image, new CompactOptions { DryRun = dry, Progress = bar }, out result, out failure))
+                {
+                    bar.Dispose();
+                    return OperationOutput.Fail(image, failure!);
+                }
+            }
             if (r.GetValue(json))
             {
                 using var stdout = Output.OpenStdout();
@@ -54,5 +63,32 @@ internal static class CompactCommand
             return Program.ExitOk;
         });
         return command;
+    }
+
+    /// <summary>A one-line progress bar on stderr (scan, then move), drawn only when stderr is a terminal, at most every 1/10 s.</summary>
+    private sealed class Bar : IProgress<CompactProgress>, IDisposable
+    {
+        private readonly bool _enabled = !Console.IsErrorRedirected;
+        private long _lastTicks;
+        private bool _drawn;
+
+        public void Report(CompactProgress value)
+        {
+            if (!_enabled || value.Total <= 0) return;
+            long now = Environment.TickCount64;
+            if (now - _lastTicks < 100 && value.Done < value.Total) return;
+            _lastTicks = now;
+            double fraction = Math.Clamp(value.Done / (double)value.Total, 0, 1);
+            int filled = (int)(fraction * 30);
+            string phase = value.Phase == CompactPhase.Scan ? "scan" : "move";
+            Console.Error.Write(string.Create(Text.Inv, $"\r[{new string('#', filled)}{new string(' ', 30 - filled)}] {phase} {value.Done} of {value.Total} blocks  "));
+            _drawn = true;
+        }
+
+        public void Dispose()
+        {
+            if (_drawn) Console.Error.WriteLine();
+            _drawn = false;
+        }
     }
 }
