@@ -93,6 +93,7 @@ public sealed class CompactTests : OperationsTestBase
         var result = VirtualDiskOperations.Compact(child);
         Assert.That(new FileInfo(child).Length, Is.LessThan(before));
         Assert.That(File.ReadAllBytes(parent).SequenceEqual(parentBytes), Is.True, "the parent is not touched");
+        Assert.That(CreateTools.VhdiInfo(child)["Disk type"], Is.EqualTo("Differential"), "vhdiinfo opens the compacted child");
         Assert.That(CompactImages.ReadAll(child).SequenceEqual(File.ReadAllBytes(mirror)), Is.True, "the chain reads what was written (zeros over the parent's data stay zeros)");
         // VHD releases only what reads zeros in the parent too; VHDX also the blocks over the parent's data (as ZERO).
         Assert.That(result.BlocksReleased, Is.EqualTo(format == VirtualDiskFormat.Vhd ? CompactImages.ChainReleasableVhd : CompactImages.ChainReleasableVhdx));
