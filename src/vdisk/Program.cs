@@ -40,6 +40,7 @@ internal static class Program
         MergeCommand.Build,
         SetParentCommand.Build,
         MetadataCommand.Build,
+        CompactCommand.Build,
     ];
 
     private static int Main(string[] args)

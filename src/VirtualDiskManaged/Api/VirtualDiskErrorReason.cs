@@ -606,6 +606,14 @@ public enum VirtualDiskErrorReason
     MergeChainInUse,
 
     // ---- Compact (1540–1559): add members directly below this line, the first with "= 1540" ----
+    /// <summary>Compact: the disk is fixed; only dynamic and differencing disks are compacted (CompactVirtualDisk).</summary>
+    CompactFixedDisk = 1540,
+    /// <summary>Compact: the file has a layout compact does not rewrite (for example a VHDX region it does not know, or overlapping blocks); nothing was changed.</summary>
+    CompactLayoutNotSupported,
+    /// <summary>Compact: a write, flush or truncation failed part-way; the image still reads the same content (docs/operations.md "compact").</summary>
+    CompactWriteFailed,
+    /// <summary>Compact: the operation was canceled; the image reads the same content, compacted in part or not at all.</summary>
+    CompactCanceled,
 
     // ---- Resize (1560–1579): add members directly below this line, the first with "= 1560" ----
 

@@ -122,6 +122,9 @@ internal sealed class VhdBlockTable
     /// <summary>The BAT's file offset (VHD spec "Block Allocation Table").</summary>
     public ulong TableOffset => _tableOffset;
 
+    /// <summary>The file's structures that no block may overlap (footers, dynamic header, BAT, parent locator data), for compact.</summary>
+    internal IReadOnlyList<(ulong Start, ulong End, string What)> Metadata => _metadata;
+
     /// <summary>A cached mixed bitmap of <paramref name="block"/>, or null.</summary>
     public byte[]? GetCachedBitmap(long block)
     {

@@ -374,6 +374,9 @@ internal sealed class VhdxBlockTable
     /// <summary>The BAT region's file offset.</summary>
     internal long FileOffset => _batOffset;
 
+    /// <summary>The header section, log, BAT and metadata regions (no block may overlap them), for compact.</summary>
+    internal IReadOnlyList<VhdxRegion> Reserved => _reserved;
+
     /// <summary>Replaces entry <paramref name="index"/> in memory (its page is loaded first); readers see it at once.</summary>
     internal void SetEntry(long index, ulong raw)
     {
