@@ -94,4 +94,6 @@ public enum VirtualDiskError : uint
     VhdInvalidType = 0xC03A001B,
     /// <summary>ERROR_VHD_INVALID_STATE: not possible in the disk's current state.</summary>
     VhdInvalidState = 0xC03A001C,
+    /// <summary>ERROR_VHD_RESIZE_WOULD_TRUNCATE_DATA: the resize would cut off data in use (a partition).</summary>
+    VhdResizeWouldTruncateData = 0xC03A0025,
 }

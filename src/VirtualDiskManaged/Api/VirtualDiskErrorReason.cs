@@ -588,6 +588,22 @@ public enum VirtualDiskErrorReason
     // ---- Compact (1540–1559): add members directly below this line, the first with "= 1540" ----
 
     // ---- Resize (1560–1579): add members directly below this line, the first with "= 1560" ----
+    /// <summary>Resize: the new size is zero, not a multiple of the logical sector size, or beyond the format's maximum (VHD 2040 GiB, VHDX 64 TiB).</summary>
+    ResizeSizeInvalid = 1560,
+    /// <summary>Resize: a VHD cannot shrink (ResizeVirtualDisk shrinks only VHDX).</summary>
+    ResizeShrinkNotSupported,
+    /// <summary>Resize: the shrink would cut into a partition (below the smallest safe virtual size, or no readable partition table); AllowUnsafeShrink overrides.</summary>
+    ResizeWouldTruncateData,
+    /// <summary>Resize: a differencing disk is not resized (its size follows its parent's).</summary>
+    ResizeDifferencingNotSupported,
+    /// <summary>Resize: the file's layout is one this resize does not change (a 511-byte VHD footer, a damaged structure, a structure other than a data block in the way of the VHD BAT, a table beyond the caps).</summary>
+    ResizeLayoutNotSupported,
+    /// <summary>Resize: the VHDX has a pending log; run repair first.</summary>
+    ResizePendingLog,
+    /// <summary>Resize: writing the image failed (it opens with the old or the new size).</summary>
+    ResizeWriteFailed,
+    /// <summary>Resize: canceled before the size changed (the image keeps the old size and content).</summary>
+    ResizeCanceled,
 
     // ---- Set-parent and VHDX metadata items (1580–1599): add members directly below this line, the first with "= 1580" ----
 

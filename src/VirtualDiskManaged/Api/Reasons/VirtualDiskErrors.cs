@@ -68,6 +68,7 @@ public static class VirtualDiskErrors
         E.VirtualDiskLimitation => "ERROR_VIRTUAL_DISK_LIMITATION",
         E.VhdInvalidType => "ERROR_VHD_INVALID_TYPE",
         E.VhdInvalidState => "ERROR_VHD_INVALID_STATE",
+        E.VhdResizeWouldTruncateData => "ERROR_VHD_RESIZE_WOULD_TRUNCATE_DATA",
         _ => "0x" + ((uint)code).ToString("X8", System.Globalization.CultureInfo.InvariantCulture),
     };
 
@@ -118,6 +119,7 @@ public static class VirtualDiskErrors
         E.VirtualDiskLimitation => "The backing file must be uncompressed, unencrypted and not sparse.",
         E.VhdInvalidType => "The operation is not possible on a virtual disk of this type.",
         E.VhdInvalidState => "The operation is not possible in the virtual disk's current state.",
+        E.VhdResizeWouldTruncateData => "The resize would cut off data in use.",
         _ => "Unknown error.",
     };
 
