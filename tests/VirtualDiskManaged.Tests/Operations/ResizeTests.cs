@@ -151,11 +151,10 @@ public sealed class ResizeTests : OperationsTestBase
         Assert.That(result.Changes, Has.Some.Contains("BAT region moved"));
         Assert.That(QemuSize(image, "vhdx"), Is.EqualTo(newSize));
         QemuCheck(image);
-        // The content as qemu reads it (a 200 GiB qemu-img compare takes minutes): the old data, zeros between, and qemu's
-        // allocation map with nothing past the old 16 MiB (so all of it reads zeros).
-        QemuIo(image, "vhdx", "read -P 0xa1 0 3M", $"read -P 0 {3 * MiB} {12 * MiB}", $"read -P 0xc3 {15 * MiB} 1M", $"read -P 0 {16 * MiB} 1M", $"read -P 0 {newSize - MiB} 1M");
-        Assert.That(OpsImages.QemuMap(image, "vhdx").Where(r => r.Data).Max(r => r.Start + r.Length), Is.LessThanOrEqualTo(16 * MiB));
-        Assert.That(OpsImages.QemuMap(image, "vhdx")[^1].Start + OpsImages.QemuMap(image, "vhdx")[^1].Length, Is.EqualTo(newSize));
+        // The content as qemu reads it (a 200 GiB qemu-img compare takes minutes, and qemu 7.2's vhdx map reports every
+        // range as data): the old data, zeros between, zeros in samples of the new space.
+        QemuIo(image, "vhdx", "read -P 0xa1 0 3M", $"read -P 0 {3 * MiB} {12 * MiB}", $"read -P 0xc3 {15 * MiB} 1M", $"read -P 0 {16 * MiB} 1M",
+            $"read -P 0 {64L << 30} 1M", $"read -P 0 {newSize - MiB} 1M");
         QemuIo(image, "vhdx", $"write -P 0x5a {newSize - MiB} 1M", $"write -P 0x6b {100L << 30} 4096");
         QemuCheck(image);
         using (var disk = VirtualDisk.Open(image, new VirtualDiskOpenOptions { Access = VirtualDiskAccessMask.AttachRW | VirtualDiskAccessMask.GetInfo }))
@@ -185,8 +184,7 @@ public sealed class ResizeTests : OperationsTestBase
         QemuCheck(image);
         Expect(raw, newSize);
         Same(raw, image, "vhdx");
-        // Every block of a fixed disk has data in the file (qemu-img map: data everywhere, nothing left to allocate).
-        Assert.That(OpsImages.QemuMap(image, "vhdx").All(r => r.Data), Is.True, "fixed: all blocks present");
+        // Every new block of a fixed disk is allocated: a write there does not grow the file.
         long length = new FileInfo(image).Length;
         QemuIo(image, "vhdx", $"write -P 0x44 {99 * MiB} 1M");
         Assert.That(new FileInfo(image).Length, Is.EqualTo(length), "a write to a new block of a fixed disk allocates nothing");
