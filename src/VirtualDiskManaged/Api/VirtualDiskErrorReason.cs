@@ -598,8 +598,6 @@ public enum VirtualDiskErrorReason
     ResizeDifferencingNotSupported,
     /// <summary>Resize: the file's layout is one this resize does not change (a 511-byte VHD footer, a damaged structure, a structure other than a data block in the way of the VHD BAT, a table beyond the caps).</summary>
     ResizeLayoutNotSupported,
-    /// <summary>Resize: the VHDX has a pending log; run repair first.</summary>
-    ResizePendingLog,
     /// <summary>Resize: writing the image failed (it opens with the old or the new size).</summary>
     ResizeWriteFailed,
     /// <summary>Resize: canceled before the size changed (the image keeps the old size and content).</summary>

@@ -107,17 +107,17 @@ public static partial class VirtualDiskOperations
         uint blockSize;
         VirtualDiskFormat format;
         VirtualDiskProviderSubtype subtype;
-        bool pending;
         string? problems = null;
+        bool pending;
         using (handle)
         {
+            pending = handle!.LogReplayed;
             full = handle!.Path;
             oldSize = handle.VirtualSize;
             logical = handle.LogicalSectorSize;
             blockSize = handle.Info.Top.BlockSize;
             format = handle.Format;
             subtype = handle.Subtype;
-            pending = handle.LogReplayed;
             if (newSize < oldSize && format == VirtualDiskFormat.Vhdx && subtype != VirtualDiskProviderSubtype.Differencing && !options.AllowUnsafeShrink)
             {
                 var layout = ReadPartitions(handle);
@@ -141,12 +141,6 @@ public static partial class VirtualDiskOperations
             failure = new(R.ResizeDifferencingNotSupported, full, "A differencing disk's virtual size is its parent's");
             return false;
         }
-        long oldLength = new FileInfo(full).Length;
-        if (newSize == oldSize)
-        {
-            result = new(full, format, subtype, oldSize, newSize, oldLength, oldLength, ["The virtual size is already " + newSize]);
-            return true;
-        }
         if (newSize < oldSize && format == VirtualDiskFormat.Vhd)
         {
             failure = new(R.ResizeShrinkNotSupported, full, $"{oldSize} -> {newSize}: a VHD only grows");
@@ -157,8 +151,25 @@ public static partial class VirtualDiskOperations
             failure = new(R.ResizeWouldTruncateData, full, $"{newSize} is below the smallest safe virtual size {smallest}" + (problems is null ? "" : $" ({problems})"));
             return false;
         }
-        if (pending) { failure = new(R.ResizePendingLog, full); return false; }
 
+        bool replayed = false;
+        if (pending)
+        {
+            // A pending VHDX log (a crash, for example of an earlier resize) is replayed into the file first, as an open for
+            // writing does (MS-VHDX §2.3.3; docs/write.md), so that every step below starts from a clean log. The replayed
+            // file is what the read-only open above saw, so its sizes still hold.
+            failure = OpenForWrite(full, out var writer);
+            if (failure is not null) return false;
+            writer!.Dispose();
+            replayed = true;
+        }
+        long oldLength = new FileInfo(full).Length;
+        if (newSize == oldSize)
+        {
+            result = new(full, format, subtype, oldSize, newSize, oldLength, oldLength,
+                replayed ? ["The virtual size is already " + newSize, "Pending log replayed into the file"] : ["The virtual size is already " + newSize]);
+            return true;
+        }
         var open = HostFile.TryOpen(full, exclusive: true, out var file, writable: true);
         if (open is not null) { failure = new(R.ResizeWriteFailed, full, inner: open, code: open.Code); return false; }
         var job = new ResizeJob(file!, wrap is null ? file! : wrap(file!), options);
@@ -175,6 +186,7 @@ public static partial class VirtualDiskOperations
             catch (UnauthorizedAccessException e) { failure = new(R.ResizeWriteFailed, full, e.Message); }
         }
         if (failure is not null) return false;
+        if (replayed) job.Changes.Insert(0, "Pending log replayed into the file first");
         job.Changes.Insert(0, $"Virtual size {oldSize} -> {newSize}");
         result = new(full, format, subtype, oldSize, newSize, oldLength, new FileInfo(full).Length, job.Changes) { UnreferencedBytes = job.Unreferenced };
         return true;

@@ -13,7 +13,6 @@ internal static partial class ReasonTable
         new(R.ResizeWouldTruncateData, E.VhdResizeWouldTruncateData, F, "The shrink would cut into a partition; allow an unsafe shrink to do it anyway."),
         new(R.ResizeDifferencingNotSupported, E.VhdInvalidType, F, "A differencing disk is not resized; its size follows its parent's."),
         new(R.ResizeLayoutNotSupported, E.NotSupported, F, "The image's layout is not one this resize changes."),
-        new(R.ResizePendingLog, E.NotSupported, F, "The VHDX has a pending log; repair it first."),
         new(R.ResizeWriteFailed, E.IoDevice, F, "Writing the image failed; it opens with the old or the new size."),
         new(R.ResizeCanceled, E.OperationAborted, F, "The resize was canceled before the size changed."),
     ];
