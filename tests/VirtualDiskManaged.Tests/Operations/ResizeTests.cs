@@ -261,6 +261,28 @@ public sealed class ResizeTests : OperationsTestBase
     }
 
     [Test]
+    public void ShrinkClearsBatPagesAcrossSeveralLogEntries()
+    {
+        // 1 MiB blocks, one 4 KiB write every 512 MiB of a 40 GiB disk: each write's entry is in its own 4 KiB BAT page
+        // (512 entries, MS-VHDX §2.5), so the shrink changes 78 pages, more than one log entry carries (a 1 MiB log: 63).
+        CreateTools.Require("qemu-io");
+        string image = Path.Combine(Folder, "m.vhdx");
+        long size = 40L << 30;
+        OpsImages.Check(CreateTools.Run("qemu-img", "create", "-q", "-f", "vhdx", "-o", "subformat=dynamic,block_size=1M", image, size.ToString()), "qemu-img create");
+        QemuIo(image, "vhdx", Enumerable.Range(0, 80).Select(i => $"write -P {0x10 + i} {i * 512L * MiB} 4096").ToArray());
+        long length = new FileInfo(image).Length;
+        var result = VirtualDiskOperations.Resize(image, 1L << 30, new ResizeOptions { AllowUnsafeShrink = true });
+        Assert.That(result.Changes, Has.Some.Contains("78 block(s)"));
+        Assert.That(QemuSize(image, "vhdx"), Is.EqualTo(1L << 30));
+        QemuCheck(image);
+        Assert.That(new FileInfo(image).Length, Is.LessThan(length - 70 * MiB), "the 78 freed blocks were the file's last ones");
+        QemuIo(image, "vhdx", "read -P 0x10 0 4096", $"read -P 0x11 {512 * MiB} 4096", $"read -P 0 {512 * MiB + 4096} 4096");
+        VirtualDiskOperations.Resize(image, size);
+        QemuCheck(image);
+        QemuIo(image, "vhdx", "read -P 0x10 0 4096", $"read -P 0 {2L << 30} 4096", $"read -P 0 {39L * 512 * MiB} 4096");
+    }
+
+    [Test]
     public void ShrinkBelowAGptIsRefusedUnlessUnsafe()
     {
         string raw = Partitioned("label: gpt\nstart=2048, size=20480, type=L\n", 64 * MiB, "gpt");
