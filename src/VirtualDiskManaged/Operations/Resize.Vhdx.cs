@@ -60,7 +60,10 @@ public static partial class VirtualDiskOperations
         {
             bool relocate = newEntries * VhdxBatEntry.Size > regions.Bat.Length;
             long batAt = regions.Bat.FileOffset, batLength = regions.Bat.Length;
-            long end = (length + Mib - 1) / Mib * Mib;
+            // New structures go past the file's end and past every block the BAT references (a block may run past the end:
+            // qemu's fixed files stop at the virtual size), 1 MiB aligned.
+            long referenced = ReferencedEnd(job, regionBytes, header, regions.Bat.FileOffset, oldEntries, block, IsBitmap);
+            long end = (Math.Max(length, referenced) + Mib - 1) / Mib * Mib;
             if (relocate)
             {
                 batLength = (newEntries * VhdxBatEntry.Size + Mib - 1) / Mib * Mib;
@@ -82,6 +85,8 @@ public static partial class VirtualDiskOperations
             long tailBlock = oldData - 1, tailFrom = oldSize - tailBlock * block;
             long tailLength = Math.Min(block, newSize - tailBlock * block) - tailFrom;
             var tailEntry = ReadBatEntry(file, regions.Bat.FileOffset, tailBlock + tailBlock / ratio);
+            // Only the part inside the file needs clearing: past its end the file is extended with zeros below.
+            tailLength = Math.Min(tailLength, Math.Max(0, length - (tailEntry.FileOffset + tailFrom)));
             bool clearTail = oldSize % block != 0 && tailEntry.PayloadState == VhdxPayloadState.FullyPresent && tailLength > 0;
             job.Total = (clearTail ? tailLength : 0) + (relocate ? regions.Bat.Length : 0);
             job.ThrowIfCanceled();
