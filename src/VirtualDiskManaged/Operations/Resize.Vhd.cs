@@ -76,6 +76,8 @@ public static partial class VirtualDiskOperations
         long tailBlock = (oldSize - 1) / blockSize, tailFrom = oldSize - tailBlock * blockSize;
         long tailLength = Math.Min(blockSize, newSize - tailBlock * blockSize) - tailFrom;
         bool clearTail = oldSize % blockSize != 0 && Entry(tailBlock) != VhdBlockTable.Unallocated && tailLength > 0;
+        if (clearTail && (long)Entry(tailBlock) * VhdSector > fileEnd - bitmap - blockSize)
+            return job.Layout($"Block {tailBlock} runs past the trailing footer", tableAt + tailBlock * 4);
 
         var movers = new List<long>();
         long footerAt = fileEnd, newPadded = oldPadded, first = 0, stride = (bitmap + blockSize + 4095) / 4096 * 4096;
@@ -89,7 +91,12 @@ public static partial class VirtualDiskOperations
                 uint e = Entry(i);
                 if (e == VhdBlockTable.Unallocated) continue;
                 long at = (long)e * VhdSector;
-                if (at < hi && lo < at + bitmap + blockSize) movers.Add(i);
+                if (at < hi && lo < at + bitmap + blockSize)
+                {
+                    // VHD rule 16 (docs/open-path.md §8.1): a block lies inside the file's data area; checked again before copying it.
+                    if (at > fileEnd - bitmap - blockSize) return job.Layout($"Block {i} at {at} runs past the trailing footer", tableAt + i * 4);
+                    movers.Add(i);
+                }
             }
             // The moved blocks go past both the file's data and the grown BAT, data on a 4 KiB boundary as the write path places them.
             long start = Math.Max(fileEnd, hi);

@@ -63,6 +63,7 @@ public static partial class VirtualDiskOperations
             // New structures go past the file's end and past every block the BAT references (a block may run past the end:
             // qemu's fixed files stop at the virtual size), 1 MiB aligned.
             long referenced = ReferencedEnd(job, regionBytes, header, regions.Bat.FileOffset, oldEntries, block, IsBitmap);
+            if (referenced < 0) return job.Layout("A BAT entry references a block that starts past the file's end");
             long end = (Math.Max(length, referenced) + Mib - 1) / Mib * Mib;
             if (relocate)
             {
@@ -166,6 +167,7 @@ public static partial class VirtualDiskOperations
 
             // Truncate to the end of what is still referenced; freed blocks below it stay as unreferenced space.
             long keep = ReferencedEnd(job, regionBytes, header, regions.Bat.FileOffset, newEntries, block, IsBitmap);
+            if (keep < 0) keep = length; // a block past the end (the open path reads it as zeros): nothing is truncated
             keep = (keep + Mib - 1) / Mib * Mib;
             long freedBelow = freed.Sum(f => Math.Max(0, Math.Min(f.Offset + f.Length, keep) - f.Offset));
             if (keep < length)
@@ -248,7 +250,8 @@ public static partial class VirtualDiskOperations
 
     /// <summary>
     /// The end of everything a shrunk VHDX still references: the header section, the log, every region in the table (MS-VHDX
-    /// §2.2.3), and the blocks of the entries below the new count (read in 1 MiB pieces).
+    /// §2.2.3), and the blocks of the entries below <paramref name="entries"/> (read in 1 MiB pieces); -1 when a block starts
+    /// past the file's end (a hostile or damaged entry: nothing is placed by it).
     /// </summary>
     private static long ReferencedEnd(ResizeJob job, byte[] regionTable, VhdxHeader header, long batAt, long entries, long blockSize, Func<long, bool> isBitmap)
     {
@@ -268,6 +271,7 @@ public static partial class VirtualDiskOperations
             {
                 var entry = new VhdxBatEntry(BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(k * VhdxBatEntry.Size)));
                 if (entry.State is not ((byte)VhdxPayloadState.FullyPresent or (byte)VhdxPayloadState.PartiallyPresent)) continue;
+                if (entry.FileOffset >= job.File.Length) return -1;
                 end = Math.Max(end, entry.FileOffset + (isBitmap(done + k) ? Mib : blockSize));
             }
         }
