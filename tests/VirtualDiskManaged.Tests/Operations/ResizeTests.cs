@@ -190,6 +190,36 @@ public sealed class ResizeTests : OperationsTestBase
         Assert.That(new FileInfo(image).Length, Is.EqualTo(length), "a write to a new block of a fixed disk allocates nothing");
     }
 
+    [Test]
+    public void GrowFixedVhdxMovesTheBatRegionThenShrinks()
+    {
+        // 130 GiB of 1 MiB blocks need 133,120 payload + 32 bitmap entries: the 1 MiB region moves; the new blocks are holes in the file.
+        CreateTools.Require("qemu-io");
+        string image = Path.Combine(Folder, "fb.vhdx");
+        OpsImages.Check(CreateTools.Run("qemu-img", "create", "-q", "-f", "vhdx", "-o", "subformat=fixed,block_state_zero=off,block_size=1M", image, (8 * MiB).ToString()), "qemu-img create");
+        QemuIo(image, "vhdx", "write -P 0xa1 0 1M", $"write -P 0xb2 {7 * MiB} 1M");
+        long newSize = 130L << 30;
+        var progress = new Recorder();
+        var grown = VirtualDiskOperations.Resize(image, newSize, new ResizeOptions { Progress = progress });
+        Assert.That(grown.Changes, Has.Some.Contains("BAT region moved").And.Some.Contains("133112 fully present"));
+        Assert.That(progress.Last.BytesDone, Is.EqualTo(progress.Last.BytesTotal).And.GreaterThan(0), "progress ends at its total");
+        Assert.That(QemuSize(image, "vhdx"), Is.EqualTo(newSize));
+        QemuCheck(image);
+        long length = new FileInfo(image).Length;
+        QemuIo(image, "vhdx", "read -P 0xa1 0 1M", $"read -P 0xb2 {7 * MiB} 1M", $"read -P 0 {8 * MiB} 1M", $"read -P 0 {newSize - MiB} 1M", $"write -P 0x33 {100L << 30} 1M");
+        Assert.That(new FileInfo(image).Length, Is.EqualTo(length), "fixed: the write found its block allocated");
+        var shrunk = VirtualDiskOperations.Resize(image, 8 * MiB, new ResizeOptions { AllowUnsafeShrink = true });
+        Assert.That(shrunk.NewFileLength, Is.LessThan(32 * MiB), "the blocks past 8 MiB were the file's end: truncated");
+        QemuCheck(image);
+        QemuIo(image, "vhdx", "read -P 0xa1 0 1M", $"read -P 0xb2 {7 * MiB} 1M");
+    }
+
+    private sealed class Recorder : IProgress<ResizeProgress>
+    {
+        public ResizeProgress Last { get; private set; }
+        public void Report(ResizeProgress value) => Last = value;
+    }
+
     private string Partitioned(string script, long size, string name)
     {
         CreateTools.Require("sfdisk");
