@@ -602,6 +602,10 @@ public enum VirtualDiskErrorReason
     ResizeWriteFailed,
     /// <summary>Resize: canceled before the size changed (the image keeps the old size and content).</summary>
     ResizeCanceled,
+    /// <summary>Resize to the smallest safe virtual size: no partition table can be read (or it has problems), so no minimum can be computed.</summary>
+    ResizeMinimumUnknown,
+    /// <summary>Resize to the smallest safe virtual size: the disk is already at (or below) it.</summary>
+    ResizeAlreadyAtMinimum,
 
     // ---- Set-parent and VHDX metadata items (1580–1599): add members directly below this line, the first with "= 1580" ----
 

@@ -14,6 +14,12 @@ public sealed record ResizeOptions
     /// </summary>
     public bool AllowUnsafeShrink { get; init; }
 
+    /// <summary>
+    /// RESIZE_VIRTUAL_DISK_FLAG_RESIZE_TO_SMALLEST_SAFE_VIRTUAL_SIZE: shrink a VHDX to its smallest safe virtual size (the end
+    /// of the last partition); the new size passed must then be 0 (ResizeVirtualDisk's rule).
+    /// </summary>
+    public bool ToSmallestSafeVirtualSize { get; init; }
+
     /// <summary>Bytes copied or cleared so far, of the total the resize will copy or clear (moved VHD blocks, a moved VHDX BAT, cleared tails).</summary>
     public IProgress<ResizeProgress>? Progress { get; init; }
 
@@ -118,7 +124,24 @@ public static partial class VirtualDiskOperations
             blockSize = handle.Info.Top.BlockSize;
             format = handle.Format;
             subtype = handle.Subtype;
-            if (newSize < oldSize && format == VirtualDiskFormat.Vhdx && subtype != VirtualDiskProviderSubtype.Differencing && !options.AllowUnsafeShrink)
+            if (options.ToSmallestSafeVirtualSize && newSize == 0 && format == VirtualDiskFormat.Vhdx && subtype != VirtualDiskProviderSubtype.Differencing)
+            {
+                var layout = ReadPartitions(handle);
+                if (layout.Scheme == PartitionScheme.None || layout.Problems.Count > 0)
+                {
+                    failure = new(R.ResizeMinimumUnknown, handle.Path, layout.Scheme == PartitionScheme.None ? "No partition table" : string.Join("; ", layout.Problems));
+                    return false;
+                }
+                if (layout.SmallestSafeVirtualSize >= oldSize)
+                {
+                    failure = new(R.ResizeAlreadyAtMinimum, handle.Path, $"The smallest safe virtual size is {layout.SmallestSafeVirtualSize}; the size is {oldSize}");
+                    return false;
+                }
+                // UEFI 2.10 §5.3: partitions are in whole logical blocks, so the size stays a multiple of the sector size.
+                newSize = (layout.SmallestSafeVirtualSize + logical - 1) / logical * logical;
+                smallest = newSize;
+            }
+            else if (newSize < oldSize && format == VirtualDiskFormat.Vhdx && subtype != VirtualDiskProviderSubtype.Differencing && !options.AllowUnsafeShrink)
             {
                 var layout = ReadPartitions(handle);
                 smallest = layout.SmallestSafeVirtualSize;
@@ -128,6 +151,13 @@ public static partial class VirtualDiskOperations
         if (format is not (VirtualDiskFormat.Vhd or VirtualDiskFormat.Vhdx))
         {
             failure = new(R.OperationNotSupported, full, $"Resize applies to VHD and VHDX, not {format}");
+            return false;
+        }
+        if (options.ToSmallestSafeVirtualSize && (newSize != smallest || newSize == 0))
+        {
+            failure = format == VirtualDiskFormat.Vhd ? new(R.ResizeShrinkNotSupported, full, "A VHD only grows")
+                : subtype == VirtualDiskProviderSubtype.Differencing ? new(R.ResizeDifferencingNotSupported, full, "A differencing disk's virtual size is its parent's")
+                : new(R.ResizeSizeInvalid, full, "With ToSmallestSafeVirtualSize the new size must be 0");
             return false;
         }
         long max = format == VirtualDiskFormat.Vhd ? VhdProvider.MaxVirtualSize : VhdxConstants.MaxVirtualSize;

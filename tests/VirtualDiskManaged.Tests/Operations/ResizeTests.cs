@@ -313,6 +313,36 @@ public sealed class ResizeTests : OperationsTestBase
     }
 
     [Test]
+    public void ToSmallestSafeVirtualSize()
+    {
+        // RESIZE_VIRTUAL_DISK_FLAG_RESIZE_TO_SMALLEST_SAFE_VIRTUAL_SIZE: the MBR partition sfdisk made ends at 24 MiB.
+        string raw = Partitioned("label: dos\n2048,47104,83\n", 64 * MiB, "mbr");
+        string image = Path.Combine(Folder, "t.vhdx");
+        OpsImages.Check(CreateTools.Run("qemu-img", "convert", "-f", "raw", "-O", "vhdx", "-o", "subformat=dynamic,block_size=1M", raw, image), "qemu-img convert");
+        Assert.That(VirtualDiskOperations.TryResize(image, 8 * MiB, new ResizeOptions { ToSmallestSafeVirtualSize = true }, out _, out var nonZero), Is.False);
+        Assert.That(nonZero!.Reason, Is.EqualTo(VirtualDiskErrorReason.ResizeSizeInvalid), "the new size must be 0 with the flag");
+        var both = CliRunner.Run("resize", image, "--size", "8M", "--to-smallest");
+        Assert.That(both.ExitCode, Is.EqualTo(2), both.ToString());
+        var run = CliRunner.Run("resize", image, "--to-smallest", "--json");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        Assert.That(run.Json().GetProperty("newVirtualSize").GetInt64(), Is.EqualTo(24 * MiB));
+        Assert.That(QemuSize(image, "vhdx"), Is.EqualTo(24 * MiB));
+        QemuCheck(image);
+        Expect(raw, 24 * MiB);
+        Same(raw, image, "vhdx");
+        Assert.That(VirtualDiskOperations.TryResize(image, 0, new ResizeOptions { ToSmallestSafeVirtualSize = true }, out _, out var again), Is.False);
+        Assert.That(again!.Reason, Is.EqualTo(VirtualDiskErrorReason.ResizeAlreadyAtMinimum));
+        Assert.That(again.ErrorCode, Is.EqualTo(0xC03A0027u), "ERROR_VHD_ALREADY_AT_OR_BELOW_MINIMUM_VIRTUAL_SIZE");
+        string blank = OpsImages.Qemu(Folder, "vhdx", "dynamic", 16 * MiB, "blank.vhdx");
+        Assert.That(VirtualDiskOperations.TryResize(blank, 0, new ResizeOptions { ToSmallestSafeVirtualSize = true }, out _, out var unknown), Is.False);
+        Assert.That(unknown!.Reason, Is.EqualTo(VirtualDiskErrorReason.ResizeMinimumUnknown));
+        Assert.That(unknown.ErrorCode, Is.EqualTo(0xC03A0026u), "ERROR_VHD_COULD_NOT_COMPUTE_MINIMUM_VIRTUAL_SIZE");
+        string vhd = OpsImages.Qemu(Folder, "vpc", "dynamic", 16 * MiB, "v.vhd");
+        Assert.That(VirtualDiskOperations.TryResize(vhd, 0, new ResizeOptions { ToSmallestSafeVirtualSize = true }, out _, out var vhdFailure), Is.False);
+        Assert.That(vhdFailure!.Reason, Is.EqualTo(VirtualDiskErrorReason.ResizeShrinkNotSupported));
+    }
+
+    [Test]
     public void ShrinkBelowAGptIsRefusedUnlessUnsafe()
     {
         string raw = Partitioned("label: gpt\nstart=2048, size=20480, type=L\n", 64 * MiB, "gpt");

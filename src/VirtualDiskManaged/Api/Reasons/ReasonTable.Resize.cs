@@ -15,5 +15,7 @@ internal static partial class ReasonTable
         new(R.ResizeLayoutNotSupported, E.NotSupported, F, "The image's layout is not one this resize changes."),
         new(R.ResizeWriteFailed, E.IoDevice, F, "Writing the image failed; it opens with the old or the new size."),
         new(R.ResizeCanceled, E.OperationAborted, F, "The resize was canceled before the size changed."),
+        new(R.ResizeMinimumUnknown, E.VhdCouldNotComputeMinimumVirtualSize, F, "No partition table can be read, so the smallest safe size is unknown."),
+        new(R.ResizeAlreadyAtMinimum, E.VhdAlreadyAtOrBelowMinimumVirtualSize, F, "The disk is already at its smallest safe size."),
     ];
 }
