@@ -66,7 +66,7 @@ public static partial class VirtualDiskOperations
 
     /// <summary>Resizes with options (see <see cref="Resize(string, long)"/>).</summary>
     /// <param name="path">The image (opened exclusively).</param>
-    /// <param name="newSize">The new virtual size.</param>
+    /// <param name="newSize">The new virtual size (0 with <see cref="ResizeOptions.ToSmallestSafeVirtualSize"/>).</param>
     /// <param name="options">Unsafe shrink, progress, cancellation.</param>
     /// <returns>What changed.</returns>
     public static ResizeResult Resize(string path, long newSize, ResizeOptions options)
