@@ -98,4 +98,10 @@ public enum VirtualDiskError : uint
     VhdInvalidState = 0xC03A001C,
     /// <summary>ERROR_VHD_METADATA_FULL: the virtual disk's metadata has no room for the item.</summary>
     VhdMetadataFull = 0xC03A0028,
+    /// <summary>ERROR_VHD_RESIZE_WOULD_TRUNCATE_DATA: the resize would cut off data in use (a partition).</summary>
+    VhdResizeWouldTruncateData = 0xC03A0025,
+    /// <summary>ERROR_VHD_COULD_NOT_COMPUTE_MINIMUM_VIRTUAL_SIZE: the smallest safe size cannot be computed (no usable partition table).</summary>
+    VhdCouldNotComputeMinimumVirtualSize = 0xC03A0026,
+    /// <summary>ERROR_VHD_ALREADY_AT_OR_BELOW_MINIMUM_VIRTUAL_SIZE: the disk is already at or below its smallest safe size.</summary>
+    VhdAlreadyAtOrBelowMinimumVirtualSize = 0xC03A0027,
 }

@@ -616,6 +616,24 @@ public enum VirtualDiskErrorReason
     CompactCanceled,
 
     // ---- Resize (1560–1579): add members directly below this line, the first with "= 1560" ----
+    /// <summary>Resize: the new size is zero, not a multiple of the logical sector size, or beyond the format's maximum (VHD 2040 GiB, VHDX 64 TiB).</summary>
+    ResizeSizeInvalid = 1560,
+    /// <summary>Resize: a VHD cannot shrink (ResizeVirtualDisk shrinks only VHDX).</summary>
+    ResizeShrinkNotSupported,
+    /// <summary>Resize: the shrink would cut into a partition (below the smallest safe virtual size, or no readable partition table); AllowUnsafeShrink overrides.</summary>
+    ResizeWouldTruncateData,
+    /// <summary>Resize: a differencing disk is not resized (its size follows its parent's).</summary>
+    ResizeDifferencingNotSupported,
+    /// <summary>Resize: the file's layout is one this resize does not change (a 511-byte VHD footer, a damaged structure, a structure other than a data block in the way of the VHD BAT, a table beyond the caps).</summary>
+    ResizeLayoutNotSupported,
+    /// <summary>Resize: writing the image failed (it opens with the old or the new size).</summary>
+    ResizeWriteFailed,
+    /// <summary>Resize: canceled before the size changed (the image keeps the old size and content).</summary>
+    ResizeCanceled,
+    /// <summary>Resize to the smallest safe virtual size: no partition table can be read (or it has problems), so no minimum can be computed.</summary>
+    ResizeMinimumUnknown,
+    /// <summary>Resize to the smallest safe virtual size: the disk is already at (or below) it.</summary>
+    ResizeAlreadyAtMinimum,
 
     // ---- Set-parent and VHDX metadata items (1580–1599): add members directly below this line, the first with "= 1580" ----
     /// <summary>Set-parent: the image is not a differencing disk (it has no parent to re-point).</summary>

@@ -70,6 +70,9 @@ public static class VirtualDiskErrors
         E.VhdInvalidState => "ERROR_VHD_INVALID_STATE",
         E.NotFound => "ERROR_NOT_FOUND",
         E.VhdMetadataFull => "ERROR_VHD_METADATA_FULL",
+        E.VhdResizeWouldTruncateData => "ERROR_VHD_RESIZE_WOULD_TRUNCATE_DATA",
+        E.VhdCouldNotComputeMinimumVirtualSize => "ERROR_VHD_COULD_NOT_COMPUTE_MINIMUM_VIRTUAL_SIZE",
+        E.VhdAlreadyAtOrBelowMinimumVirtualSize => "ERROR_VHD_ALREADY_AT_OR_BELOW_MINIMUM_VIRTUAL_SIZE",
         _ => "0x" + ((uint)code).ToString("X8", System.Globalization.CultureInfo.InvariantCulture),
     };
 
@@ -122,6 +125,9 @@ public static class VirtualDiskErrors
         E.VhdInvalidState => "The operation is not possible in the virtual disk's current state.",
         E.NotFound => "Element not found.",
         E.VhdMetadataFull => "The virtual disk's metadata has no room for the item.",
+        E.VhdResizeWouldTruncateData => "The resize would cut off data in use.",
+        E.VhdCouldNotComputeMinimumVirtualSize => "The smallest safe virtual size could not be computed.",
+        E.VhdAlreadyAtOrBelowMinimumVirtualSize => "The virtual disk is already at or below its smallest safe size.",
         _ => "Unknown error.",
     };
 
