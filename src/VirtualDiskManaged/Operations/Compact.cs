@@ -289,8 +289,6 @@ public static partial class VirtualDiskOperations
 
     // ---- VHD (VHD spec "Dynamic Hard Disk Image", "Block Allocation Table and Data Blocks", "Implementing a Differencing Hard Disk") ----
 
-    private const int VhdSector = 512;
-
     private static VirtualDiskDiagnostic? CompactVhd(VhdLayer layer, CompactRun run)
     {
         var table = layer.BlockTable!;

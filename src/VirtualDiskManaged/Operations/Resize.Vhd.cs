@@ -5,8 +5,6 @@ namespace VirtualDiskManaged;
 
 public static partial class VirtualDiskOperations
 {
-    private const int VhdSector = 512;
-
     /// <summary>BAT entries a VHD grow reads and rewrites at most (a cap that does not depend on the file: 64 MiB of entries).</summary>
     private const long MaxVhdBatEntries = 16L << 20;
 

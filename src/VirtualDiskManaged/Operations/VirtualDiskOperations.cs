@@ -9,6 +9,9 @@ namespace VirtualDiskManaged;
 /// </summary>
 public static partial class VirtualDiskOperations
 {
+    /// <summary>The VHD sector: footers, headers, BAT and bitmaps are counted in 512-byte sectors (VHD spec "Hard Disk Footer Format").</summary>
+    private const int VhdSector = 512;
+
     /// <summary>
     /// Opens an operation's input read-only with version-2 parameters (the documented rules, chains included): such
     /// handles conflict only with handles that may write (docs/open-path.md §11), so compare can open one file twice.
