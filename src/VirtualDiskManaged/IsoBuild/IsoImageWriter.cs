@@ -26,12 +26,11 @@ internal sealed class IsoImageWriter
     private readonly bool _rr, _joliet;
     private BuildNode? _relocation;
     private readonly List<BuildNode> _isoDirs = [], _jolietDirs = [];
-    private readonly List<FileData> _files = [];
+    private readonly List<BuildNode> _files = [];
     private uint _bootRecordBlock, _jolietDescriptorBlock, _terminatorBlock, _catalogBlock;
     private uint _pathL, _pathM, _jolietPathL, _jolietPathM, _emptyBlock, _dataStart, _totalBlocks;
-    private int _pathTableBytes, _jolietPathTableBytes, _ceBlocks;
-    private int _ceUsedInLast = BlockSize;
-    private FileData? _biosImage, _efiImage;
+    private int _pathTableBytes, _jolietPathTableBytes;
+    private BuildNode? _biosImage, _efiImage;
     private uint _bootInfoChecksum;
 
     public IsoImageWriter(BuildNode root, IsoBuildOptions options, DateTimeOffset time)
@@ -69,10 +68,8 @@ internal sealed class IsoImageWriter
         // continuation area only when it comes right after the directory that points to it.
         foreach (var d in _isoDirs)
         {
-            _ceBlocks = 0;
-            _ceUsedInLast = BlockSize;
-            d.Dir!.Size = (uint)SizeDirectory(d, joliet: false);
-            d.Dir!.ContinuationBlocks = _ceBlocks;
+            d.Dir!.Size = (uint)SizeDirectory(d, joliet: false, out int continuationBlocks);
+            d.Dir!.ContinuationBlocks = continuationBlocks;
         }
         foreach (var d in _isoDirs) { d.Dir!.Extent = next; next += d.Dir!.Size / BlockSize; d.Dir!.ContinuationStart = next; next += (uint)d.Dir!.ContinuationBlocks; }
         _pathTableBytes = PathTableBytes(_isoDirs, joliet: false);
@@ -80,7 +77,7 @@ internal sealed class IsoImageWriter
         _pathM = next; next += Blocks(_pathTableBytes);
         if (_joliet)
         {
-            foreach (var d in _jolietDirs) d.Dir!.JolietSize = (uint)SizeDirectory(d, joliet: true);
+            foreach (var d in _jolietDirs) d.Dir!.JolietSize = (uint)SizeDirectory(d, joliet: true, out _);
             foreach (var d in _jolietDirs) { d.Dir!.JolietExtent = next; next += d.Dir!.JolietSize / BlockSize; }
             _jolietPathTableBytes = PathTableBytes(_jolietDirs, joliet: true);
             _jolietPathL = next; next += Blocks(_jolietPathTableBytes);
@@ -102,10 +99,19 @@ internal sealed class IsoImageWriter
 
     private static uint Blocks(long bytes) => (uint)((bytes + BlockSize - 1) / BlockSize);
 
-    /// <summary>Names, sorting, relocation, directory numbering, and the order of file data.</summary>
+    /// <summary>
+    /// Relocation, directory identifiers and numbering, and the order of file data. Entry identifiers are not kept:
+    /// <see cref="IsoLayout"/> and <see cref="JolietLayout"/> derive them for one directory at a time (docs/mkiso.md "Memory").
+    /// </summary>
     private void PrepareTree()
     {
-        foreach (var d in AllDirectories(_root)) d.Dir!.Seal();
+        int fileCount = 0;
+        foreach (var d in AllDirectories(_root))
+        {
+            d.Dir!.Trim();
+            d.Dir.IsRelocated = false;
+            foreach (var c in d.Children) if (c.Kind == BuildNodeKind.File) fileCount++;
+        }
         // Rock Ridge relocation (RRIP §4.1.5, ECMA-119 §6.8.2.1): a directory that would sit below level 8 of the
         // primary tree moves to /rr_moved; its real parent keeps a placeholder with CL.
         var relocated = new List<BuildNode>();
@@ -114,57 +120,42 @@ internal sealed class IsoImageWriter
         while (pending.Count > 0)
         {
             var (dir, level) = pending.Dequeue();
-            foreach (var child in dir.Children!)
+            foreach (var child in dir.Children)
             {
                 if (!child.IsDirectory) continue;
                 int childLevel = level + 1;
                 if (_rr && childLevel > RelocationLevel)
                 {
-                    child.IsRelocated = true;
+                    child.Dir!.IsRelocated = true;
                     relocated.Add(child);
                     childLevel = 3;
                 }
                 pending.Enqueue((child, childLevel));
             }
         }
+        _relocation = null;
+        _relocated = [];
         if (relocated.Count > 0)
         {
             string name = "rr_moved";
             for (int i = 1; _root.Dir!.TryGet(name, out _); i++) name = "rr_moved_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            _relocation = new BuildNode
+            _relocation = new BuildNode(name, BuildNodeKind.Directory, new DirectoryPart(_root) { IsRelocationDirectory = true })
             {
-                Name = name, Kind = BuildNodeKind.Directory, Parent = _root, Dir = new(),
-                Seconds = _time.ToUnixTimeSeconds(), Mode = 0x1ED, IsRelocationDirectory = true,
+                Seconds = _time.ToUnixTimeSeconds(), Mode = 0x1ED,
             };
+            // The relocated directories get a second identifier, unique inside rr_moved (stable name order).
+            var byName = relocated.OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
+            var ids = IsoNames.AssignIsoIds(byName, _options.InterchangeLevel);
+            for (int i = 0; i < byName.Count; i++) { byName[i].Dir!.RelocatedIsoId = ids[i]; byName[i].Dir!.IsoParent = _relocation; }
+            relocated.Sort((a, b) => IsoNames.CompareIsoIds(a.Dir!.RelocatedIsoId!, b.Dir!.RelocatedIsoId!));
+            _relocated = [.. relocated];
         }
 
-        // Primary tree: identifiers per primary parent, then §9.3 order.
-        var relocatedIds = new Dictionary<BuildNode, byte[]>();
-        foreach (var dir in AllDirectories(_root))
-        {
-            dir.Dir!.DotContinuation = null;
-            foreach (var c in dir.Children!) { c.Continuation = null; if (c.Dir is not null) c.Dir.RelocatedContinuation = null; }
-            var children = dir.Children!.Where(c => _rr || c.Kind != BuildNodeKind.Symlink).ToList();
-            if (dir == _root && _relocation is not null) children.Add(_relocation);
-            IsoNames.AssignIsoIds(children, _options.InterchangeLevel);
-            children.Sort((a, b) => IsoNames.CompareIsoIds(a.IsoId, b.IsoId));
-            dir.Dir!.IsoChildren = children;
-            foreach (var c in children) if (c.Dir is not null) c.Dir.IsoParent = dir;
-        }
-        if (_relocation is not null)
-        {
-            // The relocated directories get a second identifier, unique inside rr_moved.
-            var saved = relocated.ToDictionary(r => r, r => r.IsoId);
-            IsoNames.AssignIsoIds(relocated, _options.InterchangeLevel);
-            foreach (var r in relocated) { relocatedIds[r] = r.IsoId; r.IsoId = saved[r]; r.Dir!.IsoParent = _relocation; }
-            _relocatedIds = relocatedIds;
-            var moved = relocated.ToList();
-            moved.Sort((a, b) => IsoNames.CompareIsoIds(relocatedIds[a], relocatedIds[b]));
-            _relocation.Dir!.IsoChildren = moved;
-        }
-
-        // Breadth-first numbering of the primary tree's directories (ECMA-119 §6.9.1: level, parent number, identifier).
+        // Breadth-first numbering of the primary tree's directories (ECMA-119 §6.9.1: level, parent number,
+        // identifier), and file data in primary-tree order, one copy per hard-link group.
         _isoDirs.Clear();
+        _files.Clear();
+        _files.Capacity = Math.Max(_files.Capacity, fileCount);
         var queue = new Queue<BuildNode>();
         queue.Enqueue(_root);
         while (queue.Count > 0)
@@ -172,20 +163,24 @@ internal sealed class IsoImageWriter
             var d = queue.Dequeue();
             _isoDirs.Add(d);
             d.Dir!.PathTableNumber = _isoDirs.Count;
-            foreach (var c in d.Dir!.IsoChildren!)
-                if ((c.IsDirectory || c.IsRelocationDirectory) && (!c.IsRelocated || d.IsRelocationDirectory)) queue.Enqueue(c);
+            var layout = IsoLayout(d);
+            for (int i = 0; i < layout.Length; i++)
+            {
+                var c = layout[i].Node;
+                if (c.IsDirectory)
+                {
+                    if (!d.IsRelocationDirectory) c.Dir!.IsoId = layout[i].Id;
+                    if (!c.IsRelocated) c.Dir!.IsoParent = d;
+                    if (!c.IsRelocated || d.IsRelocationDirectory) queue.Enqueue(c);
+                }
+                else if (c.Kind == BuildNodeKind.File && !c.Data.Placed) { c.Data.Placed = true; _files.Add(c.Data); }
+            }
         }
+        foreach (var f in _files) f.Placed = false;
         if (_isoDirs.Count > 65535) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildTooManyDirectories, null, $"{_isoDirs.Count} directories; path tables number at most 65535");
 
         if (_joliet)
         {
-            foreach (var dir in AllDirectories(_root))
-            {
-                var children = dir.Children!.Where(c => c.Kind != BuildNodeKind.Symlink).ToList();
-                IsoNames.AssignJolietIds(children, _options.JolietLongNames);
-                children.Sort((a, b) => string.CompareOrdinal(a.JolietName, b.JolietName));
-                dir.Dir!.JolietChildren = children;
-            }
             _jolietDirs.Clear();
             queue.Enqueue(_root);
             while (queue.Count > 0)
@@ -193,20 +188,57 @@ internal sealed class IsoImageWriter
                 var d = queue.Dequeue();
                 _jolietDirs.Add(d);
                 d.Dir!.JolietPathTableNumber = _jolietDirs.Count;
-                foreach (var c in d.Dir!.JolietChildren!) if (c.IsDirectory) queue.Enqueue(c);
+                foreach (var (c, id) in JolietLayout(d))
+                    if (c.IsDirectory) { c.Dir!.JolietName = id; queue.Enqueue(c); }
             }
             if (_jolietDirs.Count > 65535) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildTooManyDirectories, null, $"{_jolietDirs.Count} directories");
         }
-
-        // File data in primary-tree order, one copy per hard-link group.
-        _files.Clear();
-        foreach (var d in _isoDirs)
-            foreach (var c in d.Dir!.IsoChildren!)
-                if (c.Kind == BuildNodeKind.File && !c.Data!.Placed) { c.Data.Placed = true; _files.Add(c.Data); }
-        foreach (var f in _files) f.Placed = false;
     }
 
-    private Dictionary<BuildNode, byte[]> _relocatedIds = [];
+    private BuildNode[] _relocated = [];
+
+    /// <summary>
+    /// One directory's primary-tree records, derived when needed and dropped after: identifiers per ECMA-119 §7.5–7.6
+    /// assigned in ordinal name order (symbolic links only with Rock Ridge; the relocation directory at the root),
+    /// then sorted per §9.3. The relocation directory holds the relocated directories under their second identifiers.
+    /// </summary>
+    private (BuildNode Node, byte[] Id)[] IsoLayout(BuildNode dir)
+    {
+        (BuildNode Node, byte[] Id)[] result;
+        if (dir.IsRelocationDirectory)
+        {
+            result = new (BuildNode, byte[])[_relocated.Length];
+            for (int i = 0; i < result.Length; i++) result[i] = (_relocated[i], _relocated[i].Dir!.RelocatedIsoId!);
+            return result;
+        }
+        var children = dir.Children;
+        var list = new List<BuildNode>(children.Length + 1);
+        foreach (var c in children) if (_rr || c.Kind != BuildNodeKind.Symlink) list.Add(c);
+        if (dir == _root && _relocation is not null)
+        {
+            // Keep ordinal name order (the children are already in it).
+            int at = list.FindIndex(c => string.CompareOrdinal(c.Name, _relocation.Name) > 0);
+            list.Insert(at < 0 ? list.Count : at, _relocation);
+        }
+        var ids = IsoNames.AssignIsoIds(list, _options.InterchangeLevel);
+        result = new (BuildNode, byte[])[list.Count];
+        for (int i = 0; i < result.Length; i++) result[i] = (list[i], ids[i]);
+        Array.Sort(result, static (a, b) => IsoNames.CompareIsoIds(a.Id, b.Id));
+        return result;
+    }
+
+    /// <summary>One directory's Joliet records (no symbolic links), names assigned in ordinal name order, sorted by UCS-2 code units.</summary>
+    private (BuildNode Node, string Id)[] JolietLayout(BuildNode dir)
+    {
+        var children = dir.Children;
+        var list = new List<BuildNode>(children.Length);
+        foreach (var c in children) if (c.Kind != BuildNodeKind.Symlink) list.Add(c);
+        var ids = IsoNames.AssignJolietIds(list, _options.JolietLongNames);
+        var result = new (BuildNode Node, string Id)[list.Count];
+        for (int i = 0; i < result.Length; i++) result[i] = (list[i], ids[i]);
+        Array.Sort(result, static (a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return result;
+    }
 
     private static IEnumerable<BuildNode> AllDirectories(BuildNode root)
     {
@@ -216,7 +248,7 @@ internal sealed class IsoImageWriter
         {
             var d = stack.Pop();
             yield return d;
-            foreach (var c in d.Children!) if (c.IsDirectory) stack.Push(c);
+            foreach (var c in d.Dir!.Children) if (c.IsDirectory) stack.Push(c);
         }
     }
 
@@ -231,7 +263,7 @@ internal sealed class IsoImageWriter
         }
     }
 
-    private FileData? BootImage(string? path)
+    private BuildNode? BootImage(string? path)
     {
         if (path is null) return null;
         var node = _root;
@@ -243,7 +275,7 @@ internal sealed class IsoImageWriter
     }
 
     /// <summary>The boot info table's checksum: the sum of the file's 32-bit little-endian words from byte 64 on (ISOLINUX/mkisofs convention).</summary>
-    private static uint BootInfoChecksum(FileData data)
+    private static uint BootInfoChecksum(BuildNode data)
     {
         uint sum = 0;
         using var s = data.OpenRead();
@@ -275,36 +307,48 @@ internal sealed class IsoImageWriter
 
     private enum RecordRole { Dot, DotDot, Entry, Placeholder, RelocatedEntry }
 
+    private static readonly byte[] DotId = [0], DotDotId = [1];
+
     private IEnumerable<RecordSpec> Records(BuildNode dir, bool joliet)
     {
-        var parent = joliet ? (dir.Parent ?? dir) : (dir.Dir!.IsoParent ?? dir);
-        yield return new(dir, [0], joliet ? dir.Dir!.JolietExtent : dir.Dir!.Extent, joliet ? dir.Dir!.JolietSize : dir.Dir!.Size, dir.ModificationTime, FlagDirectory, RecordRole.Dot);
-        yield return new(parent, [1], joliet ? parent.Dir!.JolietExtent : parent.Dir!.Extent, joliet ? parent.Dir!.JolietSize : parent.Dir!.Size, parent.ModificationTime, FlagDirectory, RecordRole.DotDot);
-        foreach (var c in (joliet ? dir.Dir!.JolietChildren : dir.Dir!.IsoChildren)!)
+        var parent = joliet ? (dir.Dir!.Parent ?? dir) : (dir.Dir!.IsoParent ?? dir);
+        yield return new(dir, DotId, joliet ? dir.Dir!.JolietExtent : dir.Dir!.Extent, joliet ? dir.Dir!.JolietSize : dir.Dir!.Size, dir.ModificationTime, FlagDirectory, RecordRole.Dot);
+        yield return new(parent, DotDotId, joliet ? parent.Dir!.JolietExtent : parent.Dir!.Extent, joliet ? parent.Dir!.JolietSize : parent.Dir!.Size, parent.ModificationTime, FlagDirectory, RecordRole.DotDot);
+        if (joliet)
         {
-            byte[] id = joliet ? Encoding.BigEndianUnicode.GetBytes(c.JolietName) : (dir.IsRelocationDirectory ? _relocatedIds[c] : c.IsoId);
-            if (c.IsDirectory || c.IsRelocationDirectory)
-            {
-                if (!joliet && c.IsRelocated && !dir.IsRelocationDirectory)
-                    yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Placeholder);
-                else
-                    yield return new(c, id, joliet ? c.Dir!.JolietExtent : c.Dir!.Extent, joliet ? c.Dir!.JolietSize : c.Dir!.Size, c.ModificationTime, FlagDirectory,
-                        !joliet && dir.IsRelocationDirectory ? RecordRole.RelocatedEntry : RecordRole.Entry);
-            }
-            else if (c.Kind == BuildNodeKind.Symlink)
-                yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Entry);
+            foreach (var (c, name) in JolietLayout(dir))
+                foreach (var r in EntryRecords(dir, c, Encoding.BigEndianUnicode.GetBytes(name), joliet: true)) yield return r;
+        }
+        else
+        {
+            foreach (var (c, id) in IsoLayout(dir))
+                foreach (var r in EntryRecords(dir, c, id, joliet: false)) yield return r;
+        }
+    }
+
+    private IEnumerable<RecordSpec> EntryRecords(BuildNode dir, BuildNode c, byte[] id, bool joliet)
+    {
+        if (c.IsDirectory)
+        {
+            if (!joliet && c.IsRelocated && !dir.IsRelocationDirectory)
+                yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Placeholder);
             else
+                yield return new(c, id, joliet ? c.Dir!.JolietExtent : c.Dir!.Extent, joliet ? c.Dir!.JolietSize : c.Dir!.Size, c.ModificationTime, FlagDirectory,
+                    !joliet && dir.IsRelocationDirectory ? RecordRole.RelocatedEntry : RecordRole.Entry);
+        }
+        else if (c.Kind == BuildNodeKind.Symlink)
+            yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Entry);
+        else
+        {
+            long length = c.Data.Length;
+            if (length == 0) { yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Entry); yield break; }
+            uint extent = c.Data.Extent;
+            for (long done = 0; done < length; done += MaxSection)
             {
-                long length = c.Data!.Length;
-                if (length == 0) { yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Entry); continue; }
-                uint extent = c.Data.Extent;
-                for (long done = 0; done < length; done += MaxSection)
-                {
-                    uint section = (uint)Math.Min(MaxSection, length - done);
-                    bool last = done + section >= length;
-                    yield return new(c, id, extent, section, c.ModificationTime, last ? (byte)0 : FlagMultiExtent, RecordRole.Entry);
-                    extent += MaxSection / BlockSize;
-                }
+                uint section = (uint)Math.Min(MaxSection, length - done);
+                bool last = done + section >= length;
+                yield return new(c, id, extent, section, c.ModificationTime, last ? (byte)0 : FlagMultiExtent, RecordRole.Entry);
+                extent += MaxSection / BlockSize;
             }
         }
     }
@@ -312,7 +356,7 @@ internal sealed class IsoImageWriter
     /// <summary>The Rock Ridge entries of a record, in order (relocation links first, then PX, TF, NM, SL).</summary>
     private List<byte[]> SuspFor(BuildNode dir, in RecordSpec r)
     {
-        var list = new List<byte[]>();
+        var list = new List<byte[]>(4);
         var n = r.Node!;
         switch (r.Role)
         {
@@ -323,7 +367,7 @@ internal sealed class IsoImageWriter
                 if (dir == _root) list.Add(SuspEntries.ExtensionReference());
                 return list;
             case RecordRole.DotDot:
-                if (dir.IsRelocated) list.Add(SuspEntries.ParentLink(dir.Parent!.Dir!.Extent));
+                if (dir.IsRelocated) list.Add(SuspEntries.ParentLink(dir.Dir!.Parent!.Dir!.Extent));
                 list.Add(SuspEntries.PosixAttributes(0x4000 | n.Mode, Links(n)));
                 list.Add(SuspEntries.Timestamps(n.ModificationTime));
                 return list;
@@ -340,23 +384,67 @@ internal sealed class IsoImageWriter
             BuildNodeKind.Symlink => 0xA000 | 0x1FF,
             _ => 0x8000 | n.Mode,
         };
-        list.Add(SuspEntries.PosixAttributes(mode, n.IsDirectory ? Links(n) : (uint)Math.Max(1, n.Data?.LinkCount ?? 1)));
+        list.Add(SuspEntries.PosixAttributes(mode, n.IsDirectory ? Links(n) : n.Kind == BuildNodeKind.File ? (uint)Math.Max(1, n.Data.LinkCount) : 1u));
         list.Add(SuspEntries.Timestamps(n.ModificationTime));
-        list.AddRange(SuspEntries.AlternateName(n.Name));
+        SuspEntries.AlternateName(n.Name, list);
         if (n.Kind == BuildNodeKind.Symlink) list.AddRange(SuspEntries.SymbolicLink(n.SymlinkTarget!));
         return list;
     }
 
     /// <summary>A directory's POSIX link count: itself, its entry in the parent, and each subdirectory's "..".</summary>
-    private static uint Links(BuildNode dir) => 2u + (uint)(dir.Children?.Count(c => c.IsDirectory) ?? 0);
+    private static uint Links(BuildNode dir)
+    {
+        uint links = 2;
+        foreach (var c in dir.Children) if (c.IsDirectory) links++;
+        return links;
+    }
 
     private static int BaseLength(int idLength) => 33 + idLength + (idLength % 2 == 0 ? 1 : 0);
 
-    /// <summary>Sizes a directory (records packed per block, never crossing one: ECMA-119 §6.8.1.1) and places its continuation areas.</summary>
-    private int SizeDirectory(BuildNode dir, bool joliet)
+    /// <summary>
+    /// Places continuation areas in a directory's own continuation blocks, in record order. The layout and the
+    /// writer run it over the same records, so both place every area identically and nothing is stored between them.
+    /// </summary>
+    private sealed class ContinuationPlacer
+    {
+        private int _usedInLast = BlockSize;
+        private BuildNode? _lastNode;
+        private List<ContinuationArea>? _last;
+
+        public int Blocks { get; private set; }
+
+        /// <summary>The areas of a record; every section of a multi-extent file repeats the same entries and shares one continuation.</summary>
+        public List<ContinuationArea> Place(in RecordSpec r, List<List<byte[]>> areas)
+        {
+            if (r.Role == RecordRole.Entry && r.Node is not null && r.Node == _lastNode && _last is not null) return _last;
+            var placed = new List<ContinuationArea>(areas.Count);
+            for (int i = 0; i < areas.Count; i++) placed.Add(Allocate(SuspEntries.AreaLength(areas, i)));
+            _lastNode = r.Role == RecordRole.Entry ? r.Node : null;
+            _last = placed;
+            return placed;
+        }
+
+        /// <summary>A record without a continuation ends any run of sections sharing one.</summary>
+        public void None() { _lastNode = null; _last = null; }
+
+        private ContinuationArea Allocate(int length)
+        {
+            if (_usedInLast + length > BlockSize) { Blocks++; _usedInLast = 0; }
+            var area = new ContinuationArea((uint)(Blocks - 1), _usedInLast, length);
+            _usedInLast += length;
+            return area;
+        }
+    }
+
+    private static string RecordPath(BuildNode dir, in RecordSpec r) =>
+        r.Role is RecordRole.Dot or RecordRole.DotDot || r.Node is null ? dir.DirectoryPath : BuildNode.PathOf(dir, r.Node.Name);
+
+    /// <summary>Sizes a directory (records packed per block, never crossing one: ECMA-119 §6.8.1.1) and counts its continuation blocks.</summary>
+    private int SizeDirectory(BuildNode dir, bool joliet, out int continuationBlocks)
     {
         long used = 0;
         int inBlock = 0;
+        var placer = new ContinuationPlacer();
         foreach (var r in Records(dir, joliet))
         {
             int length = BaseLength(r.Id.Length);
@@ -366,48 +454,20 @@ internal sealed class IsoImageWriter
                 var (inline, areas) = SuspEntries.Split(entries, MaxRecordLength - length, BlockSize);
                 int su = 0;
                 for (int i = 0; i < inline; i++) su += entries[i].Length;
-                if (areas.Count > 0) su += SuspEntries.ContinuationLength;
+                if (areas.Count > 0) { su += SuspEntries.ContinuationLength; placer.Place(r, areas); }
+                else placer.None();
                 length += su;
-                // Every section of a multi-extent file repeats the same entries and shares one continuation.
-                if (areas.Count > 0 && Placed(dir, r) is null)
-                {
-                    var placed = new List<ContinuationArea>(areas.Count);
-                    for (int i = 0; i < areas.Count; i++) placed.Add(AllocateContinuation(SuspEntries.AreaLength(areas, i)));
-                    SetPlaced(dir, r, placed);
-                }
             }
             if (length % 2 == 1) length++;
-            if (length > 255) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildPathInvalid, r.Node?.FullPath, "A directory record would exceed 255 bytes");
+            if (length > 255) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildPathInvalid, RecordPath(dir, r), "A directory record would exceed 255 bytes");
             if (inBlock + length > BlockSize) { used += BlockSize - inBlock; inBlock = 0; }
             used += length;
             inBlock += length;
         }
+        continuationBlocks = placer.Blocks;
         long size = (used + BlockSize - 1) / BlockSize * BlockSize;
-        if (size > uint.MaxValue) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildTooManyDirectories, dir.FullPath, "A directory larger than 4 GiB");
+        if (size > uint.MaxValue) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildTooManyDirectories, dir.DirectoryPath, "A directory larger than 4 GiB");
         return (int)Math.Min(size, int.MaxValue);
-    }
-
-    private static List<ContinuationArea>? Placed(BuildNode dir, in RecordSpec r) => r.Role switch
-    {
-        RecordRole.Dot => dir.Dir!.DotContinuation,
-        RecordRole.RelocatedEntry => r.Node!.Dir!.RelocatedContinuation,
-        RecordRole.DotDot => throw new InvalidOperationException("A \"..\" record never continues."),
-        _ => r.Node!.Continuation,
-    };
-
-    private static void SetPlaced(BuildNode dir, in RecordSpec r, List<ContinuationArea> placed)
-    {
-        if (r.Role == RecordRole.Dot) dir.Dir!.DotContinuation = placed;
-        else if (r.Role == RecordRole.RelocatedEntry) r.Node!.Dir!.RelocatedContinuation = placed;
-        else r.Node!.Continuation = placed;
-    }
-
-    private ContinuationArea AllocateContinuation(int length)
-    {
-        if (_ceUsedInLast + length > BlockSize) { _ceBlocks++; _ceUsedInLast = 0; }
-        var area = new ContinuationArea((uint)(_ceBlocks - 1), _ceUsedInLast, length);
-        _ceUsedInLast += length;
-        return area;
     }
 
     private int PathTableBytes(List<BuildNode> dirs, bool joliet)
@@ -422,7 +482,7 @@ internal sealed class IsoImageWriter
     }
 
     private byte[] PathId(BuildNode d, bool joliet) =>
-        d == _root ? [0] : joliet ? Encoding.BigEndianUnicode.GetBytes(d.JolietName) : (d.IsRelocated ? _relocatedIds[d] : d.IsoId);
+        d == _root ? [0] : joliet ? Encoding.BigEndianUnicode.GetBytes(d.Dir!.JolietName) : (d.IsRelocated ? d.Dir!.RelocatedIsoId! : d.Dir!.IsoId);
 
     // ------------------------------------------------------------------ writing
 
@@ -470,6 +530,7 @@ internal sealed class IsoImageWriter
         int inBlock = 0;
         long written = 0;
         Span<byte> record = stackalloc byte[256];
+        var placer = new ContinuationPlacer();
         foreach (var r in Records(dir, joliet))
         {
             record.Clear();
@@ -480,9 +541,10 @@ internal sealed class IsoImageWriter
                 var entries = SuspFor(dir, r);
                 var (inline, areas) = SuspEntries.Split(entries, MaxRecordLength - length, BlockSize);
                 for (int i = 0; i < inline; i++) { entries[i].CopyTo(record[su..]); su += entries[i].Length; }
-                if (areas.Count > 0)
+                if (areas.Count == 0) placer.None();
+                else
                 {
-                    var placed = Placed(dir, r)!;
+                    var placed = placer.Place(r, areas);
                     var first = Absolute(dir, placed[0]);
                     SuspEntries.Continuation(first).CopyTo(record[su..]);
                     su += SuspEntries.ContinuationLength;
@@ -512,7 +574,7 @@ internal sealed class IsoImageWriter
         sink.Write(block);
         written += BlockSize;
         uint size = joliet ? dir.Dir!.JolietSize : dir.Dir!.Size;
-        if (written != size) throw new InvalidOperationException($"Directory {dir.FullPath}: wrote {written} bytes, laid out {size}.");
+        if (written != size) throw new InvalidOperationException($"Directory {dir.DirectoryPath}: wrote {written} bytes, laid out {size}.");
     }
 
     private static ContinuationArea Absolute(BuildNode dir, ContinuationArea a) => a with { Block = a.Block + dir.Dir!.ContinuationStart };
@@ -524,7 +586,7 @@ internal sealed class IsoImageWriter
         foreach (var d in dirs)
         {
             byte[] id = PathId(d, joliet);
-            var parent = joliet ? (d.Parent ?? d) : (d.Dir!.IsoParent ?? d);
+            var parent = joliet ? (d.Dir!.Parent ?? d) : (d.Dir!.IsoParent ?? d);
             uint extent = joliet ? d.Dir!.JolietExtent : d.Dir!.Extent;
             ushort parentNumber = (ushort)(joliet ? parent.Dir!.JolietPathTableNumber : parent.Dir!.PathTableNumber);
             table[at] = (byte)id.Length;
@@ -544,7 +606,7 @@ internal sealed class IsoImageWriter
         return table;
     }
 
-    private void WriteFile(BlockSink sink, FileData f)
+    private void WriteFile(BlockSink sink, BuildNode f)
     {
         using var source = f.OpenRead();
         byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
@@ -572,7 +634,7 @@ internal sealed class IsoImageWriter
     }
 
     /// <summary>The boot info table (mkisofs <c>-boot-info-table</c>): PVD block, boot file block, length, checksum at bytes 8–23, 24–63 zero.</summary>
-    private void PatchBootInfoTable(Span<byte> first, FileData f)
+    private void PatchBootInfoTable(Span<byte> first, BuildNode f)
     {
         var table = first[8..64];
         table.Clear();
@@ -697,9 +759,9 @@ internal sealed class IsoImageWriter
     }
 
     /// <summary>An EFI image's sector count: its 512-byte sectors, as xorriso writes it (65535 at most; firmware reads the FAT's own size).</summary>
-    private static ushort EfiSectors(FileData f) => (ushort)Math.Min(65535, (f.Length + 511) / 512);
+    private static ushort EfiSectors(BuildNode f) => (ushort)Math.Min(65535, (f.Length + 511) / 512);
 
-    private static void Entry(Span<byte> e, FileData image, ushort sectors)
+    private static void Entry(Span<byte> e, BuildNode image, ushort sectors)
     {
         e[0] = 0x88;
         e[1] = 0;

@@ -35,13 +35,16 @@ internal static class IsoNames
     /// Assigns ISO identifiers to <paramref name="children"/> (one directory's entries). Level 1: 8.3 files and
     /// 8-character directories; levels 2–3: name + extension ≤ 30, directories ≤ 31 (§7.5.2, §7.6.3). Files get
     /// the version ";1" and always a separator dot (§7.5.1). Collisions, in the ordinal order of the original
-    /// names, get a decimal counter in the name's last characters.
+    /// names, get a decimal counter in the name's last characters. <paramref name="children"/> must be in that order
+    /// (stable for equal names); the identifiers are returned in the same order.
     /// </summary>
-    public static void AssignIsoIds(IEnumerable<BuildNode> children, int level)
+    public static byte[][] AssignIsoIds(List<BuildNode> children, int level)
     {
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var node in children.OrderBy(n => n.Name, StringComparer.Ordinal))
+        var used = new HashSet<string>(children.Count, StringComparer.Ordinal);
+        var result = new byte[children.Count][];
+        for (int index = 0; index < children.Count; index++)
         {
+            var node = children[index];
             string id;
             if (node.IsDirectory || node.IsRelocationDirectory)
             {
@@ -63,8 +66,9 @@ internal static class IsoNames
                 if (name.Length == 0 && ext.Length == 0) name = "_";
                 id = Unique(name, ext, maxName, used, isFile: true);
             }
-            node.IsoId = Encoding.ASCII.GetBytes(id);
+            result[index] = Encoding.ASCII.GetBytes(id);
         }
+        return result;
     }
 
     private static string Unique(string name, string ext, int maxName, HashSet<string> used, bool isFile)
@@ -83,14 +87,17 @@ internal static class IsoNames
     /// <summary>
     /// Assigns Joliet identifiers (UCS-2 big-endian; UTF-16 surrogate pairs for characters beyond the BMP, never
     /// split): the characters Joliet forbids (controls, <c>* / : ; ? \</c>) become <c>_</c>; longer names keep
-    /// their extension and lose the end of the name; collisions get a decimal counter.
+    /// their extension and lose the end of the name; collisions get a decimal counter. <paramref name="children"/>
+    /// must be in ordinal name order; the names are returned in the same order.
     /// </summary>
-    public static void AssignJolietIds(IEnumerable<BuildNode> children, bool longNames)
+    public static string[] AssignJolietIds(List<BuildNode> children, bool longNames)
     {
         int max = longNames ? JolietLongMaxChars : JolietMaxChars;
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var node in children.OrderBy(n => n.Name, StringComparer.Ordinal))
+        var used = new HashSet<string>(children.Count, StringComparer.Ordinal);
+        var result = new string[children.Count];
+        for (int index = 0; index < children.Count; index++)
         {
+            var node = children[index];
             var sb = new StringBuilder(node.Name.Length);
             foreach (char c in node.Name) sb.Append(c < 0x20 || c is '*' or '/' or ':' or ';' or '?' or '\\' ? '_' : c);
             string full = sb.ToString();
@@ -99,8 +106,9 @@ internal static class IsoNames
             string candidate = Fit(name, ext, max, "");
             for (int counter = 1; !used.Add(candidate); counter++)
                 candidate = Fit(name, ext, max, counter.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            node.JolietName = candidate == node.Name ? node.Name : candidate;
+            result[index] = candidate == node.Name ? node.Name : candidate;
         }
+        return result;
     }
 
     private static string Fit(string name, string ext, int max, string suffix)

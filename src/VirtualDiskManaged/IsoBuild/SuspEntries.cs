@@ -88,18 +88,26 @@ internal static class SuspEntries
     }
 
     /// <summary>NM: the alternate name, split over several entries with CONTINUE when long (P1282 §4.1.4).</summary>
-    public static IEnumerable<byte[]> AlternateName(string name)
+    public static void AlternateName(string name, List<byte[]> into)
     {
-        byte[] bytes = Encoding.UTF8.GetBytes(name);
         const int chunk = MaxEntryLength - 5;
-        for (int start = 0; start < bytes.Length || start == 0; start += chunk)
+        int total = Encoding.UTF8.GetByteCount(name);
+        if (total <= chunk)
+        {
+            // The common case: one entry, encoded in place.
+            var one = Header("NM", 5 + total);
+            Encoding.UTF8.GetBytes(name, one.AsSpan(5));
+            into.Add(one);
+            return;
+        }
+        byte[] bytes = Encoding.UTF8.GetBytes(name);
+        for (int start = 0; start < bytes.Length; start += chunk)
         {
             int n = Math.Min(chunk, bytes.Length - start);
             var e = Header("NM", 5 + n);
             e[4] = (byte)(start + n < bytes.Length ? 1 : 0);
             bytes.AsSpan(start, n).CopyTo(e.AsSpan(5));
-            yield return e;
-            if (bytes.Length == 0) yield break;
+            into.Add(e);
         }
     }
 
