@@ -66,6 +66,9 @@ internal sealed class BuildNode
         _ => null,
     };
 
+    /// <summary>A file's host path when its bytes come from a host file (not a caller's stream), else null.</summary>
+    public string? HostSourcePath => Data._source is Func<Stream> ? null : SourceName;
+
     public Stream OpenRead() => _source switch
     {
         Func<Stream> open => open(),

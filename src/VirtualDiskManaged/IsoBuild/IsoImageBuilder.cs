@@ -185,7 +185,7 @@ public sealed class IsoImageBuilder
         string temp = Path.Combine(folder, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
         try
         {
-            using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.None))
+            using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 256 * 1024, FileOptions.None))
             {
                 new IsoImageWriter(_root, _options, _time).Write(output, progress, cancellationToken);
                 output.Flush(flushToDisk: true);

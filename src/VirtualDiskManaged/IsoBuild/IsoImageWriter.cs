@@ -303,60 +303,71 @@ internal sealed class IsoImageWriter
     // ------------------------------------------------------------------ records
 
     /// <summary>One directory record to write: identifier, target and what its System Use area holds.</summary>
-    private readonly record struct RecordSpec(BuildNode? Node, byte[] Id, uint Extent, uint Length, DateTimeOffset Time, byte Flags, RecordRole Role);
+    /// <summary>One directory record to write; the identifier is <paramref name="Id"/>, or for Joliet <paramref name="JolietId"/> (UCS-2 big-endian, encoded when written).</summary>
+    private readonly record struct RecordSpec(BuildNode? Node, byte[]? Id, string? JolietId, uint Extent, uint Length, DateTimeOffset Time, byte Flags, RecordRole Role)
+    {
+        public int IdLength => Id?.Length ?? JolietId!.Length * 2;
+    }
 
     private enum RecordRole { Dot, DotDot, Entry, Placeholder, RelocatedEntry }
 
     private static readonly byte[] DotId = [0], DotDotId = [1];
 
-    private IEnumerable<RecordSpec> Records(BuildNode dir, bool joliet)
+    /// <summary>The records of one directory, in order, into <paramref name="into"/> (one list reused for every directory).</summary>
+    private void Records(BuildNode dir, bool joliet, List<RecordSpec> into)
     {
+        into.Clear();
         var parent = joliet ? (dir.Dir!.Parent ?? dir) : (dir.Dir!.IsoParent ?? dir);
-        yield return new(dir, DotId, joliet ? dir.Dir!.JolietExtent : dir.Dir!.Extent, joliet ? dir.Dir!.JolietSize : dir.Dir!.Size, dir.ModificationTime, FlagDirectory, RecordRole.Dot);
-        yield return new(parent, DotDotId, joliet ? parent.Dir!.JolietExtent : parent.Dir!.Extent, joliet ? parent.Dir!.JolietSize : parent.Dir!.Size, parent.ModificationTime, FlagDirectory, RecordRole.DotDot);
+        into.Add(new(dir, DotId, null, joliet ? dir.Dir!.JolietExtent : dir.Dir!.Extent, joliet ? dir.Dir!.JolietSize : dir.Dir!.Size, dir.ModificationTime, FlagDirectory, RecordRole.Dot));
+        into.Add(new(parent, DotDotId, null, joliet ? parent.Dir!.JolietExtent : parent.Dir!.Extent, joliet ? parent.Dir!.JolietSize : parent.Dir!.Size, parent.ModificationTime, FlagDirectory, RecordRole.DotDot));
         if (joliet)
         {
-            foreach (var (c, name) in JolietLayout(dir))
-                foreach (var r in EntryRecords(dir, c, Encoding.BigEndianUnicode.GetBytes(name), joliet: true)) yield return r;
+            foreach (var (c, name) in JolietLayout(dir)) EntryRecords(dir, c, null, name, joliet: true, into);
         }
         else
         {
-            foreach (var (c, id) in IsoLayout(dir))
-                foreach (var r in EntryRecords(dir, c, id, joliet: false)) yield return r;
+            foreach (var (c, id) in IsoLayout(dir)) EntryRecords(dir, c, id, null, joliet: false, into);
         }
     }
 
-    private IEnumerable<RecordSpec> EntryRecords(BuildNode dir, BuildNode c, byte[] id, bool joliet)
+    private void EntryRecords(BuildNode dir, BuildNode c, byte[]? id, string? jolietId, bool joliet, List<RecordSpec> into)
     {
         if (c.IsDirectory)
         {
             if (!joliet && c.IsRelocated && !dir.IsRelocationDirectory)
-                yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Placeholder);
+                into.Add(new(c, id, jolietId, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Placeholder));
             else
-                yield return new(c, id, joliet ? c.Dir!.JolietExtent : c.Dir!.Extent, joliet ? c.Dir!.JolietSize : c.Dir!.Size, c.ModificationTime, FlagDirectory,
-                    !joliet && dir.IsRelocationDirectory ? RecordRole.RelocatedEntry : RecordRole.Entry);
+                into.Add(new(c, id, jolietId, joliet ? c.Dir!.JolietExtent : c.Dir!.Extent, joliet ? c.Dir!.JolietSize : c.Dir!.Size, c.ModificationTime, FlagDirectory,
+                    !joliet && dir.IsRelocationDirectory ? RecordRole.RelocatedEntry : RecordRole.Entry));
         }
         else if (c.Kind == BuildNodeKind.Symlink)
-            yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Entry);
+            into.Add(new(c, id, jolietId, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Entry));
         else
         {
             long length = c.Data.Length;
-            if (length == 0) { yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Entry); yield break; }
+            if (length == 0) { into.Add(new(c, id, jolietId, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Entry)); return; }
             uint extent = c.Data.Extent;
             for (long done = 0; done < length; done += MaxSection)
             {
                 uint section = (uint)Math.Min(MaxSection, length - done);
                 bool last = done + section >= length;
-                yield return new(c, id, extent, section, c.ModificationTime, last ? (byte)0 : FlagMultiExtent, RecordRole.Entry);
+                into.Add(new(c, id, jolietId, extent, section, c.ModificationTime, last ? (byte)0 : FlagMultiExtent, RecordRole.Entry));
                 extent += MaxSection / BlockSize;
             }
         }
     }
 
+    /// <summary>Scratch reused for every record: the records of the directory at hand, its SUSP entries, PX, TF and one-entry NM arrays.</summary>
+    private readonly List<RecordSpec> _records = [];
+    private readonly List<byte[]> _susp = [];
+    private readonly byte[] _px = new byte[36], _tf = new byte[26];
+    private readonly byte[]?[] _nm = new byte[]?[SuspEntries.MaxEntryLength + 1];
+
     /// <summary>The Rock Ridge entries of a record, in order (relocation links first, then PX, TF, NM, SL).</summary>
     private List<byte[]> SuspFor(BuildNode dir, in RecordSpec r)
     {
-        var list = new List<byte[]>(4);
+        var list = _susp;
+        list.Clear();
         var n = r.Node!;
         switch (r.Role)
         {
@@ -384,9 +395,9 @@ internal sealed class IsoImageWriter
             BuildNodeKind.Symlink => 0xA000 | 0x1FF,
             _ => 0x8000 | n.Mode,
         };
-        list.Add(SuspEntries.PosixAttributes(mode, n.IsDirectory ? Links(n) : n.Kind == BuildNodeKind.File ? (uint)Math.Max(1, n.Data.LinkCount) : 1u));
-        list.Add(SuspEntries.Timestamps(n.ModificationTime));
-        SuspEntries.AlternateName(n.Name, list);
+        list.Add(SuspEntries.PosixAttributes(_px, mode, n.IsDirectory ? Links(n) : n.Kind == BuildNodeKind.File ? (uint)Math.Max(1, n.Data.LinkCount) : 1u));
+        list.Add(SuspEntries.Timestamps(_tf, n.ModificationTime));
+        SuspEntries.AlternateName(n.Name, list, _nm);
         if (n.Kind == BuildNodeKind.Symlink) list.AddRange(SuspEntries.SymbolicLink(n.SymlinkTarget!));
         return list;
     }
@@ -445,9 +456,10 @@ internal sealed class IsoImageWriter
         long used = 0;
         int inBlock = 0;
         var placer = new ContinuationPlacer();
-        foreach (var r in Records(dir, joliet))
+        Records(dir, joliet, _records);
+        foreach (var r in _records)
         {
-            int length = BaseLength(r.Id.Length);
+            int length = BaseLength(r.IdLength);
             if (!joliet && _rr)
             {
                 var entries = SuspFor(dir, r);
@@ -515,12 +527,17 @@ internal sealed class IsoImageWriter
         }
         sink.ExpectBlock(_emptyBlock);
         sink.Zeros(BlockSize);
-        foreach (var f in _files)
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
         {
-            if (f.Length == 0) continue;
-            sink.ExpectBlock(f.Extent);
-            WriteFile(sink, f);
+            foreach (var f in _files)
+            {
+                if (f.Length == 0) continue;
+                sink.ExpectBlock(f.Extent);
+                WriteFile(sink, f, buffer);
+            }
         }
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
         sink.Finish();
     }
 
@@ -531,10 +548,11 @@ internal sealed class IsoImageWriter
         long written = 0;
         Span<byte> record = stackalloc byte[256];
         var placer = new ContinuationPlacer();
-        foreach (var r in Records(dir, joliet))
+        Records(dir, joliet, _records);
+        foreach (var r in _records)
         {
             record.Clear();
-            int length = BaseLength(r.Id.Length);
+            int length = BaseLength(r.IdLength);
             int su = length;
             if (!joliet && _rr)
             {
@@ -565,8 +583,9 @@ internal sealed class IsoImageWriter
             record[25] = r.Flags;
             BinaryPrimitives.WriteUInt16LittleEndian(record[28..], 1);
             BinaryPrimitives.WriteUInt16BigEndian(record[30..], 1);
-            record[32] = (byte)r.Id.Length;
-            r.Id.CopyTo(record[33..]);
+            record[32] = (byte)r.IdLength;
+            if (r.Id is not null) r.Id.CopyTo(record[33..]);
+            else Encoding.BigEndianUnicode.GetBytes(r.JolietId!, record[33..]);
             if (inBlock + length > BlockSize) { sink.Write(block); written += BlockSize; Array.Clear(block); inBlock = 0; }
             record[..length].CopyTo(block.AsSpan(inBlock));
             inBlock += length;
@@ -606,30 +625,32 @@ internal sealed class IsoImageWriter
         return table;
     }
 
-    private void WriteFile(BlockSink sink, BuildNode f)
+    /// <summary>The copy buffer for file data (one per build; 256 KiB keeps reads large and memory small: docs/mkiso.md "Memory").</summary>
+    private const int CopyBufferSize = 256 * 1024;
+
+    private void WriteFile(BlockSink sink, BuildNode f, byte[] buffer)
     {
-        using var source = f.OpenRead();
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
+        // A host file is read through its handle alone (positional reads, no stream object per file).
+        string? hostPath = f.HostSourcePath;
+        using var handle = hostPath is null ? null : File.OpenHandle(hostPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        using var source = hostPath is null ? f.OpenRead() : null;
+        long done = 0;
+        while (done < f.Length)
         {
-            long done = 0;
-            while (done < f.Length)
+            int want = (int)Math.Min(buffer.Length, f.Length - done);
+            int got = 0;
+            while (got < want)
             {
-                int want = (int)Math.Min(buffer.Length, f.Length - done);
-                int got = 0;
-                while (got < want)
-                {
-                    int n = source.Read(buffer, got, want - got);
-                    if (n <= 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildSourceChanged, f.SourceName, $"It ended after {done + got} of {f.Length} bytes");
-                    got += n;
-                }
-                if (done == 0 && f == _biosImage && _options.BootInfoTable) PatchBootInfoTable(buffer.AsSpan(0, got), f);
-                sink.Data(buffer.AsSpan(0, got));
-                done += got;
+                int n = handle is not null ? RandomAccess.Read(handle, buffer.AsSpan(got, want - got), done + got) : source!.Read(buffer, got, want - got);
+                if (n <= 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildSourceChanged, f.SourceName, $"It ended after {done + got} of {f.Length} bytes");
+                got += n;
             }
-            if (source.Read(buffer, 0, 1) > 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildSourceChanged, f.SourceName, $"It is longer than the {f.Length} bytes it had when added");
+            if (done == 0 && f == _biosImage && _options.BootInfoTable) PatchBootInfoTable(buffer.AsSpan(0, got), f);
+            sink.Data(buffer.AsSpan(0, got));
+            done += got;
         }
-        finally { ArrayPool<byte>.Shared.Return(buffer); }
+        int more = handle is not null ? RandomAccess.Read(handle, buffer.AsSpan(0, 1), done) : source!.Read(buffer, 0, 1);
+        if (more > 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildSourceChanged, f.SourceName, $"It is longer than the {f.Length} bytes it had when added");
         sink.PadToBlock();
     }
 

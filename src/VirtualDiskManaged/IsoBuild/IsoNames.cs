@@ -41,34 +41,73 @@ internal static class IsoNames
     public static byte[][] AssignIsoIds(List<BuildNode> children, int level)
     {
         var used = new HashSet<string>(children.Count, StringComparer.Ordinal);
+        var spans = used.GetAlternateLookup<ReadOnlySpan<char>>();
         var result = new byte[children.Count][];
+        Span<char> buffer = stackalloc char[64];
         for (int index = 0; index < children.Count; index++)
         {
             var node = children[index];
-            string id;
-            if (node.IsDirectory || node.IsRelocationDirectory)
+            string full = node.Name;
+            int length;
+            string? name = null, ext = null;
+            int maxName;
+            bool isFile = !(node.IsDirectory || node.IsRelocationDirectory);
+            if (!isFile)
             {
-                int max = level == 1 ? 8 : 31;
-                string name = ToDChars(node.Name.Replace('.', '_'));
-                if (name.Length == 0) name = "_";
-                id = Unique(name.Length > max ? name[..max] : name, "", max, used, isFile: false);
+                // The identifier is the mapped name (dots too become '_'), cut to the level's limit.
+                maxName = level == 1 ? 8 : 31;
+                length = Math.Min(full.Length, maxName);
+                for (int i = 0; i < length; i++) buffer[i] = DChar(full[i]);
+                if (length == 0) buffer[length++] = '_';
             }
             else
             {
-                var (name, ext) = Split(node.Name);
-                name = ToDChars(name.Replace('.', '_'));
-                ext = ToDChars(ext);
-                int maxName, maxExt;
+                int dot = full.LastIndexOf('.');
+                int nameLength = dot <= 0 ? full.Length : dot;
+                int extStart = dot <= 0 ? full.Length : dot + 1;
+                int extLength = full.Length - extStart;
+                int maxExt;
                 if (level == 1) { maxName = 8; maxExt = 3; }
-                else { maxExt = Math.Min(ext.Length, Math.Max(10, 30 - name.Length)); maxName = 30 - maxExt; }
-                if (ext.Length > maxExt) ext = ext[..maxExt];
-                if (name.Length > maxName) name = name[..maxName];
-                if (name.Length == 0 && ext.Length == 0) name = "_";
-                id = Unique(name, ext, maxName, used, isFile: true);
+                else { maxExt = Math.Min(extLength, Math.Max(10, 30 - nameLength)); maxName = 30 - maxExt; }
+                int nameTake = Math.Min(nameLength, maxName), extTake = Math.Min(extLength, maxExt);
+                length = 0;
+                for (int i = 0; i < nameTake; i++) buffer[length++] = DChar(full[i]);
+                if (nameTake == 0 && extTake == 0) buffer[length++] = '_';
+                int nameEnd = length;
+                buffer[length++] = '.';
+                for (int i = 0; i < extTake; i++) buffer[length++] = DChar(full[extStart + i]);
+                int extEnd = length;
+                buffer[length++] = ';';
+                buffer[length++] = '1';
+                if (!spans.Contains(buffer[..length]))
+                {
+                    // Nothing to resolve: the common case, no strings.
+                }
+                else
+                {
+                    name = new string(buffer[..nameEnd]);
+                    ext = new string(buffer[(nameEnd + 1)..extEnd]);
+                }
             }
-            result[index] = Encoding.ASCII.GetBytes(id);
+            if (name is null && spans.Add(buffer[..length]))
+            {
+                var id = new byte[length];
+                for (int i = 0; i < length; i++) id[i] = (byte)buffer[i];
+                result[index] = id;
+                continue;
+            }
+            // A collision: the counter loop of Unique (the identifier as composed above is taken).
+            name ??= new string(buffer[..length]);
+            result[index] = Encoding.ASCII.GetBytes(Unique(name, ext ?? "", maxName, used, isFile));
         }
         return result;
+    }
+
+    /// <summary>A character of a name as a d-character (ECMA-119 §7.4.1): a–z upper-cased, anything else not A–Z, 0–9 or _ becomes _.</summary>
+    private static char DChar(char c)
+    {
+        char u = c is >= 'a' and <= 'z' ? (char)(c - 32) : c;
+        return IsDChar(u) ? u : '_';
     }
 
     private static string Unique(string name, string ext, int maxName, HashSet<string> used, bool isFile)
@@ -98,6 +137,11 @@ internal static class IsoNames
         for (int index = 0; index < children.Count; index++)
         {
             var node = children[index];
+            if (FitsJoliet(node, max) && used.Add(node.Name))
+            {
+                result[index] = node.Name;
+                continue;
+            }
             var sb = new StringBuilder(node.Name.Length);
             foreach (char c in node.Name) sb.Append(c < 0x20 || c is '*' or '/' or ':' or ';' or '?' or '\\' ? '_' : c);
             string full = sb.ToString();
@@ -109,6 +153,15 @@ internal static class IsoNames
             result[index] = candidate == node.Name ? node.Name : candidate;
         }
         return result;
+    }
+
+    /// <summary>Whether a name is its own Joliet name: no character Joliet forbids, within the limit, not ending in a dot after a name (that dot would go).</summary>
+    private static bool FitsJoliet(BuildNode node, int max)
+    {
+        string name = node.Name;
+        if (name.Length > max) return false;
+        foreach (char c in name) if (c < 0x20 || c is '*' or '/' or ':' or ';' or '?' or '\\') return false;
+        return node.IsDirectory || name.LastIndexOf('.') is var dot && (dot <= 0 || dot < name.Length - 1);
     }
 
     private static string Fit(string name, string ext, int max, string suffix)
