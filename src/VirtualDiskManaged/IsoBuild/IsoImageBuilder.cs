@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using VirtualDiskManaged.Host;
 
 namespace VirtualDiskManaged.IsoBuild;
@@ -80,17 +81,24 @@ public sealed class IsoImageBuilder
     {
         int mode = OperatingSystem.IsWindows() ? 0x1A4 : (int)info.UnixFileMode & 0xFFF;
         object source = folder is not null && info.Name == name ? folder : new HostPath(info.FullName);
-        if (!OperatingSystem.IsWindows() && UnixNative.TryStatLinks(info.FullName, out ulong device, out ulong inode, out ulong links) && links > 1)
+        ulong device = 0, inode = 0, links = 0;
+        bool linked = !OperatingSystem.IsWindows() && UnixNative.TryStatLinks(info.FullName, out device, out inode, out links) && links > 1;
+        AddHostFile(parent, name, source, info.Length, info.LastWriteTimeUtc, mode, linked, device, inode, imagePath);
+    }
+
+    private void AddHostFile(BuildNode parent, string name, object source, long length, DateTimeOffset lastWriteUtc, int mode, bool linked, ulong device, ulong inode, string? imagePath)
+    {
+        if (linked)
         {
             if (_hostLinks.TryGetValue((device, inode), out var owner)) source = owner;
             else
             {
-                owner = AddFileNode(parent, name, source, info.Length, info.LastWriteTimeUtc, mode, imagePath);
+                owner = AddFileNode(parent, name, source, length, lastWriteUtc, mode, imagePath);
                 _hostLinks[(device, inode)] = owner;
                 return;
             }
         }
-        AddFileNode(parent, name, source, info.Length, info.LastWriteTimeUtc, mode, imagePath);
+        AddFileNode(parent, name, source, length, lastWriteUtc, mode, imagePath);
     }
 
     /// <summary>Adds a file of <paramref name="length"/> bytes read from the stream <paramref name="open"/> returns when the image is written.</summary>
@@ -149,29 +157,56 @@ public sealed class IsoImageBuilder
         }
         var pending = new Stack<(string Folder, BuildNode Node, int Depth)>();
         pending.Push((root.FullName, top, 0));
-        var items = new List<FileSystemInfo>();
+        var items = new List<WalkItem>();
+        var everything = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false, ReturnSpecialDirectories = false };
         while (pending.Count > 0)
         {
             var (folder, node, depth) = pending.Pop();
             if (depth >= 4096) Fail(VirtualDiskErrorReason.IsoBuildOptionInvalid, node.DirectoryPath, "The source tree is deeper than 4096 levels");
             items.Clear();
-            items.AddRange(new DirectoryInfo(folder).EnumerateFileSystemInfos());
-            items.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+            // Regular files yield their name, length and time only (no FileInfo per file); folders and links keep
+            // their FileSystemInfo (few), so they are read exactly as before.
+            items.AddRange(new FileSystemEnumerable<WalkItem>(folder, static (ref FileSystemEntry e) =>
+                e.IsDirectory || (e.Attributes & FileAttributes.ReparsePoint) != 0
+                    ? new WalkItem(e.FileName.ToString(), e.ToFileSystemInfo(), 0, default)
+                    : new WalkItem(e.FileName.ToString(), null, e.Length, e.LastWriteTimeUtc), everything));
+            items.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
             foreach (var item in items)
             {
                 string name = item.Name;
                 ValidateName(name, null, node);
-                if (item.LinkTarget is string link) AddSymlinkNode(node, name, link, item.LastWriteTimeUtc, null);
-                else if (item is DirectoryInfo sub)
+                if (item.Info is null) AddWalkedFile(node, name, folder, item);
+                else if (item.Info.LinkTarget is string link) AddSymlinkNode(node, name, link, item.Info.LastWriteTimeUtc, null);
+                else if (item.Info is DirectoryInfo sub)
                 {
                     var child = AddDirectoryNode(node, name, sub.LastWriteTimeUtc, DirectoryMode(sub), null);
                     pending.Push((sub.FullName, child, depth + 1));
                 }
-                else if (item is FileInfo file) AddHostFile(node, name, file, folder, null);
+                else if (item.Info is FileInfo file) AddHostFile(node, name, file, folder, null);
             }
             items.Clear();
             node.Dir!.Trim();
         }
+    }
+
+    /// <summary>One entry of a host folder as the walk sees it: a regular file's name, length and time, or a folder's or link's info.</summary>
+    private readonly record struct WalkItem(string Name, FileSystemInfo? Info, long Length, DateTimeOffset LastWriteUtc);
+
+    /// <summary>A regular file found by the walk: one stat(2) gives its mode and hard-link identity.</summary>
+    private void AddWalkedFile(BuildNode parent, string name, string folder, in WalkItem item)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            AddHostFile(parent, name, folder, item.Length, item.LastWriteUtc, 0x1A4, false, 0, 0, null);
+            return;
+        }
+        string path = Path.Join(folder, name);
+        if (!UnixNative.TryStatLinks(path, out uint mode, out ulong device, out ulong inode, out ulong links))
+        {
+            AddHostFile(parent, name, new FileInfo(path), folder, null);
+            return;
+        }
+        AddHostFile(parent, name, folder, item.Length, item.LastWriteUtc, (int)mode & 0xFFF, links > 1, device, inode, null);
     }
 
     /// <summary>Whether an entry exists at an absolute image path.</summary>
