@@ -220,8 +220,22 @@ internal sealed class IsoImageWriter
             int at = list.FindIndex(c => string.CompareOrdinal(c.Name, _relocation.Name) > 0);
             list.Insert(at < 0 ? list.Count : at, _relocation);
         }
-        var ids = IsoNames.AssignIsoIds(list, _options.InterchangeLevel);
-        result = new (BuildNode, byte[])[list.Count];
+        // Composed identifiers first: without a collision (equal neighbours once sorted, ECMA-119 §9.3 order is
+        // total on distinct identifiers) they are final; otherwise the collision rules of IsoNames assign them all.
+        var ids = IsoNames.ComposeIsoIds(list, _options.InterchangeLevel);
+        result = Sorted(list, ids);
+        for (int i = 1; i < result.Length; i++)
+        {
+            if (!result[i - 1].Id.AsSpan().SequenceEqual(result[i].Id)) continue;
+            result = Sorted(list, IsoNames.AssignIsoIds(list, _options.InterchangeLevel));
+            break;
+        }
+        return result;
+    }
+
+    private static (BuildNode Node, byte[] Id)[] Sorted(List<BuildNode> list, byte[][] ids)
+    {
+        var result = new (BuildNode Node, byte[] Id)[list.Count];
         for (int i = 0; i < result.Length; i++) result[i] = (list[i], ids[i]);
         Array.Sort(result, static (a, b) => IsoNames.CompareIsoIds(a.Id, b.Id));
         return result;
@@ -233,8 +247,17 @@ internal sealed class IsoImageWriter
         var children = dir.Children;
         var list = new List<BuildNode>(children.Length);
         foreach (var c in children) if (c.Kind != BuildNodeKind.Symlink) list.Add(c);
-        var ids = IsoNames.AssignJolietIds(list, _options.JolietLongNames);
+        int max = _options.JolietLongNames ? IsoNames.JolietLongMaxChars : IsoNames.JolietMaxChars;
+        bool unchanged = true;
+        foreach (var c in list) if (!IsoNames.FitsJoliet(c, max)) { unchanged = false; break; }
         var result = new (BuildNode Node, string Id)[list.Count];
+        if (unchanged)
+        {
+            // Every name is its own Joliet name: distinct, and already in ordinal order.
+            for (int i = 0; i < result.Length; i++) result[i] = (list[i], list[i].Name);
+            return result;
+        }
+        var ids = IsoNames.AssignJolietIds(list, _options.JolietLongNames);
         for (int i = 0; i < result.Length; i++) result[i] = (list[i], ids[i]);
         Array.Sort(result, static (a, b) => string.CompareOrdinal(a.Id, b.Id));
         return result;

@@ -47,60 +47,79 @@ internal static class IsoNames
         for (int index = 0; index < children.Count; index++)
         {
             var node = children[index];
-            string full = node.Name;
-            int length;
-            string? name = null, ext = null;
-            int maxName;
             bool isFile = !(node.IsDirectory || node.IsRelocationDirectory);
-            if (!isFile)
+            int length = Compose(node.Name, isFile, level, buffer, out int nameEnd, out int extEnd, out int maxName);
+            if (spans.Add(buffer[..length]))
             {
-                // The identifier is the mapped name (dots too become '_'), cut to the level's limit.
-                maxName = level == 1 ? 8 : 31;
-                length = Math.Min(full.Length, maxName);
-                for (int i = 0; i < length; i++) buffer[i] = DChar(full[i]);
-                if (length == 0) buffer[length++] = '_';
-            }
-            else
-            {
-                int dot = full.LastIndexOf('.');
-                int nameLength = dot <= 0 ? full.Length : dot;
-                int extStart = dot <= 0 ? full.Length : dot + 1;
-                int extLength = full.Length - extStart;
-                int maxExt;
-                if (level == 1) { maxName = 8; maxExt = 3; }
-                else { maxExt = Math.Min(extLength, Math.Max(10, 30 - nameLength)); maxName = 30 - maxExt; }
-                int nameTake = Math.Min(nameLength, maxName), extTake = Math.Min(extLength, maxExt);
-                length = 0;
-                for (int i = 0; i < nameTake; i++) buffer[length++] = DChar(full[i]);
-                if (nameTake == 0 && extTake == 0) buffer[length++] = '_';
-                int nameEnd = length;
-                buffer[length++] = '.';
-                for (int i = 0; i < extTake; i++) buffer[length++] = DChar(full[extStart + i]);
-                int extEnd = length;
-                buffer[length++] = ';';
-                buffer[length++] = '1';
-                if (!spans.Contains(buffer[..length]))
-                {
-                    // Nothing to resolve: the common case, no strings.
-                }
-                else
-                {
-                    name = new string(buffer[..nameEnd]);
-                    ext = new string(buffer[(nameEnd + 1)..extEnd]);
-                }
-            }
-            if (name is null && spans.Add(buffer[..length]))
-            {
-                var id = new byte[length];
-                for (int i = 0; i < length; i++) id[i] = (byte)buffer[i];
-                result[index] = id;
+                result[index] = ToBytes(buffer[..length]);
                 continue;
             }
-            // A collision: the counter loop of Unique (the identifier as composed above is taken).
-            name ??= new string(buffer[..length]);
-            result[index] = Encoding.ASCII.GetBytes(Unique(name, ext ?? "", maxName, used, isFile));
+            // A collision: the counter loop of Unique (the identifier as composed is taken).
+            string name = new(isFile ? buffer[..nameEnd] : buffer[..length]);
+            string ext = isFile ? new string(buffer[(nameEnd + 1)..extEnd]) : "";
+            result[index] = Encoding.ASCII.GetBytes(Unique(name, ext, maxName, used, isFile));
         }
         return result;
+    }
+
+    /// <summary>
+    /// The identifiers <see cref="AssignIsoIds"/> gives when no two composed identifiers collide (no set, one array
+    /// per entry). The caller checks for equal neighbours after sorting and falls back to <see cref="AssignIsoIds"/>.
+    /// </summary>
+    public static byte[][] ComposeIsoIds(List<BuildNode> children, int level)
+    {
+        var result = new byte[children.Count][];
+        Span<char> buffer = stackalloc char[64];
+        for (int index = 0; index < children.Count; index++)
+        {
+            var node = children[index];
+            int length = Compose(node.Name, !(node.IsDirectory || node.IsRelocationDirectory), level, buffer, out _, out _, out _);
+            result[index] = ToBytes(buffer[..length]);
+        }
+        return result;
+    }
+
+    private static byte[] ToBytes(ReadOnlySpan<char> id)
+    {
+        var bytes = new byte[id.Length];
+        for (int i = 0; i < id.Length; i++) bytes[i] = (byte)id[i];
+        return bytes;
+    }
+
+    /// <summary>
+    /// Composes a name's identifier before collisions: a directory's mapped name (dots too become '_') cut to 8 or
+    /// 31; a file's mapped name and extension (split at the last dot) cut to the level's limits, then ".", ";1".
+    /// </summary>
+    private static int Compose(string full, bool isFile, int level, Span<char> buffer, out int nameEnd, out int extEnd, out int maxName)
+    {
+        int length;
+        if (!isFile)
+        {
+            maxName = level == 1 ? 8 : 31;
+            length = Math.Min(full.Length, maxName);
+            for (int i = 0; i < length; i++) buffer[i] = DChar(full[i]);
+            if (length == 0) buffer[length++] = '_';
+            nameEnd = extEnd = length;
+            return length;
+        }
+        int dot = full.LastIndexOf('.');
+        int nameLength = dot <= 0 ? full.Length : dot;
+        int extStart = dot <= 0 ? full.Length : dot + 1;
+        int extLength = full.Length - extStart;
+        int maxExt;
+        if (level == 1) { maxName = 8; maxExt = 3; }
+        else { maxExt = Math.Min(extLength, Math.Max(10, 30 - nameLength)); maxName = 30 - maxExt; }
+        int nameTake = Math.Min(nameLength, maxName), extTake = Math.Min(extLength, maxExt);
+        length = 0;
+        for (int i = 0; i < nameTake; i++) buffer[length++] = DChar(full[i]);
+        if (nameTake == 0 && extTake == 0) buffer[length++] = '_';
+        nameEnd = length;
+        buffer[length++] = '.';
+        for (int i = 0; i < extTake; i++) buffer[length++] = DChar(full[extStart + i]);
+        extEnd = length;
+        buffer[length++] = ';';
+        buffer[length++] = '1';
+        return length;
     }
 
     /// <summary>A character of a name as a d-character (ECMA-119 §7.4.1): a–z upper-cased, anything else not A–Z, 0–9 or _ becomes _.</summary>
@@ -156,7 +175,7 @@ internal static class IsoNames
     }
 
     /// <summary>Whether a name is its own Joliet name: no character Joliet forbids, within the limit, not ending in a dot after a name (that dot would go).</summary>
-    private static bool FitsJoliet(BuildNode node, int max)
+    public static bool FitsJoliet(BuildNode node, int max)
     {
         string name = node.Name;
         if (name.Length > max) return false;
