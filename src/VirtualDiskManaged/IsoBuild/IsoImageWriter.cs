@@ -383,7 +383,7 @@ internal sealed class IsoImageWriter
     /// <summary>Scratch reused for every record: the records of the directory at hand, its SUSP entries, PX, TF and one-entry NM arrays.</summary>
     private readonly List<RecordSpec> _records = [];
     private readonly List<byte[]> _susp = [];
-    private readonly byte[] _px = new byte[36], _tf = new byte[26];
+    private readonly byte[] _px = new byte[36], _tf = new byte[26], _block = new byte[BlockSize];
     private readonly byte[]?[] _nm = new byte[]?[SuspEntries.MaxEntryLength + 1];
 
     /// <summary>The Rock Ridge entries of a record, in order (relocation links first, then PX, TF, NM, SL).</summary>
@@ -535,7 +535,7 @@ internal sealed class IsoImageWriter
         foreach (var d in _isoDirs)
         {
             sink.ExpectBlock(d.Dir!.Extent);
-            var ce = new byte[d.Dir!.ContinuationBlocks * BlockSize];
+            var ce = d.Dir!.ContinuationBlocks == 0 ? [] : new byte[d.Dir!.ContinuationBlocks * BlockSize];
             WriteDirectory(sink, d, joliet: false, ce);
             sink.ExpectBlock(d.Dir!.ContinuationStart);
             sink.Write(ce);
@@ -566,7 +566,8 @@ internal sealed class IsoImageWriter
 
     private void WriteDirectory(BlockSink sink, BuildNode dir, bool joliet, byte[] ce)
     {
-        var block = new byte[BlockSize];
+        var block = _block;
+        Array.Clear(block);
         int inBlock = 0;
         long written = 0;
         Span<byte> record = stackalloc byte[256];
