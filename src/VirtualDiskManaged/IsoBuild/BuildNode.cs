@@ -95,46 +95,83 @@ internal sealed class BuildNode
 }
 
 /// <summary>What only a directory has: its children (sorted by name, ordinal), its parent, where its records go.</summary>
+/// <remarks>
+/// The children are one array: a sorted run <c>[0, sorted)</c> and, for names added out of order, a second sorted
+/// run <c>[sorted, count)</c> kept shorter than about √count and merged into the first when it grows past that
+/// (and before the children are read). A walk adds in name order and only appends; any order costs O(√n) per add.
+/// </remarks>
 internal sealed class DirectoryPart(BuildNode? parent)
 {
     private BuildNode[] _children = [];
-    private int _count;
+    private int _count, _sorted;
 
     /// <summary>The real parent (null for the root).</summary>
     public BuildNode? Parent { get; } = parent;
 
     /// <summary>The children in ordinal order of their names (exact-size once <see cref="Trim"/> ran).</summary>
-    public ReadOnlySpan<BuildNode> Children => _children.AsSpan(0, _count);
+    public ReadOnlySpan<BuildNode> Children
+    {
+        get
+        {
+            if (_sorted != _count) Merge();
+            return _children.AsSpan(0, _count);
+        }
+    }
 
     public int Count => _count;
 
     public bool TryGet(string name, out BuildNode child)
     {
-        int i = Find(name);
+        int i = Find(0, _sorted, name);
+        if (i < 0 && _sorted != _count) i = Find(_sorted, _count, name);
         child = i >= 0 ? _children[i] : null!;
         return i >= 0;
     }
 
-    /// <summary>Adds a child whose name is not yet present (callers check with <see cref="TryGet"/>); appending in name order is O(1).</summary>
+    /// <summary>Adds a child whose name is not yet present (callers check with <see cref="TryGet"/>).</summary>
     public void Add(BuildNode child)
     {
-        int at = _count == 0 || string.CompareOrdinal(_children[_count - 1].Name, child.Name) < 0 ? _count : ~Find(child.Name);
-        if (at < 0) throw new InvalidOperationException("Duplicate child " + child.Name);
         if (_count == _children.Length) Array.Resize(ref _children, Math.Max(4, _count * 2));
+        if (_sorted == _count && (_count == 0 || string.CompareOrdinal(_children[_count - 1].Name, child.Name) < 0))
+        {
+            _children[_count++] = child;
+            _sorted = _count;
+            return;
+        }
+        int at = Find(_sorted, _count, child.Name);
+        if (at >= 0) throw new InvalidOperationException("Duplicate child " + child.Name);
+        at = ~at;
         Array.Copy(_children, at, _children, at + 1, _count - at);
         _children[at] = child;
         _count++;
+        long tail = _count - _sorted;
+        if (tail > 32 && tail * tail > _count) Merge();
     }
 
     /// <summary>Drops the growth slack of the child array (memory is per entry: docs/mkiso.md "Memory").</summary>
     public void Trim()
     {
+        if (_sorted != _count) Merge();
         if (_children.Length != _count) Array.Resize(ref _children, _count);
     }
 
-    private int Find(string name)
+    /// <summary>Merges the two sorted runs into one (a new array; names are distinct, so the order is total).</summary>
+    private void Merge()
     {
-        int lo = 0, hi = _count - 1;
+        var merged = new BuildNode[Math.Max(_children.Length, _count)];
+        int i = 0, j = _sorted, k = 0;
+        while (i < _sorted && j < _count)
+            merged[k++] = string.CompareOrdinal(_children[i].Name, _children[j].Name) < 0 ? _children[i++] : _children[j++];
+        while (i < _sorted) merged[k++] = _children[i++];
+        while (j < _count) merged[k++] = _children[j++];
+        _children = merged;
+        _sorted = _count;
+    }
+
+    /// <summary>Binary search of one sorted run <c>[lo, hi)</c>: the index, or the complement of the insertion point.</summary>
+    private int Find(int lo, int hi, string name)
+    {
+        hi--;
         while (lo <= hi)
         {
             int mid = (lo + hi) >>> 1;
