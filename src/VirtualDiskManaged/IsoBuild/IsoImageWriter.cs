@@ -65,19 +65,14 @@ internal sealed class IsoImageWriter
         if (HasBoot) _catalogBlock = next++;
 
         // Each directory is followed by its own continuation blocks: a streaming reader (libarchive) reads a
-        // continuation area only when it comes right after the directory that points to it.
-        foreach (var d in _isoDirs)
-        {
-            d.Dir!.Size = (uint)SizeDirectory(d, joliet: false, out int continuationBlocks);
-            d.Dir!.ContinuationBlocks = continuationBlocks;
-        }
+        // continuation area only when it comes right after the directory that points to it. (Sizes were computed
+        // while PrepareTree numbered the directories, from the same per-directory layout.)
         foreach (var d in _isoDirs) { d.Dir!.Extent = next; next += d.Dir!.Size / BlockSize; d.Dir!.ContinuationStart = next; next += (uint)d.Dir!.ContinuationBlocks; }
         _pathTableBytes = PathTableBytes(_isoDirs, joliet: false);
         _pathL = next; next += Blocks(_pathTableBytes);
         _pathM = next; next += Blocks(_pathTableBytes);
         if (_joliet)
         {
-            foreach (var d in _jolietDirs) d.Dir!.JolietSize = (uint)SizeDirectory(d, joliet: true, out _);
             foreach (var d in _jolietDirs) { d.Dir!.JolietExtent = next; next += d.Dir!.JolietSize / BlockSize; }
             _jolietPathTableBytes = PathTableBytes(_jolietDirs, joliet: true);
             _jolietPathL = next; next += Blocks(_jolietPathTableBytes);
@@ -175,6 +170,10 @@ internal sealed class IsoImageWriter
                 }
                 else if (c.Kind == BuildNodeKind.File && !c.Data.Placed) { c.Data.Placed = true; _files.Add(c.Data); }
             }
+            // A size depends on record lengths only (identifiers, SUSP entries), never on extents: size it now,
+            // from this layout, instead of deriving the layout once more.
+            d.Dir!.Size = (uint)SizeDirectory(d, joliet: false, out int continuationBlocks, layout);
+            d.Dir!.ContinuationBlocks = continuationBlocks;
         }
         foreach (var f in _files) f.Placed = false;
         if (_isoDirs.Count > 65535) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildTooManyDirectories, null, $"{_isoDirs.Count} directories; path tables number at most 65535");
@@ -188,8 +187,10 @@ internal sealed class IsoImageWriter
                 var d = queue.Dequeue();
                 _jolietDirs.Add(d);
                 d.Dir!.JolietPathTableNumber = _jolietDirs.Count;
-                foreach (var (c, id) in JolietLayout(d))
+                var layout = JolietLayout(d);
+                foreach (var (c, id) in layout)
                     if (c.IsDirectory) { c.Dir!.JolietName = id; queue.Enqueue(c); }
+                d.Dir!.JolietSize = (uint)SizeDirectory(d, joliet: true, out _, jolietLayout: layout);
             }
             if (_jolietDirs.Count > 65535) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildTooManyDirectories, null, $"{_jolietDirs.Count} directories");
         }
@@ -337,7 +338,7 @@ internal sealed class IsoImageWriter
     private static readonly byte[] DotId = [0], DotDotId = [1];
 
     /// <summary>The records of one directory, in order, into <paramref name="into"/> (one list reused for every directory).</summary>
-    private void Records(BuildNode dir, bool joliet, List<RecordSpec> into)
+    private void Records(BuildNode dir, bool joliet, List<RecordSpec> into, (BuildNode Node, byte[] Id)[]? isoLayout = null, (BuildNode Node, string Id)[]? jolietLayout = null)
     {
         into.Clear();
         var parent = joliet ? (dir.Dir!.Parent ?? dir) : (dir.Dir!.IsoParent ?? dir);
@@ -345,11 +346,11 @@ internal sealed class IsoImageWriter
         into.Add(new(parent, DotDotId, null, joliet ? parent.Dir!.JolietExtent : parent.Dir!.Extent, joliet ? parent.Dir!.JolietSize : parent.Dir!.Size, parent.ModificationTime, FlagDirectory, RecordRole.DotDot));
         if (joliet)
         {
-            foreach (var (c, name) in JolietLayout(dir)) EntryRecords(dir, c, null, name, joliet: true, into);
+            foreach (var (c, name) in jolietLayout ?? JolietLayout(dir)) EntryRecords(dir, c, null, name, joliet: true, into);
         }
         else
         {
-            foreach (var (c, id) in IsoLayout(dir)) EntryRecords(dir, c, id, null, joliet: false, into);
+            foreach (var (c, id) in isoLayout ?? IsoLayout(dir)) EntryRecords(dir, c, id, null, joliet: false, into);
         }
     }
 
@@ -474,12 +475,12 @@ internal sealed class IsoImageWriter
         r.Role is RecordRole.Dot or RecordRole.DotDot || r.Node is null ? dir.DirectoryPath : BuildNode.PathOf(dir, r.Node.Name);
 
     /// <summary>Sizes a directory (records packed per block, never crossing one: ECMA-119 §6.8.1.1) and counts its continuation blocks.</summary>
-    private int SizeDirectory(BuildNode dir, bool joliet, out int continuationBlocks)
+    private int SizeDirectory(BuildNode dir, bool joliet, out int continuationBlocks, (BuildNode Node, byte[] Id)[]? isoLayout = null, (BuildNode Node, string Id)[]? jolietLayout = null)
     {
         long used = 0;
         int inBlock = 0;
         var placer = new ContinuationPlacer();
-        Records(dir, joliet, _records);
+        Records(dir, joliet, _records, isoLayout, jolietLayout);
         foreach (var r in _records)
         {
             int length = BaseLength(r.IdLength);
