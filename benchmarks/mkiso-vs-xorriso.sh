@@ -15,6 +15,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/vdm-mkiso-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
+export DOTNET_gcServer=0   # workstation GC, the default for a console app (stated so the figure cannot change with it)
 
 for tool in xorriso genisoimage hyperfine dotnet /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 2; }

@@ -193,6 +193,18 @@ internal static partial class UnixNative
         return true;
     }
 
+    /// <summary>As <see cref="TryStatLinks(string, out ulong, out ulong, out ulong)"/>, with st_mode too (one stat per file for the ISO builder's walk).</summary>
+    public static unsafe bool TryStatLinks(string path, out uint mode, out ulong device, out ulong inode, out ulong links)
+    {
+        mode = 0; device = 0; inode = 0; links = 0;
+        if (!TryGetLayout(out int modeOffset)) return false;
+        byte* buffer = stackalloc byte[256];
+        if (StatNative(path, buffer) != 0) return false;
+        Read(buffer, modeOffset, out mode, out device, out inode);
+        links = modeOffset == 24 ? *(ulong*)(buffer + 16) : *(uint*)(buffer + 20);
+        return true;
+    }
+
     private static unsafe void Read(byte* buffer, int modeOffset, out uint mode, out ulong device, out ulong inode)
     {
         device = *(ulong*)buffer;

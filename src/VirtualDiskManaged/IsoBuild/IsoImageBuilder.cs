@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using VirtualDiskManaged.Host;
 
 namespace VirtualDiskManaged.IsoBuild;
@@ -14,7 +15,7 @@ public sealed class IsoImageBuilder
     private readonly BuildNode _root;
     private readonly IsoBuildOptions _options;
     private readonly DateTimeOffset _time;
-    private readonly Dictionary<(ulong, ulong), FileData> _hostLinks = [];
+    private readonly Dictionary<(ulong, ulong), BuildNode> _hostLinks = [];
 
     /// <summary>Creates a builder for an empty tree.</summary>
     public IsoImageBuilder(IsoBuildOptions? options = null)
@@ -46,15 +47,21 @@ public sealed class IsoImageBuilder
     public void AddDirectory(string imagePath, DateTimeOffset? modificationTime = null, int mode = 0x1ED)
     {
         var (parent, name) = Parent(imagePath, create: true);
+        AddDirectoryNode(parent, name, modificationTime, mode, imagePath);
+    }
+
+    private BuildNode AddDirectoryNode(BuildNode parent, string name, DateTimeOffset? modificationTime, int mode, string? imagePath)
+    {
         if (parent.Dir!.TryGet(name, out var existing))
         {
-            if (!existing.IsDirectory) Fail(VirtualDiskErrorReason.IsoBuildDuplicatePath, imagePath, "A file of that name exists");
-            return;
+            if (!existing.IsDirectory) Fail(VirtualDiskErrorReason.IsoBuildDuplicatePath, imagePath ?? BuildNode.PathOf(parent, name), "A file of that name exists");
+            return existing;
         }
         var node = NewDirectory(name, parent);
         node.Seconds = Clamp(modificationTime ?? _time);
         node.Mode = (short)(mode & 0xFFF);
         parent.Dir.Add(node);
+        return node;
     }
 
     /// <summary>Adds a file whose bytes are read from <paramref name="sourcePath"/> when the image is written.</summary>
@@ -62,24 +69,36 @@ public sealed class IsoImageBuilder
     {
         var info = new FileInfo(sourcePath);
         if (!info.Exists) Fail(VirtualDiskErrorReason.IsoBuildSourceMissing, imagePath, $"Source: {sourcePath}");
-        AddHostFile(imagePath, info, info.DirectoryName, info.Name);
+        var (parent, name) = Parent(imagePath, create: true);
+        AddHostFile(parent, name, info, info.DirectoryName, imagePath);
     }
 
     /// <summary>
     /// A host file: its folder string is shared by every file of that folder and its name is the node's own, so a
     /// file costs no path string of its own; host hard links (st_nlink &gt; 1) become image hard links.
     /// </summary>
-    private void AddHostFile(string imagePath, FileInfo info, string? folder, string fileName)
+    private void AddHostFile(BuildNode parent, string name, FileInfo info, string? folder, string? imagePath)
     {
         int mode = OperatingSystem.IsWindows() ? 0x1A4 : (int)info.UnixFileMode & 0xFFF;
-        FileData? data = null;
-        if (!OperatingSystem.IsWindows() && UnixNative.TryStatLinks(info.FullName, out ulong device, out ulong inode, out ulong links) && links > 1)
+        object source = folder is not null && info.Name == name ? folder : new HostPath(info.FullName);
+        ulong device = 0, inode = 0, links = 0;
+        bool linked = !OperatingSystem.IsWindows() && UnixNative.TryStatLinks(info.FullName, out device, out inode, out links) && links > 1;
+        AddHostFile(parent, name, source, info.Length, info.LastWriteTimeUtc, mode, linked, device, inode, imagePath);
+    }
+
+    private void AddHostFile(BuildNode parent, string name, object source, long length, DateTimeOffset lastWriteUtc, int mode, bool linked, ulong device, ulong inode, string? imagePath)
+    {
+        if (linked)
         {
-            if (!_hostLinks.TryGetValue((device, inode), out data))
-                _hostLinks[(device, inode)] = data = new FileData { Folder = folder, FileName = fileName, Length = info.Length };
+            if (_hostLinks.TryGetValue((device, inode), out var owner)) source = owner;
+            else
+            {
+                owner = AddFileNode(parent, name, source, length, lastWriteUtc, mode, imagePath);
+                _hostLinks[(device, inode)] = owner;
+                return;
+            }
         }
-        data ??= new FileData { Folder = folder, FileName = fileName, Length = info.Length };
-        AddFileNode(imagePath, data, info.LastWriteTimeUtc, mode);
+        AddFileNode(parent, name, source, length, lastWriteUtc, mode, imagePath);
     }
 
     /// <summary>Adds a file of <paramref name="length"/> bytes read from the stream <paramref name="open"/> returns when the image is written.</summary>
@@ -87,7 +106,8 @@ public sealed class IsoImageBuilder
     {
         ArgumentNullException.ThrowIfNull(open);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        AddFileNode(imagePath, new FileData { Open = open, Length = length }, modificationTime ?? _time, mode);
+        var (parent, name) = Parent(imagePath, create: true);
+        AddFileNode(parent, name, open, length, modificationTime ?? _time, mode, imagePath);
     }
 
     /// <summary>Adds a file holding <paramref name="content"/>.</summary>
@@ -102,12 +122,13 @@ public sealed class IsoImageBuilder
     {
         ArgumentException.ThrowIfNullOrEmpty(target);
         var (parent, name) = Parent(imagePath, create: true);
-        if (parent.Dir!.TryGet(name, out _)) Fail(VirtualDiskErrorReason.IsoBuildDuplicatePath, imagePath);
-        parent.Dir.Add(new BuildNode
-        {
-            Name = name, Kind = BuildNodeKind.Symlink, Parent = parent, SymlinkTarget = target,
-            Seconds = Clamp(modificationTime ?? _time), Mode = 0x1FF,
-        });
+        AddSymlinkNode(parent, name, target, modificationTime, imagePath);
+    }
+
+    private void AddSymlinkNode(BuildNode parent, string name, string target, DateTimeOffset? modificationTime, string? imagePath)
+    {
+        if (parent.Dir!.TryGet(name, out _)) Fail(VirtualDiskErrorReason.IsoBuildDuplicatePath, imagePath ?? BuildNode.PathOf(parent, name));
+        parent.Dir.Add(new BuildNode(name, BuildNodeKind.Symlink, target) { Seconds = Clamp(modificationTime ?? _time), Mode = 0x1FF });
     }
 
     /// <summary>Adds a second name for an already added file: both names share one extent (a hard link).</summary>
@@ -115,37 +136,77 @@ public sealed class IsoImageBuilder
     {
         var existing = Find(existingImagePath);
         if (existing is null || existing.Kind != BuildNodeKind.File) Fail(VirtualDiskErrorReason.IsoBuildSourceMissing, existingImagePath, "No file at that image path");
-        AddFileNode(imagePath, existing.Data!, existing.ModificationTime, existing.Mode);
+        var (parent, name) = Parent(imagePath, create: true);
+        AddFileNode(parent, name, existing.Data, existing.Data.Length, existing.ModificationTime, existing.Mode, imagePath);
     }
 
     /// <summary>
     /// Adds the contents of a host folder below <paramref name="imagePath"/>: files, folders and symbolic links
-    /// (links are recorded, never followed); host hard links stay hard links.
+    /// (links are recorded, never followed); host hard links stay hard links. The walk holds one folder's entries
+    /// at a time and adds each straight to its image directory (docs/mkiso.md "Memory").
     /// </summary>
     public void AddTree(string sourceDirectory, string imagePath = "/")
     {
         var root = new DirectoryInfo(sourceDirectory);
         if (!root.Exists) Fail(VirtualDiskErrorReason.IsoBuildSourceMissing, imagePath, $"Source folder: {sourceDirectory}");
-        if (imagePath != "/") AddDirectory(imagePath, root.LastWriteTimeUtc, DirectoryMode(root));
-        var pending = new Stack<(DirectoryInfo Dir, string Path, int Depth)>();
-        pending.Push((root, imagePath == "/" ? "" : imagePath.TrimEnd('/'), 0));
+        BuildNode top = _root;
+        if (imagePath != "/")
+        {
+            var (parent, name) = Parent(imagePath, create: true);
+            top = AddDirectoryNode(parent, name, root.LastWriteTimeUtc, DirectoryMode(root), imagePath);
+        }
+        var pending = new Stack<(string Folder, BuildNode Node, int Depth)>();
+        pending.Push((root.FullName, top, 0));
+        var items = new List<WalkItem>();
+        var everything = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false, ReturnSpecialDirectories = false };
         while (pending.Count > 0)
         {
-            var (dir, path, depth) = pending.Pop();
-            string folder = dir.FullName;
-            if (depth >= 4096) Fail(VirtualDiskErrorReason.IsoBuildOptionInvalid, path, "The source tree is deeper than 4096 levels");
-            foreach (var item in dir.EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal))
+            var (folder, node, depth) = pending.Pop();
+            if (depth >= 4096) Fail(VirtualDiskErrorReason.IsoBuildOptionInvalid, node.DirectoryPath, "The source tree is deeper than 4096 levels");
+            items.Clear();
+            // Regular files yield their name, length and time only (no FileInfo per file); folders and links keep
+            // their FileSystemInfo (few), so they are read exactly as before.
+            items.AddRange(new FileSystemEnumerable<WalkItem>(folder, static (ref FileSystemEntry e) =>
+                e.IsDirectory || (e.Attributes & FileAttributes.ReparsePoint) != 0
+                    ? new WalkItem(e.FileName.ToString(), e.ToFileSystemInfo(), 0, default)
+                    : new WalkItem(e.FileName.ToString(), null, e.Length, e.LastWriteTimeUtc), everything));
+            items.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+            foreach (var item in items)
             {
-                string target = path + "/" + item.Name;
-                if (item.LinkTarget is string link) AddSymlink(target, link, item.LastWriteTimeUtc);
-                else if (item is DirectoryInfo sub)
+                string name = item.Name;
+                ValidateName(name, null, node);
+                if (item.Info is null) AddWalkedFile(node, name, folder, item);
+                else if (item.Info.LinkTarget is string link) AddSymlinkNode(node, name, link, item.Info.LastWriteTimeUtc, null);
+                else if (item.Info is DirectoryInfo sub)
                 {
-                    AddDirectory(target, sub.LastWriteTimeUtc, DirectoryMode(sub));
-                    pending.Push((sub, target, depth + 1));
+                    var child = AddDirectoryNode(node, name, sub.LastWriteTimeUtc, DirectoryMode(sub), null);
+                    pending.Push((sub.FullName, child, depth + 1));
                 }
-                else if (item is FileInfo file) AddHostFile(target, file, folder, item.Name);
+                else if (item.Info is FileInfo file) AddHostFile(node, name, file, folder, null);
             }
+            items.Clear();
+            node.Dir!.Trim();
         }
+    }
+
+    /// <summary>One entry of a host folder as the walk sees it: a regular file's name, length and time, or a folder's or link's info.</summary>
+    private readonly record struct WalkItem(string Name, FileSystemInfo? Info, long Length, DateTimeOffset LastWriteUtc);
+
+    /// <summary>A regular file found by the walk: one stat(2) gives its mode and hard-link identity.</summary>
+    private void AddWalkedFile(BuildNode parent, string name, string folder, in WalkItem item)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            AddHostFile(parent, name, folder, item.Length, item.LastWriteUtc, 0x1A4, false, 0, 0, null);
+            return;
+        }
+        string path = Path.Join(folder, name);
+        if (!UnixNative.TryStatLinks(path, out uint mode, out ulong device, out ulong inode, out ulong links))
+        {
+            AddHostFile(parent, name, new FileInfo(path), folder, null);
+            return;
+        }
+        AddHostFile(parent, name, folder, item.Length, item.LastWriteUtc, (int)mode & 0xFFF, links > 1, device, inode, null);
     }
 
     /// <summary>Whether an entry exists at an absolute image path.</summary>
@@ -159,7 +220,7 @@ public sealed class IsoImageBuilder
         string temp = Path.Combine(folder, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
         try
         {
-            using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.None))
+            using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 256 * 1024, FileOptions.None))
             {
                 new IsoImageWriter(_root, _options, _time).Write(output, progress, cancellationToken);
                 output.Flush(flushToDisk: true);
@@ -187,21 +248,19 @@ public sealed class IsoImageBuilder
 
     private long Clamp(DateTimeOffset t) => Math.Min(t.ToUnixTimeSeconds(), _time.ToUnixTimeSeconds());
 
-    private void AddFileNode(string imagePath, FileData data, DateTimeOffset time, int mode)
+    private BuildNode AddFileNode(BuildNode parent, string name, object source, long length, DateTimeOffset time, int mode, string? imagePath)
     {
-        if (data.Length > IsoImageWriter.MaxFileLength(_options.InterchangeLevel))
-            Fail(VirtualDiskErrorReason.IsoBuildFileTooLarge, imagePath, $"{data.Length} bytes at interchange level {_options.InterchangeLevel}");
-        var (parent, name) = Parent(imagePath, create: true);
-        if (parent.Dir!.TryGet(name, out _)) Fail(VirtualDiskErrorReason.IsoBuildDuplicatePath, imagePath);
-        data.LinkCount++;
-        parent.Dir.Add(new BuildNode { Name = name, Kind = BuildNodeKind.File, Parent = parent, Data = data, Seconds = Clamp(time), Mode = (short)(mode & 0xFFF) });
+        if (length > IsoImageWriter.MaxFileLength(_options.InterchangeLevel))
+            Fail(VirtualDiskErrorReason.IsoBuildFileTooLarge, imagePath ?? BuildNode.PathOf(parent, name), $"{length} bytes at interchange level {_options.InterchangeLevel}");
+        if (parent.Dir!.TryGet(name, out _)) Fail(VirtualDiskErrorReason.IsoBuildDuplicatePath, imagePath ?? BuildNode.PathOf(parent, name));
+        var node = new BuildNode(name, BuildNodeKind.File, source) { Length = length, Seconds = Clamp(time), Mode = (short)(mode & 0xFFF) };
+        node.Data.LinkCount++;
+        parent.Dir.Add(node);
+        return node;
     }
 
-    private BuildNode NewDirectory(string name, BuildNode? parent) => new()
-    {
-        Name = name, Kind = BuildNodeKind.Directory, Parent = parent, Dir = new(),
-        Seconds = _time.ToUnixTimeSeconds(), Mode = 0x1ED,
-    };
+    private BuildNode NewDirectory(string name, BuildNode? parent) =>
+        new(name, BuildNodeKind.Directory, new DirectoryPart(parent)) { Seconds = _time.ToUnixTimeSeconds(), Mode = 0x1ED };
 
     private BuildNode? Find(string imagePath)
     {
@@ -235,10 +294,15 @@ public sealed class IsoImageBuilder
     {
         ArgumentNullException.ThrowIfNull(imagePath);
         var parts = imagePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        foreach (var p in parts)
-            if (p is "." or ".." || p.Contains('\0') || System.Text.Encoding.UTF8.GetByteCount(p) > 255)
-                Fail(VirtualDiskErrorReason.IsoBuildPathInvalid, imagePath, $"Component '{p.Replace("\0", "\\0")}'");
+        foreach (var p in parts) ValidateName(p, imagePath, null);
         return parts;
+    }
+
+    /// <summary>Refuses a name component that is ".", "..", holds NUL or is over 255 UTF-8 bytes (the Rock Ridge NM limit of most readers).</summary>
+    private static void ValidateName(string p, string? imagePath, BuildNode? parent)
+    {
+        if (p is "." or ".." || p.Contains('\0') || System.Text.Encoding.UTF8.GetByteCount(p) > 255)
+            Fail(VirtualDiskErrorReason.IsoBuildPathInvalid, imagePath ?? BuildNode.PathOf(parent!, p), $"Component '{p.Replace("\0", "\\0")}'");
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]

@@ -26,12 +26,11 @@ internal sealed class IsoImageWriter
     private readonly bool _rr, _joliet;
     private BuildNode? _relocation;
     private readonly List<BuildNode> _isoDirs = [], _jolietDirs = [];
-    private readonly List<FileData> _files = [];
+    private readonly List<BuildNode> _files = [];
     private uint _bootRecordBlock, _jolietDescriptorBlock, _terminatorBlock, _catalogBlock;
     private uint _pathL, _pathM, _jolietPathL, _jolietPathM, _emptyBlock, _dataStart, _totalBlocks;
-    private int _pathTableBytes, _jolietPathTableBytes, _ceBlocks;
-    private int _ceUsedInLast = BlockSize;
-    private FileData? _biosImage, _efiImage;
+    private int _pathTableBytes, _jolietPathTableBytes;
+    private BuildNode? _biosImage, _efiImage;
     private uint _bootInfoChecksum;
 
     public IsoImageWriter(BuildNode root, IsoBuildOptions options, DateTimeOffset time)
@@ -66,21 +65,14 @@ internal sealed class IsoImageWriter
         if (HasBoot) _catalogBlock = next++;
 
         // Each directory is followed by its own continuation blocks: a streaming reader (libarchive) reads a
-        // continuation area only when it comes right after the directory that points to it.
-        foreach (var d in _isoDirs)
-        {
-            _ceBlocks = 0;
-            _ceUsedInLast = BlockSize;
-            d.Dir!.Size = (uint)SizeDirectory(d, joliet: false);
-            d.Dir!.ContinuationBlocks = _ceBlocks;
-        }
+        // continuation area only when it comes right after the directory that points to it. (Sizes were computed
+        // while PrepareTree numbered the directories, from the same per-directory layout.)
         foreach (var d in _isoDirs) { d.Dir!.Extent = next; next += d.Dir!.Size / BlockSize; d.Dir!.ContinuationStart = next; next += (uint)d.Dir!.ContinuationBlocks; }
         _pathTableBytes = PathTableBytes(_isoDirs, joliet: false);
         _pathL = next; next += Blocks(_pathTableBytes);
         _pathM = next; next += Blocks(_pathTableBytes);
         if (_joliet)
         {
-            foreach (var d in _jolietDirs) d.Dir!.JolietSize = (uint)SizeDirectory(d, joliet: true);
             foreach (var d in _jolietDirs) { d.Dir!.JolietExtent = next; next += d.Dir!.JolietSize / BlockSize; }
             _jolietPathTableBytes = PathTableBytes(_jolietDirs, joliet: true);
             _jolietPathL = next; next += Blocks(_jolietPathTableBytes);
@@ -102,10 +94,19 @@ internal sealed class IsoImageWriter
 
     private static uint Blocks(long bytes) => (uint)((bytes + BlockSize - 1) / BlockSize);
 
-    /// <summary>Names, sorting, relocation, directory numbering, and the order of file data.</summary>
+    /// <summary>
+    /// Relocation, directory identifiers and numbering, and the order of file data. Entry identifiers are not kept:
+    /// <see cref="IsoLayout"/> and <see cref="JolietLayout"/> derive them for one directory at a time (docs/mkiso.md "Memory").
+    /// </summary>
     private void PrepareTree()
     {
-        foreach (var d in AllDirectories(_root)) d.Dir!.Seal();
+        int fileCount = 0;
+        foreach (var d in AllDirectories(_root))
+        {
+            d.Dir!.Trim();
+            d.Dir.IsRelocated = false;
+            foreach (var c in d.Children) if (c.Kind == BuildNodeKind.File) fileCount++;
+        }
         // Rock Ridge relocation (RRIP §4.1.5, ECMA-119 §6.8.2.1): a directory that would sit below level 8 of the
         // primary tree moves to /rr_moved; its real parent keeps a placeholder with CL.
         var relocated = new List<BuildNode>();
@@ -114,57 +115,42 @@ internal sealed class IsoImageWriter
         while (pending.Count > 0)
         {
             var (dir, level) = pending.Dequeue();
-            foreach (var child in dir.Children!)
+            foreach (var child in dir.Children)
             {
                 if (!child.IsDirectory) continue;
                 int childLevel = level + 1;
                 if (_rr && childLevel > RelocationLevel)
                 {
-                    child.IsRelocated = true;
+                    child.Dir!.IsRelocated = true;
                     relocated.Add(child);
                     childLevel = 3;
                 }
                 pending.Enqueue((child, childLevel));
             }
         }
+        _relocation = null;
+        _relocated = [];
         if (relocated.Count > 0)
         {
             string name = "rr_moved";
             for (int i = 1; _root.Dir!.TryGet(name, out _); i++) name = "rr_moved_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            _relocation = new BuildNode
+            _relocation = new BuildNode(name, BuildNodeKind.Directory, new DirectoryPart(_root) { IsRelocationDirectory = true })
             {
-                Name = name, Kind = BuildNodeKind.Directory, Parent = _root, Dir = new(),
-                Seconds = _time.ToUnixTimeSeconds(), Mode = 0x1ED, IsRelocationDirectory = true,
+                Seconds = _time.ToUnixTimeSeconds(), Mode = 0x1ED,
             };
+            // The relocated directories get a second identifier, unique inside rr_moved (stable name order).
+            var byName = relocated.OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
+            var ids = IsoNames.AssignIsoIds(byName, _options.InterchangeLevel);
+            for (int i = 0; i < byName.Count; i++) { byName[i].Dir!.RelocatedIsoId = ids[i]; byName[i].Dir!.IsoParent = _relocation; }
+            relocated.Sort((a, b) => IsoNames.CompareIsoIds(a.Dir!.RelocatedIsoId!, b.Dir!.RelocatedIsoId!));
+            _relocated = [.. relocated];
         }
 
-        // Primary tree: identifiers per primary parent, then §9.3 order.
-        var relocatedIds = new Dictionary<BuildNode, byte[]>();
-        foreach (var dir in AllDirectories(_root))
-        {
-            dir.Dir!.DotContinuation = null;
-            foreach (var c in dir.Children!) { c.Continuation = null; if (c.Dir is not null) c.Dir.RelocatedContinuation = null; }
-            var children = dir.Children!.Where(c => _rr || c.Kind != BuildNodeKind.Symlink).ToList();
-            if (dir == _root && _relocation is not null) children.Add(_relocation);
-            IsoNames.AssignIsoIds(children, _options.InterchangeLevel);
-            children.Sort((a, b) => IsoNames.CompareIsoIds(a.IsoId, b.IsoId));
-            dir.Dir!.IsoChildren = children;
-            foreach (var c in children) if (c.Dir is not null) c.Dir.IsoParent = dir;
-        }
-        if (_relocation is not null)
-        {
-            // The relocated directories get a second identifier, unique inside rr_moved.
-            var saved = relocated.ToDictionary(r => r, r => r.IsoId);
-            IsoNames.AssignIsoIds(relocated, _options.InterchangeLevel);
-            foreach (var r in relocated) { relocatedIds[r] = r.IsoId; r.IsoId = saved[r]; r.Dir!.IsoParent = _relocation; }
-            _relocatedIds = relocatedIds;
-            var moved = relocated.ToList();
-            moved.Sort((a, b) => IsoNames.CompareIsoIds(relocatedIds[a], relocatedIds[b]));
-            _relocation.Dir!.IsoChildren = moved;
-        }
-
-        // Breadth-first numbering of the primary tree's directories (ECMA-119 §6.9.1: level, parent number, identifier).
+        // Breadth-first numbering of the primary tree's directories (ECMA-119 §6.9.1: level, parent number,
+        // identifier), and file data in primary-tree order, one copy per hard-link group.
         _isoDirs.Clear();
+        _files.Clear();
+        _files.Capacity = Math.Max(_files.Capacity, fileCount);
         var queue = new Queue<BuildNode>();
         queue.Enqueue(_root);
         while (queue.Count > 0)
@@ -172,20 +158,28 @@ internal sealed class IsoImageWriter
             var d = queue.Dequeue();
             _isoDirs.Add(d);
             d.Dir!.PathTableNumber = _isoDirs.Count;
-            foreach (var c in d.Dir!.IsoChildren!)
-                if ((c.IsDirectory || c.IsRelocationDirectory) && (!c.IsRelocated || d.IsRelocationDirectory)) queue.Enqueue(c);
+            var layout = IsoLayout(d);
+            for (int i = 0; i < layout.Length; i++)
+            {
+                var c = layout[i].Node;
+                if (c.IsDirectory)
+                {
+                    if (!d.IsRelocationDirectory) c.Dir!.IsoId = layout[i].Id;
+                    if (!c.IsRelocated) c.Dir!.IsoParent = d;
+                    if (!c.IsRelocated || d.IsRelocationDirectory) queue.Enqueue(c);
+                }
+                else if (c.Kind == BuildNodeKind.File && !c.Data.Placed) { c.Data.Placed = true; _files.Add(c.Data); }
+            }
+            // A size depends on record lengths only (identifiers, SUSP entries), never on extents: size it now,
+            // from this layout, instead of deriving the layout once more.
+            d.Dir!.Size = (uint)SizeDirectory(d, joliet: false, out int continuationBlocks, layout);
+            d.Dir!.ContinuationBlocks = continuationBlocks;
         }
+        foreach (var f in _files) f.Placed = false;
         if (_isoDirs.Count > 65535) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildTooManyDirectories, null, $"{_isoDirs.Count} directories; path tables number at most 65535");
 
         if (_joliet)
         {
-            foreach (var dir in AllDirectories(_root))
-            {
-                var children = dir.Children!.Where(c => c.Kind != BuildNodeKind.Symlink).ToList();
-                IsoNames.AssignJolietIds(children, _options.JolietLongNames);
-                children.Sort((a, b) => string.CompareOrdinal(a.JolietName, b.JolietName));
-                dir.Dir!.JolietChildren = children;
-            }
             _jolietDirs.Clear();
             queue.Enqueue(_root);
             while (queue.Count > 0)
@@ -193,20 +187,82 @@ internal sealed class IsoImageWriter
                 var d = queue.Dequeue();
                 _jolietDirs.Add(d);
                 d.Dir!.JolietPathTableNumber = _jolietDirs.Count;
-                foreach (var c in d.Dir!.JolietChildren!) if (c.IsDirectory) queue.Enqueue(c);
+                var layout = JolietLayout(d);
+                foreach (var (c, id) in layout)
+                    if (c.IsDirectory) { c.Dir!.JolietName = id; queue.Enqueue(c); }
+                d.Dir!.JolietSize = (uint)SizeDirectory(d, joliet: true, out _, jolietLayout: layout);
             }
             if (_jolietDirs.Count > 65535) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildTooManyDirectories, null, $"{_jolietDirs.Count} directories");
         }
-
-        // File data in primary-tree order, one copy per hard-link group.
-        _files.Clear();
-        foreach (var d in _isoDirs)
-            foreach (var c in d.Dir!.IsoChildren!)
-                if (c.Kind == BuildNodeKind.File && !c.Data!.Placed) { c.Data.Placed = true; _files.Add(c.Data); }
-        foreach (var f in _files) f.Placed = false;
     }
 
-    private Dictionary<BuildNode, byte[]> _relocatedIds = [];
+    private BuildNode[] _relocated = [];
+
+    /// <summary>
+    /// One directory's primary-tree records, derived when needed and dropped after: identifiers per ECMA-119 §7.5–7.6
+    /// assigned in ordinal name order (symbolic links only with Rock Ridge; the relocation directory at the root),
+    /// then sorted per §9.3. The relocation directory holds the relocated directories under their second identifiers.
+    /// </summary>
+    private (BuildNode Node, byte[] Id)[] IsoLayout(BuildNode dir)
+    {
+        (BuildNode Node, byte[] Id)[] result;
+        if (dir.IsRelocationDirectory)
+        {
+            result = new (BuildNode, byte[])[_relocated.Length];
+            for (int i = 0; i < result.Length; i++) result[i] = (_relocated[i], _relocated[i].Dir!.RelocatedIsoId!);
+            return result;
+        }
+        var children = dir.Children;
+        var list = new List<BuildNode>(children.Length + 1);
+        foreach (var c in children) if (_rr || c.Kind != BuildNodeKind.Symlink) list.Add(c);
+        if (dir == _root && _relocation is not null)
+        {
+            // Keep ordinal name order (the children are already in it).
+            int at = list.FindIndex(c => string.CompareOrdinal(c.Name, _relocation.Name) > 0);
+            list.Insert(at < 0 ? list.Count : at, _relocation);
+        }
+        // Composed identifiers first: without a collision (equal neighbours once sorted, ECMA-119 §9.3 order is
+        // total on distinct identifiers) they are final; otherwise the collision rules of IsoNames assign them all.
+        var ids = IsoNames.ComposeIsoIds(list, _options.InterchangeLevel);
+        result = Sorted(list, ids);
+        for (int i = 1; i < result.Length; i++)
+        {
+            if (!result[i - 1].Id.AsSpan().SequenceEqual(result[i].Id)) continue;
+            result = Sorted(list, IsoNames.AssignIsoIds(list, _options.InterchangeLevel));
+            break;
+        }
+        return result;
+    }
+
+    private static (BuildNode Node, byte[] Id)[] Sorted(List<BuildNode> list, byte[][] ids)
+    {
+        var result = new (BuildNode Node, byte[] Id)[list.Count];
+        for (int i = 0; i < result.Length; i++) result[i] = (list[i], ids[i]);
+        Array.Sort(result, static (a, b) => IsoNames.CompareIsoIds(a.Id, b.Id));
+        return result;
+    }
+
+    /// <summary>One directory's Joliet records (no symbolic links), names assigned in ordinal name order, sorted by UCS-2 code units.</summary>
+    private (BuildNode Node, string Id)[] JolietLayout(BuildNode dir)
+    {
+        var children = dir.Children;
+        var list = new List<BuildNode>(children.Length);
+        foreach (var c in children) if (c.Kind != BuildNodeKind.Symlink) list.Add(c);
+        int max = _options.JolietLongNames ? IsoNames.JolietLongMaxChars : IsoNames.JolietMaxChars;
+        bool unchanged = true;
+        foreach (var c in list) if (!IsoNames.FitsJoliet(c, max)) { unchanged = false; break; }
+        var result = new (BuildNode Node, string Id)[list.Count];
+        if (unchanged)
+        {
+            // Every name is its own Joliet name: distinct, and already in ordinal order.
+            for (int i = 0; i < result.Length; i++) result[i] = (list[i], list[i].Name);
+            return result;
+        }
+        var ids = IsoNames.AssignJolietIds(list, _options.JolietLongNames);
+        for (int i = 0; i < result.Length; i++) result[i] = (list[i], ids[i]);
+        Array.Sort(result, static (a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return result;
+    }
 
     private static IEnumerable<BuildNode> AllDirectories(BuildNode root)
     {
@@ -216,7 +272,7 @@ internal sealed class IsoImageWriter
         {
             var d = stack.Pop();
             yield return d;
-            foreach (var c in d.Children!) if (c.IsDirectory) stack.Push(c);
+            foreach (var c in d.Dir!.Children) if (c.IsDirectory) stack.Push(c);
         }
     }
 
@@ -231,7 +287,7 @@ internal sealed class IsoImageWriter
         }
     }
 
-    private FileData? BootImage(string? path)
+    private BuildNode? BootImage(string? path)
     {
         if (path is null) return null;
         var node = _root;
@@ -243,7 +299,7 @@ internal sealed class IsoImageWriter
     }
 
     /// <summary>The boot info table's checksum: the sum of the file's 32-bit little-endian words from byte 64 on (ISOLINUX/mkisofs convention).</summary>
-    private static uint BootInfoChecksum(FileData data)
+    private static uint BootInfoChecksum(BuildNode data)
     {
         uint sum = 0;
         using var s = data.OpenRead();
@@ -271,48 +327,71 @@ internal sealed class IsoImageWriter
     // ------------------------------------------------------------------ records
 
     /// <summary>One directory record to write: identifier, target and what its System Use area holds.</summary>
-    private readonly record struct RecordSpec(BuildNode? Node, byte[] Id, uint Extent, uint Length, DateTimeOffset Time, byte Flags, RecordRole Role);
+    /// <summary>One directory record to write; the identifier is <paramref name="Id"/>, or for Joliet <paramref name="JolietId"/> (UCS-2 big-endian, encoded when written).</summary>
+    private readonly record struct RecordSpec(BuildNode? Node, byte[]? Id, string? JolietId, uint Extent, uint Length, DateTimeOffset Time, byte Flags, RecordRole Role)
+    {
+        public int IdLength => Id?.Length ?? JolietId!.Length * 2;
+    }
 
     private enum RecordRole { Dot, DotDot, Entry, Placeholder, RelocatedEntry }
 
-    private IEnumerable<RecordSpec> Records(BuildNode dir, bool joliet)
+    private static readonly byte[] DotId = [0], DotDotId = [1];
+
+    /// <summary>The records of one directory, in order, into <paramref name="into"/> (one list reused for every directory).</summary>
+    private void Records(BuildNode dir, bool joliet, List<RecordSpec> into, (BuildNode Node, byte[] Id)[]? isoLayout = null, (BuildNode Node, string Id)[]? jolietLayout = null)
     {
-        var parent = joliet ? (dir.Parent ?? dir) : (dir.Dir!.IsoParent ?? dir);
-        yield return new(dir, [0], joliet ? dir.Dir!.JolietExtent : dir.Dir!.Extent, joliet ? dir.Dir!.JolietSize : dir.Dir!.Size, dir.ModificationTime, FlagDirectory, RecordRole.Dot);
-        yield return new(parent, [1], joliet ? parent.Dir!.JolietExtent : parent.Dir!.Extent, joliet ? parent.Dir!.JolietSize : parent.Dir!.Size, parent.ModificationTime, FlagDirectory, RecordRole.DotDot);
-        foreach (var c in (joliet ? dir.Dir!.JolietChildren : dir.Dir!.IsoChildren)!)
+        into.Clear();
+        var parent = joliet ? (dir.Dir!.Parent ?? dir) : (dir.Dir!.IsoParent ?? dir);
+        into.Add(new(dir, DotId, null, joliet ? dir.Dir!.JolietExtent : dir.Dir!.Extent, joliet ? dir.Dir!.JolietSize : dir.Dir!.Size, dir.ModificationTime, FlagDirectory, RecordRole.Dot));
+        into.Add(new(parent, DotDotId, null, joliet ? parent.Dir!.JolietExtent : parent.Dir!.Extent, joliet ? parent.Dir!.JolietSize : parent.Dir!.Size, parent.ModificationTime, FlagDirectory, RecordRole.DotDot));
+        if (joliet)
         {
-            byte[] id = joliet ? Encoding.BigEndianUnicode.GetBytes(c.JolietName) : (dir.IsRelocationDirectory ? _relocatedIds[c] : c.IsoId);
-            if (c.IsDirectory || c.IsRelocationDirectory)
-            {
-                if (!joliet && c.IsRelocated && !dir.IsRelocationDirectory)
-                    yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Placeholder);
-                else
-                    yield return new(c, id, joliet ? c.Dir!.JolietExtent : c.Dir!.Extent, joliet ? c.Dir!.JolietSize : c.Dir!.Size, c.ModificationTime, FlagDirectory,
-                        !joliet && dir.IsRelocationDirectory ? RecordRole.RelocatedEntry : RecordRole.Entry);
-            }
-            else if (c.Kind == BuildNodeKind.Symlink)
-                yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Entry);
+            foreach (var (c, name) in jolietLayout ?? JolietLayout(dir)) EntryRecords(dir, c, null, name, joliet: true, into);
+        }
+        else
+        {
+            foreach (var (c, id) in isoLayout ?? IsoLayout(dir)) EntryRecords(dir, c, id, null, joliet: false, into);
+        }
+    }
+
+    private void EntryRecords(BuildNode dir, BuildNode c, byte[]? id, string? jolietId, bool joliet, List<RecordSpec> into)
+    {
+        if (c.IsDirectory)
+        {
+            if (!joliet && c.IsRelocated && !dir.IsRelocationDirectory)
+                into.Add(new(c, id, jolietId, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Placeholder));
             else
+                into.Add(new(c, id, jolietId, joliet ? c.Dir!.JolietExtent : c.Dir!.Extent, joliet ? c.Dir!.JolietSize : c.Dir!.Size, c.ModificationTime, FlagDirectory,
+                    !joliet && dir.IsRelocationDirectory ? RecordRole.RelocatedEntry : RecordRole.Entry));
+        }
+        else if (c.Kind == BuildNodeKind.Symlink)
+            into.Add(new(c, id, jolietId, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Entry));
+        else
+        {
+            long length = c.Data.Length;
+            if (length == 0) { into.Add(new(c, id, jolietId, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Entry)); return; }
+            uint extent = c.Data.Extent;
+            for (long done = 0; done < length; done += MaxSection)
             {
-                long length = c.Data!.Length;
-                if (length == 0) { yield return new(c, id, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Entry); continue; }
-                uint extent = c.Data.Extent;
-                for (long done = 0; done < length; done += MaxSection)
-                {
-                    uint section = (uint)Math.Min(MaxSection, length - done);
-                    bool last = done + section >= length;
-                    yield return new(c, id, extent, section, c.ModificationTime, last ? (byte)0 : FlagMultiExtent, RecordRole.Entry);
-                    extent += MaxSection / BlockSize;
-                }
+                uint section = (uint)Math.Min(MaxSection, length - done);
+                bool last = done + section >= length;
+                into.Add(new(c, id, jolietId, extent, section, c.ModificationTime, last ? (byte)0 : FlagMultiExtent, RecordRole.Entry));
+                extent += MaxSection / BlockSize;
             }
         }
     }
 
+    /// <summary>Scratch reused for every record: the records of the directory at hand, its SUSP entries, PX, TF and one-entry NM arrays.</summary>
+    private readonly List<RecordSpec> _records = [];
+    private readonly List<byte[]> _susp = [];
+    private readonly byte[] _px = new byte[36], _tf = new byte[26], _block = new byte[BlockSize];
+    private readonly byte[]?[] _nm = new byte[]?[SuspEntries.MaxEntryLength + 1];
+
     /// <summary>The Rock Ridge entries of a record, in order (relocation links first, then PX, TF, NM, SL).</summary>
     private List<byte[]> SuspFor(BuildNode dir, in RecordSpec r)
     {
-        var list = new List<byte[]>();
+        var list = _susp;
+        list.Clear();
         var n = r.Node!;
         switch (r.Role)
         {
@@ -323,7 +402,7 @@ internal sealed class IsoImageWriter
                 if (dir == _root) list.Add(SuspEntries.ExtensionReference());
                 return list;
             case RecordRole.DotDot:
-                if (dir.IsRelocated) list.Add(SuspEntries.ParentLink(dir.Parent!.Dir!.Extent));
+                if (dir.IsRelocated) list.Add(SuspEntries.ParentLink(dir.Dir!.Parent!.Dir!.Extent));
                 list.Add(SuspEntries.PosixAttributes(0x4000 | n.Mode, Links(n)));
                 list.Add(SuspEntries.Timestamps(n.ModificationTime));
                 return list;
@@ -340,74 +419,91 @@ internal sealed class IsoImageWriter
             BuildNodeKind.Symlink => 0xA000 | 0x1FF,
             _ => 0x8000 | n.Mode,
         };
-        list.Add(SuspEntries.PosixAttributes(mode, n.IsDirectory ? Links(n) : (uint)Math.Max(1, n.Data?.LinkCount ?? 1)));
-        list.Add(SuspEntries.Timestamps(n.ModificationTime));
-        list.AddRange(SuspEntries.AlternateName(n.Name));
+        list.Add(SuspEntries.PosixAttributes(_px, mode, n.IsDirectory ? Links(n) : n.Kind == BuildNodeKind.File ? (uint)Math.Max(1, n.Data.LinkCount) : 1u));
+        list.Add(SuspEntries.Timestamps(_tf, n.ModificationTime));
+        SuspEntries.AlternateName(n.Name, list, _nm);
         if (n.Kind == BuildNodeKind.Symlink) list.AddRange(SuspEntries.SymbolicLink(n.SymlinkTarget!));
         return list;
     }
 
     /// <summary>A directory's POSIX link count: itself, its entry in the parent, and each subdirectory's "..".</summary>
-    private static uint Links(BuildNode dir) => 2u + (uint)(dir.Children?.Count(c => c.IsDirectory) ?? 0);
+    private static uint Links(BuildNode dir)
+    {
+        uint links = 2;
+        foreach (var c in dir.Children) if (c.IsDirectory) links++;
+        return links;
+    }
 
     private static int BaseLength(int idLength) => 33 + idLength + (idLength % 2 == 0 ? 1 : 0);
 
-    /// <summary>Sizes a directory (records packed per block, never crossing one: ECMA-119 §6.8.1.1) and places its continuation areas.</summary>
-    private int SizeDirectory(BuildNode dir, bool joliet)
+    /// <summary>
+    /// Places continuation areas in a directory's own continuation blocks, in record order. The layout and the
+    /// writer run it over the same records, so both place every area identically and nothing is stored between them.
+    /// </summary>
+    private sealed class ContinuationPlacer
+    {
+        private int _usedInLast = BlockSize;
+        private BuildNode? _lastNode;
+        private List<ContinuationArea>? _last;
+
+        public int Blocks { get; private set; }
+
+        /// <summary>The areas of a record; every section of a multi-extent file repeats the same entries and shares one continuation.</summary>
+        public List<ContinuationArea> Place(in RecordSpec r, List<List<byte[]>> areas)
+        {
+            if (r.Role == RecordRole.Entry && r.Node is not null && r.Node == _lastNode && _last is not null) return _last;
+            var placed = new List<ContinuationArea>(areas.Count);
+            for (int i = 0; i < areas.Count; i++) placed.Add(Allocate(SuspEntries.AreaLength(areas, i)));
+            _lastNode = r.Role == RecordRole.Entry ? r.Node : null;
+            _last = placed;
+            return placed;
+        }
+
+        /// <summary>A record without a continuation ends any run of sections sharing one.</summary>
+        public void None() { _lastNode = null; _last = null; }
+
+        private ContinuationArea Allocate(int length)
+        {
+            if (_usedInLast + length > BlockSize) { Blocks++; _usedInLast = 0; }
+            var area = new ContinuationArea((uint)(Blocks - 1), _usedInLast, length);
+            _usedInLast += length;
+            return area;
+        }
+    }
+
+    private static string RecordPath(BuildNode dir, in RecordSpec r) =>
+        r.Role is RecordRole.Dot or RecordRole.DotDot || r.Node is null ? dir.DirectoryPath : BuildNode.PathOf(dir, r.Node.Name);
+
+    /// <summary>Sizes a directory (records packed per block, never crossing one: ECMA-119 §6.8.1.1) and counts its continuation blocks.</summary>
+    private int SizeDirectory(BuildNode dir, bool joliet, out int continuationBlocks, (BuildNode Node, byte[] Id)[]? isoLayout = null, (BuildNode Node, string Id)[]? jolietLayout = null)
     {
         long used = 0;
         int inBlock = 0;
-        foreach (var r in Records(dir, joliet))
+        var placer = new ContinuationPlacer();
+        Records(dir, joliet, _records, isoLayout, jolietLayout);
+        foreach (var r in _records)
         {
-            int length = BaseLength(r.Id.Length);
+            int length = BaseLength(r.IdLength);
             if (!joliet && _rr)
             {
                 var entries = SuspFor(dir, r);
                 var (inline, areas) = SuspEntries.Split(entries, MaxRecordLength - length, BlockSize);
                 int su = 0;
                 for (int i = 0; i < inline; i++) su += entries[i].Length;
-                if (areas.Count > 0) su += SuspEntries.ContinuationLength;
+                if (areas.Count > 0) { su += SuspEntries.ContinuationLength; placer.Place(r, areas); }
+                else placer.None();
                 length += su;
-                // Every section of a multi-extent file repeats the same entries and shares one continuation.
-                if (areas.Count > 0 && Placed(dir, r) is null)
-                {
-                    var placed = new List<ContinuationArea>(areas.Count);
-                    for (int i = 0; i < areas.Count; i++) placed.Add(AllocateContinuation(SuspEntries.AreaLength(areas, i)));
-                    SetPlaced(dir, r, placed);
-                }
             }
             if (length % 2 == 1) length++;
-            if (length > 255) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildPathInvalid, r.Node?.FullPath, "A directory record would exceed 255 bytes");
+            if (length > 255) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildPathInvalid, RecordPath(dir, r), "A directory record would exceed 255 bytes");
             if (inBlock + length > BlockSize) { used += BlockSize - inBlock; inBlock = 0; }
             used += length;
             inBlock += length;
         }
+        continuationBlocks = placer.Blocks;
         long size = (used + BlockSize - 1) / BlockSize * BlockSize;
-        if (size > uint.MaxValue) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildTooManyDirectories, dir.FullPath, "A directory larger than 4 GiB");
+        if (size > uint.MaxValue) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildTooManyDirectories, dir.DirectoryPath, "A directory larger than 4 GiB");
         return (int)Math.Min(size, int.MaxValue);
-    }
-
-    private static List<ContinuationArea>? Placed(BuildNode dir, in RecordSpec r) => r.Role switch
-    {
-        RecordRole.Dot => dir.Dir!.DotContinuation,
-        RecordRole.RelocatedEntry => r.Node!.Dir!.RelocatedContinuation,
-        RecordRole.DotDot => throw new InvalidOperationException("A \"..\" record never continues."),
-        _ => r.Node!.Continuation,
-    };
-
-    private static void SetPlaced(BuildNode dir, in RecordSpec r, List<ContinuationArea> placed)
-    {
-        if (r.Role == RecordRole.Dot) dir.Dir!.DotContinuation = placed;
-        else if (r.Role == RecordRole.RelocatedEntry) r.Node!.Dir!.RelocatedContinuation = placed;
-        else r.Node!.Continuation = placed;
-    }
-
-    private ContinuationArea AllocateContinuation(int length)
-    {
-        if (_ceUsedInLast + length > BlockSize) { _ceBlocks++; _ceUsedInLast = 0; }
-        var area = new ContinuationArea((uint)(_ceBlocks - 1), _ceUsedInLast, length);
-        _ceUsedInLast += length;
-        return area;
     }
 
     private int PathTableBytes(List<BuildNode> dirs, bool joliet)
@@ -422,7 +518,7 @@ internal sealed class IsoImageWriter
     }
 
     private byte[] PathId(BuildNode d, bool joliet) =>
-        d == _root ? [0] : joliet ? Encoding.BigEndianUnicode.GetBytes(d.JolietName) : (d.IsRelocated ? _relocatedIds[d] : d.IsoId);
+        d == _root ? [0] : joliet ? Encoding.BigEndianUnicode.GetBytes(d.Dir!.JolietName) : (d.IsRelocated ? d.Dir!.RelocatedIsoId! : d.Dir!.IsoId);
 
     // ------------------------------------------------------------------ writing
 
@@ -440,7 +536,7 @@ internal sealed class IsoImageWriter
         foreach (var d in _isoDirs)
         {
             sink.ExpectBlock(d.Dir!.Extent);
-            var ce = new byte[d.Dir!.ContinuationBlocks * BlockSize];
+            var ce = d.Dir!.ContinuationBlocks == 0 ? [] : new byte[d.Dir!.ContinuationBlocks * BlockSize];
             WriteDirectory(sink, d, joliet: false, ce);
             sink.ExpectBlock(d.Dir!.ContinuationStart);
             sink.Write(ce);
@@ -455,34 +551,43 @@ internal sealed class IsoImageWriter
         }
         sink.ExpectBlock(_emptyBlock);
         sink.Zeros(BlockSize);
-        foreach (var f in _files)
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
         {
-            if (f.Length == 0) continue;
-            sink.ExpectBlock(f.Extent);
-            WriteFile(sink, f);
+            foreach (var f in _files)
+            {
+                if (f.Length == 0) continue;
+                sink.ExpectBlock(f.Extent);
+                WriteFile(sink, f, buffer);
+            }
         }
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
         sink.Finish();
     }
 
     private void WriteDirectory(BlockSink sink, BuildNode dir, bool joliet, byte[] ce)
     {
-        var block = new byte[BlockSize];
+        var block = _block;
+        Array.Clear(block);
         int inBlock = 0;
         long written = 0;
         Span<byte> record = stackalloc byte[256];
-        foreach (var r in Records(dir, joliet))
+        var placer = new ContinuationPlacer();
+        Records(dir, joliet, _records);
+        foreach (var r in _records)
         {
             record.Clear();
-            int length = BaseLength(r.Id.Length);
+            int length = BaseLength(r.IdLength);
             int su = length;
             if (!joliet && _rr)
             {
                 var entries = SuspFor(dir, r);
                 var (inline, areas) = SuspEntries.Split(entries, MaxRecordLength - length, BlockSize);
                 for (int i = 0; i < inline; i++) { entries[i].CopyTo(record[su..]); su += entries[i].Length; }
-                if (areas.Count > 0)
+                if (areas.Count == 0) placer.None();
+                else
                 {
-                    var placed = Placed(dir, r)!;
+                    var placed = placer.Place(r, areas);
                     var first = Absolute(dir, placed[0]);
                     SuspEntries.Continuation(first).CopyTo(record[su..]);
                     su += SuspEntries.ContinuationLength;
@@ -503,8 +608,9 @@ internal sealed class IsoImageWriter
             record[25] = r.Flags;
             BinaryPrimitives.WriteUInt16LittleEndian(record[28..], 1);
             BinaryPrimitives.WriteUInt16BigEndian(record[30..], 1);
-            record[32] = (byte)r.Id.Length;
-            r.Id.CopyTo(record[33..]);
+            record[32] = (byte)r.IdLength;
+            if (r.Id is not null) r.Id.CopyTo(record[33..]);
+            else Encoding.BigEndianUnicode.GetBytes(r.JolietId!, record[33..]);
             if (inBlock + length > BlockSize) { sink.Write(block); written += BlockSize; Array.Clear(block); inBlock = 0; }
             record[..length].CopyTo(block.AsSpan(inBlock));
             inBlock += length;
@@ -512,7 +618,7 @@ internal sealed class IsoImageWriter
         sink.Write(block);
         written += BlockSize;
         uint size = joliet ? dir.Dir!.JolietSize : dir.Dir!.Size;
-        if (written != size) throw new InvalidOperationException($"Directory {dir.FullPath}: wrote {written} bytes, laid out {size}.");
+        if (written != size) throw new InvalidOperationException($"Directory {dir.DirectoryPath}: wrote {written} bytes, laid out {size}.");
     }
 
     private static ContinuationArea Absolute(BuildNode dir, ContinuationArea a) => a with { Block = a.Block + dir.Dir!.ContinuationStart };
@@ -524,7 +630,7 @@ internal sealed class IsoImageWriter
         foreach (var d in dirs)
         {
             byte[] id = PathId(d, joliet);
-            var parent = joliet ? (d.Parent ?? d) : (d.Dir!.IsoParent ?? d);
+            var parent = joliet ? (d.Dir!.Parent ?? d) : (d.Dir!.IsoParent ?? d);
             uint extent = joliet ? d.Dir!.JolietExtent : d.Dir!.Extent;
             ushort parentNumber = (ushort)(joliet ? parent.Dir!.JolietPathTableNumber : parent.Dir!.PathTableNumber);
             table[at] = (byte)id.Length;
@@ -544,35 +650,37 @@ internal sealed class IsoImageWriter
         return table;
     }
 
-    private void WriteFile(BlockSink sink, FileData f)
+    /// <summary>The copy buffer for file data (one per build; 256 KiB keeps reads large and memory small: docs/mkiso.md "Memory").</summary>
+    private const int CopyBufferSize = 256 * 1024;
+
+    private void WriteFile(BlockSink sink, BuildNode f, byte[] buffer)
     {
-        using var source = f.OpenRead();
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
+        // A host file is read through its handle alone (positional reads, no stream object per file).
+        string? hostPath = f.HostSourcePath;
+        using var handle = hostPath is null ? null : File.OpenHandle(hostPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        using var source = hostPath is null ? f.OpenRead() : null;
+        long done = 0;
+        while (done < f.Length)
         {
-            long done = 0;
-            while (done < f.Length)
+            int want = (int)Math.Min(buffer.Length, f.Length - done);
+            int got = 0;
+            while (got < want)
             {
-                int want = (int)Math.Min(buffer.Length, f.Length - done);
-                int got = 0;
-                while (got < want)
-                {
-                    int n = source.Read(buffer, got, want - got);
-                    if (n <= 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildSourceChanged, f.SourceName, $"It ended after {done + got} of {f.Length} bytes");
-                    got += n;
-                }
-                if (done == 0 && f == _biosImage && _options.BootInfoTable) PatchBootInfoTable(buffer.AsSpan(0, got), f);
-                sink.Data(buffer.AsSpan(0, got));
-                done += got;
+                int n = handle is not null ? RandomAccess.Read(handle, buffer.AsSpan(got, want - got), done + got) : source!.Read(buffer, got, want - got);
+                if (n <= 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildSourceChanged, f.SourceName, $"It ended after {done + got} of {f.Length} bytes");
+                got += n;
             }
-            if (source.Read(buffer, 0, 1) > 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildSourceChanged, f.SourceName, $"It is longer than the {f.Length} bytes it had when added");
+            if (done == 0 && f == _biosImage && _options.BootInfoTable) PatchBootInfoTable(buffer.AsSpan(0, got), f);
+            sink.Data(buffer.AsSpan(0, got));
+            done += got;
         }
-        finally { ArrayPool<byte>.Shared.Return(buffer); }
+        int more = handle is not null ? RandomAccess.Read(handle, buffer.AsSpan(0, 1), done) : source!.Read(buffer, 0, 1);
+        if (more > 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildSourceChanged, f.SourceName, $"It is longer than the {f.Length} bytes it had when added");
         sink.PadToBlock();
     }
 
     /// <summary>The boot info table (mkisofs <c>-boot-info-table</c>): PVD block, boot file block, length, checksum at bytes 8–23, 24–63 zero.</summary>
-    private void PatchBootInfoTable(Span<byte> first, FileData f)
+    private void PatchBootInfoTable(Span<byte> first, BuildNode f)
     {
         var table = first[8..64];
         table.Clear();
@@ -697,9 +805,9 @@ internal sealed class IsoImageWriter
     }
 
     /// <summary>An EFI image's sector count: its 512-byte sectors, as xorriso writes it (65535 at most; firmware reads the FAT's own size).</summary>
-    private static ushort EfiSectors(FileData f) => (ushort)Math.Min(65535, (f.Length + 511) / 512);
+    private static ushort EfiSectors(BuildNode f) => (ushort)Math.Min(65535, (f.Length + 511) / 512);
 
-    private static void Entry(Span<byte> e, FileData image, ushort sectors)
+    private static void Entry(Span<byte> e, BuildNode image, ushort sectors)
     {
         e[0] = 0x88;
         e[1] = 0;

@@ -25,6 +25,14 @@ internal static class SuspEntries
         return e;
     }
 
+    private static void Header(byte[] e, string signature)
+    {
+        e[0] = (byte)signature[0];
+        e[1] = (byte)signature[1];
+        e[2] = (byte)e.Length;
+        e[3] = 1;
+    }
+
     internal static void Both32(Span<byte> at, uint value)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(at, value);
@@ -68,9 +76,12 @@ internal static class SuspEntries
     }
 
     /// <summary>PX: POSIX file attributes, the 36-byte RRIP 1.10 form (P1282 §4.1.1).</summary>
-    public static byte[] PosixAttributes(int mode, uint links)
+    public static byte[] PosixAttributes(int mode, uint links) => PosixAttributes(new byte[36], mode, links);
+
+    /// <summary>PX written into <paramref name="e"/> (36 bytes, reused by the writer for every record).</summary>
+    public static byte[] PosixAttributes(byte[] e, int mode, uint links)
     {
-        var e = Header("PX", 36);
+        Header(e, "PX");
         Both32(e.AsSpan(4), (uint)mode);
         Both32(e.AsSpan(12), links);
         Both32(e.AsSpan(20), 0);
@@ -79,27 +90,45 @@ internal static class SuspEntries
     }
 
     /// <summary>TF: modification, access and attribute-change times, 7-byte form (P1282 §4.1.6).</summary>
-    public static byte[] Timestamps(DateTimeOffset time)
+    public static byte[] Timestamps(DateTimeOffset time) => Timestamps(new byte[5 + 3 * 7], time);
+
+    /// <summary>TF written into <paramref name="e"/> (26 bytes, reused by the writer for every record).</summary>
+    public static byte[] Timestamps(byte[] e, DateTimeOffset time)
     {
-        var e = Header("TF", 5 + 3 * 7);
+        Header(e, "TF");
         e[4] = 0x0E;
         for (int i = 0; i < 3; i++) IsoDates.WriteRecordingDate(e.AsSpan(5 + i * 7, 7), time);
         return e;
     }
 
     /// <summary>NM: the alternate name, split over several entries with CONTINUE when long (P1282 §4.1.4).</summary>
-    public static IEnumerable<byte[]> AlternateName(string name)
+    public static void AlternateName(string name, List<byte[]> into, byte[]?[]? scratch = null)
     {
-        byte[] bytes = Encoding.UTF8.GetBytes(name);
         const int chunk = MaxEntryLength - 5;
-        for (int start = 0; start < bytes.Length || start == 0; start += chunk)
+        int total = Encoding.UTF8.GetByteCount(name);
+        if (total <= chunk)
+        {
+            // The common case: one entry, encoded in place (into a reused array of that length when given).
+            byte[] one;
+            if (scratch is null) one = Header("NM", 5 + total);
+            else
+            {
+                one = scratch[5 + total] ??= new byte[5 + total];
+                Header(one, "NM");
+                one[4] = 0;
+            }
+            Encoding.UTF8.GetBytes(name, one.AsSpan(5));
+            into.Add(one);
+            return;
+        }
+        byte[] bytes = Encoding.UTF8.GetBytes(name);
+        for (int start = 0; start < bytes.Length; start += chunk)
         {
             int n = Math.Min(chunk, bytes.Length - start);
             var e = Header("NM", 5 + n);
             e[4] = (byte)(start + n < bytes.Length ? 1 : 0);
             bytes.AsSpan(start, n).CopyTo(e.AsSpan(5));
-            yield return e;
-            if (bytes.Length == 0) yield break;
+            into.Add(e);
         }
     }
 
@@ -170,6 +199,9 @@ internal static class SuspEntries
     /// <summary>RE: marks the relocated directory's record (P1282 §4.1.5.3).</summary>
     public static byte[] Relocated() => Header("RE", 4);
 
+    /// <summary>The areas of a record that needs none (shared, never changed).</summary>
+    private static readonly List<List<byte[]>> NoAreas = [];
+
     /// <summary>
     /// Splits a record's entries into what fits the record (<paramref name="available"/> bytes) and continuation
     /// areas of at most one block each, every area but the last ending in a CE entry (P1281 §5.1: an area never
@@ -179,8 +211,8 @@ internal static class SuspEntries
     {
         int total = 0;
         foreach (var e in entries) total += e.Length;
+        if (total <= available) return (entries.Count, NoAreas);
         var areas = new List<List<byte[]>>();
-        if (total <= available) return (entries.Count, areas);
         int used = 0, i = 0;
         while (i < entries.Count && used + entries[i].Length + ContinuationLength <= available) used += entries[i++].Length;
         // A name that does not fit starts in the record and continues in the area (NM CONTINUE, P1282 §4.1.4),
