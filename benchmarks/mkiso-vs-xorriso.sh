@@ -21,8 +21,10 @@ for tool in xorriso genisoimage hyperfine dotnet /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 2; }
 done
 
-echo "Building vdisk (Release)..." >&2
-dotnet build -c Release "$root/src/vdisk" -o "$work/vdisk-bin" >/dev/null
+# The bits the tool package installs on this platform (published for the host's RID, ReadyToRun; src/vdisk/vdisk.csproj).
+rid=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -1)
+echo "Publishing vdisk (Release, $rid)..." >&2
+dotnet publish -c Release -r "$rid" --self-contained false "$root/src/vdisk" -o "$work/vdisk-bin" >/dev/null
 vdisk=(dotnet "$work/vdisk-bin/vdisk.dll")
 
 make_tree() { # make_tree DIR FILES: FILES small files (1 byte to 4 KiB) in FILES/100 folders

@@ -157,6 +157,7 @@ public sealed class IsoImageBuilder
         }
         var pending = new Stack<(string Folder, BuildNode Node, int Depth)>();
         pending.Push((root.FullName, top, 0));
+        var garbage = new IsoGarbageBound();
         var items = new List<WalkItem>();
         var everything = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false, ReturnSpecialDirectories = false };
         while (pending.Count > 0)
@@ -173,6 +174,7 @@ public sealed class IsoImageBuilder
             items.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
             foreach (var item in items)
             {
+                garbage.Check();
                 string name = item.Name;
                 ValidateName(name, null, node);
                 if (item.Info is null) AddWalkedFile(node, name, folder, item);

@@ -156,6 +156,7 @@ internal sealed class IsoImageWriter
         while (queue.Count > 0)
         {
             var d = queue.Dequeue();
+            _garbage.Check();
             _isoDirs.Add(d);
             d.Dir!.PathTableNumber = _isoDirs.Count;
             var layout = IsoLayout(d);
@@ -185,6 +186,7 @@ internal sealed class IsoImageWriter
             while (queue.Count > 0)
             {
                 var d = queue.Dequeue();
+                _garbage.Check();
                 _jolietDirs.Add(d);
                 d.Dir!.JolietPathTableNumber = _jolietDirs.Count;
                 var layout = JolietLayout(d);
@@ -197,6 +199,7 @@ internal sealed class IsoImageWriter
     }
 
     private BuildNode[] _relocated = [];
+    private readonly IsoGarbageBound _garbage = new();
 
     /// <summary>
     /// One directory's primary-tree records, derived when needed and dropped after: identifiers per ECMA-119 §7.5–7.6
@@ -535,6 +538,7 @@ internal sealed class IsoImageWriter
 
         foreach (var d in _isoDirs)
         {
+            _garbage.Check();
             sink.ExpectBlock(d.Dir!.Extent);
             var ce = d.Dir!.ContinuationBlocks == 0 ? [] : new byte[d.Dir!.ContinuationBlocks * BlockSize];
             WriteDirectory(sink, d, joliet: false, ce);
@@ -545,7 +549,7 @@ internal sealed class IsoImageWriter
         sink.ExpectBlock(_pathM); sink.Write(PathTable(_isoDirs, false, littleEndian: false)); sink.PadToBlock();
         if (_joliet)
         {
-            foreach (var d in _jolietDirs) { sink.ExpectBlock(d.Dir!.JolietExtent); WriteDirectory(sink, d, joliet: true, []); }
+            foreach (var d in _jolietDirs) { _garbage.Check(); sink.ExpectBlock(d.Dir!.JolietExtent); WriteDirectory(sink, d, joliet: true, []); }
             sink.ExpectBlock(_jolietPathL); sink.Write(PathTable(_jolietDirs, true, littleEndian: true)); sink.PadToBlock();
             sink.ExpectBlock(_jolietPathM); sink.Write(PathTable(_jolietDirs, true, littleEndian: false)); sink.PadToBlock();
         }
@@ -557,6 +561,7 @@ internal sealed class IsoImageWriter
             foreach (var f in _files)
             {
                 if (f.Length == 0) continue;
+                _garbage.Check();
                 sink.ExpectBlock(f.Extent);
                 WriteFile(sink, f, buffer);
             }
