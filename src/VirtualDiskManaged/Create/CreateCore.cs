@@ -132,13 +132,17 @@ internal static class CreateCore
             }
             return null;
         }
+        var so = request.SourceOpenOptions;
         var open = new OpenRequest
         {
-            StorageType = request.SourceType,
+            StorageType = so?.StorageType ?? request.SourceType,
             Path = request.SourcePath,
             Access = VirtualDiskAccessMask.None,
             Parameters = OpenVirtualDiskParameters.V2(readOnly: true),
-            Rules = OpenRuleSet.Documented,
+            Flags = so?.Flags ?? OpenVirtualDiskFlags.None,
+            Rules = so?.Rules ?? OpenRuleSet.Documented,
+            Strict = so?.Strict ?? false,
+            RestrictParentsToChildFolder = so?.RestrictParentsToChildFolder ?? false,
             // Read-only whatever the format: VHD/VHDX with version 2 ReadOnly, ISO with the READ mask.
             ValidationMode = true,
         };

@@ -110,10 +110,61 @@ internal sealed class VhdxBlockTable
 
     public long BitmapIndexOfBlock(long block) => (block / ChunkRatio) * (ChunkRatio + 1) + ChunkRatio;
 
-    private bool IsBitmapIndex(long index) => index % (ChunkRatio + 1) == ChunkRatio;
+    internal bool IsBitmapIndex(long index) => index % (ChunkRatio + 1) == ChunkRatio;
 
-    /// <summary>The block number of payload entry <paramref name="index"/>.</summary>
-    private long BlockOfIndex(long index) => index - index / (ChunkRatio + 1);
+    /// <summary>The block number of payload entry <paramref name="index"/> (of the next payload entry's block for a bitmap entry).</summary>
+    internal long BlockOfIndex(long index) => index - index / (ChunkRatio + 1);
+
+    /// <summary>Entries scanned per read when a page is not loaded (the bulk scan's buffer: 64 KiB).</summary>
+    private const int ScanEntries = 8192;
+
+    /// <summary>
+    /// The first index in [<paramref name="from"/>, <paramref name="to"/>) whose raw entry is not zero, or
+    /// <paramref name="to"/> when all are zero (an all-zero entry is PAYLOAD_BLOCK_NOT_PRESENT / SB_BLOCK_NOT_PRESENT
+    /// with no offset and no reserved bit, MS-VHDX §2.5.1). For the map and allocation walks (docs/operations.md "map"):
+    /// loaded pages are searched in memory; pages not loaded are neither loaded nor kept: ranges of the BAT that are
+    /// holes of a sparse host file are skipped without reading (they read as zeros), the rest is read in 64 KiB pieces
+    /// into one scratch buffer and searched vectorised. The entry found is validated when the caller reads it through
+    /// the indexer (its page loads then), so the scan trusts nothing it returns. Only the paged entries are scanned.
+    /// </summary>
+    internal long NextNonZero(long from, long to)
+    {
+        to = Math.Min(to, _pagedCount);
+        if (from < 0 || from >= to) return Math.Max(from, to);
+        ulong[]? scratch = null;
+        long index = from;
+        while (index < to)
+        {
+            int page = (int)(index >> _pageShift);
+            long pageStart = (long)page << _pageShift;
+            long stop = Math.Min(pageStart + (1L << _pageShift), to);
+            if (Volatile.Read(ref _pages[page]) is { } entries)
+            {
+                int found = entries.AsSpan((int)(index - pageStart), (int)(stop - index)).IndexOfAnyExcept(0UL);
+                if (found >= 0) return index + found;
+                index = stop;
+                continue;
+            }
+            // A hole of the host file reads as zeros: skip to the next data (lseek SEEK_DATA; elsewhere no skip).
+            long at = _batOffset + index * VhdxBatEntry.Size;
+            // Never past the file's end: entries there are read, so a table cut short fails as a page load would.
+            long data = Math.Min(_source.NextData(at), _source.Length);
+            if (data > at)
+            {
+                long skipped = (data - at) / VhdxBatEntry.Size; // whole entries only; data may start inside one
+                if (skipped >= stop - index) { index = stop; continue; }
+                index += skipped;
+            }
+            scratch ??= new ulong[ScanEntries];
+            int n = (int)Math.Min(ScanEntries, stop - index);
+            var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(scratch.AsSpan(0, n));
+            _source.ReadExactlyAt(_batOffset + index * VhdxBatEntry.Size, bytes);
+            int hit = scratch.AsSpan(0, n).IndexOfAnyExcept(0UL); // zero in either byte order
+            if (hit >= 0) return index + hit;
+            index += n;
+        }
+        return to;
+    }
 
     /// <summary>Bytes of the file the block occupies: a whole block, or the virtual part of the disk's last block.</summary>
     public long BlockExtent(long block) => Math.Min(BlockSize, VirtualSize - block * BlockSize);

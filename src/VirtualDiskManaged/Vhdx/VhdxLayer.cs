@@ -158,6 +158,31 @@ internal sealed class VhdxLayer : DiskLayer
         }
     }
 
+    /// <summary>
+    /// Blocks whose BAT entry is all zero (PAYLOAD_BLOCK_NOT_PRESENT, MS-VHDX §2.5.1.1) read from the parent of a
+    /// differencing disk, as zeros otherwise (see <see cref="MapRun"/>); the stretch of them from
+    /// <paramref name="blockStart"/> is found by <see cref="VhdxBlockTable.NextNonZero"/>. Sector bitmap entries between
+    /// them (zero or not) describe no payload and are stepped over.
+    /// </summary>
+    protected override long EmptyBlocksEnd(long blockStart, long end, RunKind kind)
+    {
+        if (kind != (_parameters.HasParent ? RunKind.Parent : RunKind.Zero)) return blockStart;
+        long blockSize = _bat.BlockSize;
+        if (blockStart % blockSize != 0 || end <= blockStart) return blockStart;
+        long block = blockStart / blockSize;
+        long endBlock = Math.Min(_bat.DataBlockCount, (end + blockSize - 1) / blockSize);
+        long ratio = _bat.ChunkRatio;
+        long to = VhdxBlockTable.PayloadIndex(endBlock - 1, ratio) + 1;
+        while (block < endBlock)
+        {
+            long index = _bat.NextNonZero(VhdxBlockTable.PayloadIndex(block, ratio), to);
+            if (index >= to) { block = endBlock; break; }
+            if (!_bat.IsBitmapIndex(index)) { block = _bat.BlockOfIndex(index); break; }
+            block = _bat.BlockOfIndex(index + 1); // the first block of the next chunk
+        }
+        return Math.Min(end, block * blockSize);
+    }
+
     /// <summary>Payload bytes at <paramref name="fileOffset"/>; the part of a short last block beyond the file reads as zeros.</summary>
     private Run DataRun(long fileOffset, long length)
     {
