@@ -119,15 +119,17 @@ internal sealed class VhdxBlockTable
     private const int ScanEntries = 8192;
 
     /// <summary>
-    /// The first index in [<paramref name="from"/>, <paramref name="to"/>) whose raw entry is not zero, or
-    /// <paramref name="to"/> when all are zero (an all-zero entry is PAYLOAD_BLOCK_NOT_PRESENT / SB_BLOCK_NOT_PRESENT
-    /// with no offset and no reserved bit, MS-VHDX §2.5.1). For the map and allocation walks (docs/operations.md "map"):
+    /// The first index in [<paramref name="from"/>, <paramref name="to"/>) whose raw entry is above
+    /// <paramref name="max"/>, or <paramref name="to"/> when none is. Raw values 0 to 3 are the states
+    /// PAYLOAD_BLOCK_NOT_PRESENT, UNDEFINED, ZERO and UNMAPPED with no file offset and no reserved bit (MS-VHDX
+    /// §2.5.1.1; an all-zero sector bitmap entry is SB_BLOCK_NOT_PRESENT, §2.5.1.2): max 0 finds the next entry that is
+    /// not NOT_PRESENT, max 3 the next that is not one of the four. For the map and allocation walks (docs/operations.md "map"):
     /// loaded pages are searched in memory; pages not loaded are neither loaded nor kept: ranges of the BAT that are
     /// holes of a sparse host file are skipped without reading (they read as zeros), the rest is read in 64 KiB pieces
     /// into one scratch buffer and searched vectorised. The entry found is validated when the caller reads it through
     /// the indexer (its page loads then), so the scan trusts nothing it returns. Only the paged entries are scanned.
     /// </summary>
-    internal long NextNonZero(long from, long to)
+    internal long NextEntryAbove(long from, long to, ulong max)
     {
         to = Math.Min(to, _pagedCount);
         if (from < 0 || from >= to) return Math.Max(from, to);
@@ -140,7 +142,7 @@ internal sealed class VhdxBlockTable
             long stop = Math.Min(pageStart + (1L << _pageShift), to);
             if (Volatile.Read(ref _pages[page]) is { } entries)
             {
-                int found = entries.AsSpan((int)(index - pageStart), (int)(stop - index)).IndexOfAnyExcept(0UL);
+                int found = entries.AsSpan((int)(index - pageStart), (int)(stop - index)).IndexOfAnyExceptInRange(0UL, max);
                 if (found >= 0) return index + found;
                 index = stop;
                 continue;
@@ -159,7 +161,9 @@ internal sealed class VhdxBlockTable
             int n = (int)Math.Min(ScanEntries, stop - index);
             var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(scratch.AsSpan(0, n));
             _source.ReadExactlyAt(_batOffset + index * VhdxBatEntry.Size, bytes);
-            int hit = scratch.AsSpan(0, n).IndexOfAnyExcept(0UL); // zero in either byte order
+            if (!BitConverter.IsLittleEndian)
+                for (int i = 0; i < n; i++) scratch[i] = BinaryPrimitives.ReverseEndianness(scratch[i]);
+            int hit = scratch.AsSpan(0, n).IndexOfAnyExceptInRange(0UL, max);
             if (hit >= 0) return index + hit;
             index += n;
         }

@@ -159,14 +159,19 @@ internal sealed class VhdxLayer : DiskLayer
     }
 
     /// <summary>
-    /// Blocks whose BAT entry is all zero (PAYLOAD_BLOCK_NOT_PRESENT, MS-VHDX §2.5.1.1) read from the parent of a
-    /// differencing disk, as zeros otherwise (see <see cref="MapRun"/>); the stretch of them from
-    /// <paramref name="blockStart"/> is found by <see cref="VhdxBlockTable.NextNonZero"/>. Sector bitmap entries between
-    /// them (zero or not) describe no payload and are stepped over.
+    /// The stretch of blocks from <paramref name="blockStart"/> that read as <paramref name="kind"/> by their BAT entry's
+    /// state alone (see <see cref="MapRun"/>, MS-VHDX §2.5.1.1), found by <see cref="VhdxBlockTable.NextEntryAbove"/>:
+    /// without a parent, the states NOT_PRESENT, UNDEFINED, ZERO and UNMAPPED all read as zeros (qemu-img marks the
+    /// blocks of a new dynamic disk ZERO, Windows NOT_PRESENT); with one, NOT_PRESENT reads from the parent. Entries
+    /// with an offset or a reserved bit set stop the scan and are mapped one by one. Sector bitmap entries between the
+    /// payload entries describe no payload and are stepped over.
     /// </summary>
     protected override long EmptyBlocksEnd(long blockStart, long end, RunKind kind)
     {
-        if (kind != (_parameters.HasParent ? RunKind.Parent : RunKind.Zero)) return blockStart;
+        ulong max;
+        if (!_parameters.HasParent && kind == RunKind.Zero) max = (ulong)VhdxPayloadState.Unmapped;
+        else if (_parameters.HasParent && kind == RunKind.Parent) max = (ulong)VhdxPayloadState.NotPresent;
+        else return blockStart;
         long blockSize = _bat.BlockSize;
         if (blockStart % blockSize != 0 || end <= blockStart) return blockStart;
         long block = blockStart / blockSize;
@@ -175,7 +180,7 @@ internal sealed class VhdxLayer : DiskLayer
         long to = VhdxBlockTable.PayloadIndex(endBlock - 1, ratio) + 1;
         while (block < endBlock)
         {
-            long index = _bat.NextNonZero(VhdxBlockTable.PayloadIndex(block, ratio), to);
+            long index = _bat.NextEntryAbove(VhdxBlockTable.PayloadIndex(block, ratio), to, max);
             if (index >= to) { block = endBlock; break; }
             if (!_bat.IsBitmapIndex(index)) { block = _bat.BlockOfIndex(index); break; }
             block = _bat.BlockOfIndex(index + 1); // the first block of the next chunk
