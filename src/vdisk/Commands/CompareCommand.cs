@@ -24,7 +24,8 @@ internal static class CompareCommand
         command.SetAction(r =>
         {
             string pa = r.GetValue(a)!, pb = r.GetValue(b)!;
-            var options = open.Bind(r).ToReadingOptions();
+            // The two opens are one reading use: they do not conflict with each other (A and B may share files).
+            var options = open.Bind(r).ToReadingOptions() with { ParticipateInSharingRules = false };
             return Reading.WithImage(pa, options, (_, ha) => Reading.WithImage(pb, options, (_, hb) =>
             {
                 var result = VirtualDiskOperations.Compare(ha, hb);
