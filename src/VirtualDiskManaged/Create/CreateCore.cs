@@ -234,25 +234,94 @@ internal static class CreateCore
     }
 
     /// <summary>
+    /// Buffers in flight between the source reader and the target writer (see <see cref="Copy"/>): three units of up to
+    /// 32 MiB, two up to 128 MiB, one (no overlap, no more memory than a sequential copy) for larger blocks.
+    /// </summary>
+    /// <summary>Skipped (unallocated or all-zero) bytes between two progress reports of a copy.</summary>
+    private const long ProgressStride = 256L << 20;
+
+    private static int CopyBuffers(int unit) => unit <= 32 << 20 ? 3 : unit <= 128 << 20 ? 2 : 1;
+
+    /// <summary>
     /// Copies the source's allocated, non-zero content one target copy unit at a time (docs/create.md "Copying a
     /// source"): unallocated ranges are not read, all-zero units are not written, so a dynamic target stays sparse.
+    /// Reading and writing overlap: one reader thread fills up to <see cref="CopyBuffers"/> unit buffers (and finds
+    /// which are all zero; those are not handed over, only progress every <see cref="ProgressStride"/>) while this
+    /// thread writes the filled ones in order, so the target sees the same writes in the
+    /// same order as a sequential copy; memory stays at <see cref="CopyBuffers"/> units (at most 256 MiB).
     /// </summary>
     private static void Copy(SourceReader source, ImageWriter writer, CreatePlan plan, IProgress<long>? progress, CancellationToken token)
     {
         int unit = writer.CopyUnit, prefix = writer.BufferPrefix;
-        var buffer = new byte[prefix + unit];
         long size = Math.Min(plan.Size, ImageWriter.Align(source.Size, plan.LogicalSectorSize));
-        for (long offset = 0; offset < size; offset += unit)
+        if (size <= 0) return;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        int buffers = CopyBuffers(unit);
+        using var free = new System.Collections.Concurrent.BlockingCollection<byte[]>(buffers);
+        using var full = new System.Collections.Concurrent.BlockingCollection<(long Offset, int Length, byte[]? Buffer)>(buffers + 1);
+        long units = (size + unit - 1) / unit;
+        for (int i = 0; i < Math.Min(buffers, units); i++) free.Add(new byte[prefix + unit]);
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? readFailure = null;
+        var reader = Task.Run(() =>
         {
-            token.ThrowIfCancellationRequested();
-            int length = (int)Math.Min(unit, size - offset);
-            var data = buffer.AsSpan(prefix, length);
-            bool any;
-            try { any = source.Read(offset, data); }
-            catch (VirtualDiskException e) { throw new Failure(new(R.CreateSourceReadFailed, source.Path, $"At virtual offset {offset}", inner: e.Diagnostic)); }
-            catch (IOException e) { throw new Failure(new(R.CreateSourceReadFailed, source.Path, $"At virtual offset {offset}: {e.Message}")); }
-            if (any && data.ContainsAnyExcept((byte)0)) writer.WriteData(offset, buffer, length);
-            progress?.Report(offset + length);
+            try
+            {
+                byte[]? buffer = null;
+                long reported = 0;
+                for (long offset = 0; offset < size; offset += unit)
+                {
+                    stop.Token.ThrowIfCancellationRequested();
+                    buffer ??= free.Take(stop.Token);
+                    int length = (int)Math.Min(unit, size - offset);
+                    var data = buffer.AsSpan(prefix, length);
+                    bool any;
+                    try { any = source.Read(offset, data); }
+                    catch (VirtualDiskException e) { throw new Failure(new(R.CreateSourceReadFailed, source.Path, $"At virtual offset {offset}", inner: e.Diagnostic)); }
+                    catch (IOException e) { throw new Failure(new(R.CreateSourceReadFailed, source.Path, $"At virtual offset {offset}: {e.Message}")); }
+                    if (any && data.ContainsAnyExcept((byte)0))
+                    {
+                        full.Add((offset, length, buffer), stop.Token);
+                        buffer = null;
+                        reported = offset + length;
+                    }
+                    else if (offset + length - reported >= ProgressStride || offset + length == size)
+                    {
+                        // Nothing to write (unallocated or all zero): the buffer is kept; only progress goes across.
+                        full.Add((offset, length, null), stop.Token);
+                        reported = offset + length;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested && !token.IsCancellationRequested)
+            {
+                // The writer stopped (it failed): nothing to report from here.
+            }
+            catch (Exception e)
+            {
+                readFailure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            }
+            finally
+            {
+                full.CompleteAdding();
+            }
+        }, CancellationToken.None);
+        try
+        {
+            foreach (var (offset, length, buffer) in full.GetConsumingEnumerable(CancellationToken.None))
+            {
+                if (buffer is not null)
+                {
+                    writer.WriteData(offset, buffer, length);
+                    free.Add(buffer, CancellationToken.None);
+                }
+                progress?.Report(offset + length);
+            }
         }
+        finally
+        {
+            stop.Cancel();
+            reader.Wait(CancellationToken.None); // the reader never throws: its failure is in readFailure
+        }
+        readFailure?.Throw();
     }
 }
