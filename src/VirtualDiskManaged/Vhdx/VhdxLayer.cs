@@ -183,6 +183,7 @@ internal sealed class VhdxLayer : DiskLayer
             long index = _bat.NextEntryAbove(VhdxBlockTable.PayloadIndex(block, ratio), to, max);
             if (index >= to) { block = endBlock; break; }
             if (!_bat.IsBitmapIndex(index)) { block = _bat.BlockOfIndex(index); break; }
+            _ = _bat[index]; // a non-zero bitmap entry: its page loads and is validated (MS-VHDX §2.5.1.2), as a per-block walk would have
             block = _bat.BlockOfIndex(index + 1); // the first block of the next chunk
         }
         return Math.Min(end, block * blockSize);
