@@ -233,34 +233,33 @@ internal static class CreateCore
         return OperatingSystem.IsWindows() ? code is 112 or 39 : code is 28 or 122 || e.HResult is 28 or 122;
     }
 
-    /// <summary>
-    /// Buffers in flight between the source reader and the target writer (see <see cref="Copy"/>): three units of up to
-    /// 32 MiB, two up to 128 MiB, one (no overlap, no more memory than a sequential copy) for larger blocks.
-    /// </summary>
+    /// <summary>Bytes read and handed over at once: 4 MiB (a copy unit is split into pieces of this size, docs/create.md).</summary>
+    private const int CopyPiece = 4 << 20;
+
+    /// <summary>Piece buffers in flight between the source reader and the target writer (see <see cref="Copy"/>).</summary>
+    private const int CopyBuffers = 4;
+
     /// <summary>Skipped (unallocated or all-zero) bytes between two progress reports of a copy.</summary>
     private const long ProgressStride = 256L << 20;
 
-    private static int CopyBuffers(int unit) => unit <= 32 << 20 ? 3 : unit <= 128 << 20 ? 2 : 1;
-
     /// <summary>
-    /// Copies the source's allocated, non-zero content one target copy unit at a time (docs/create.md "Copying a
-    /// source"): unallocated ranges are not read, all-zero units are not written, so a dynamic target stays sparse.
-    /// Reading and writing overlap: one reader thread fills up to <see cref="CopyBuffers"/> unit buffers (and finds
-    /// which are all zero; those are not handed over, only progress every <see cref="ProgressStride"/>) while this
-    /// thread writes the filled ones in order, so the target sees the same writes in the
-    /// same order as a sequential copy; memory stays at <see cref="CopyBuffers"/> units (at most 256 MiB).
+    /// Copies the source's allocated, non-zero content (docs/create.md "Copying a source"): unallocated ranges are not
+    /// read, all-zero pieces are not written, so a dynamic target allocates only the units (blocks) that hold a
+    /// non-zero byte and stays sparse. The source is read in pieces of at most 4 MiB inside one copy unit (large I/O
+    /// whose data is still in the processor's cache when it is checked for zeros and written), and reading overlaps
+    /// writing: one reader thread fills up to <see cref="CopyBuffers"/> piece buffers while this thread writes the
+    /// filled ones in order, so the target sees the same writes in the same order as a sequential copy.
     /// </summary>
     private static void Copy(SourceReader source, ImageWriter writer, CreatePlan plan, IProgress<long>? progress, CancellationToken token)
     {
-        int unit = writer.CopyUnit, prefix = writer.BufferPrefix;
+        int piece = Math.Min(writer.CopyUnit, CopyPiece); // copy units are powers of two or 4 MiB: a piece never crosses one
         long size = Math.Min(plan.Size, ImageWriter.Align(source.Size, plan.LogicalSectorSize));
         if (size <= 0) return;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
-        int buffers = CopyBuffers(unit);
-        using var free = new System.Collections.Concurrent.BlockingCollection<byte[]>(buffers);
-        using var full = new System.Collections.Concurrent.BlockingCollection<(long Offset, int Length, byte[]? Buffer)>(buffers + 1);
-        long units = (size + unit - 1) / unit;
-        for (int i = 0; i < Math.Min(buffers, units); i++) free.Add(new byte[prefix + unit]);
+        using var free = new System.Collections.Concurrent.BlockingCollection<byte[]>(CopyBuffers);
+        using var full = new System.Collections.Concurrent.BlockingCollection<(long Offset, int Length, byte[]? Buffer)>(CopyBuffers + 1);
+        long pieces = (size + piece - 1) / piece;
+        for (int i = 0; i < Math.Min(CopyBuffers, pieces); i++) free.Add(new byte[piece]);
         System.Runtime.ExceptionServices.ExceptionDispatchInfo? readFailure = null;
         var reader = Task.Run(() =>
         {
@@ -268,12 +267,12 @@ internal static class CreateCore
             {
                 byte[]? buffer = null;
                 long reported = 0;
-                for (long offset = 0; offset < size; offset += unit)
+                for (long offset = 0; offset < size; offset += piece)
                 {
                     stop.Token.ThrowIfCancellationRequested();
                     buffer ??= free.Take(stop.Token);
-                    int length = (int)Math.Min(unit, size - offset);
-                    var data = buffer.AsSpan(prefix, length);
+                    int length = (int)Math.Min(piece, size - offset);
+                    var data = buffer.AsSpan(0, length);
                     bool any;
                     try { any = source.Read(offset, data); }
                     catch (VirtualDiskException e) { throw new Failure(new(R.CreateSourceReadFailed, source.Path, $"At virtual offset {offset}", inner: e.Diagnostic)); }
@@ -311,7 +310,7 @@ internal static class CreateCore
             {
                 if (buffer is not null)
                 {
-                    writer.WriteData(offset, buffer, length);
+                    writer.WriteData(offset, buffer.AsSpan(0, length));
                     free.Add(buffer, CancellationToken.None);
                 }
                 progress?.Report(offset + length);
