@@ -71,6 +71,11 @@ hyperfine --runs "$runs" --style basic --export-markdown "$work/convert-raw.md" 
     -n "qemu-img convert raw->VHDX" "qemu-img convert -f raw -O vhdx -o subformat=dynamic $raw $out.vhdx" \
     -n "qemu-img convert raw->VHDX + sync" "qemu-img convert -f raw -O vhdx -o subformat=dynamic $raw $out.vhdx && sync $out.vhdx"
 
+# The fixed cost of any vdisk command (.NET start-up and JIT; the image open) in the same run, for reading the rows above.
+hyperfine --runs "$((runs * 2))" --warmup 1 --style basic --export-markdown "$work/startup.md" \
+    -n "vdisk --version (start-up)" "$vdisk --version > /dev/null" \
+    -n "vdisk info SRC (start-up + open)" "$vdisk info $src > /dev/null"
+
 huge="$work/huge.vhdx"
 huge800="$work/huge800.vhdx"
 small="$work/small.vhdx"
@@ -100,4 +105,4 @@ hyperfine --runs "$((runs * 3))" --warmup 1 --style basic --export-markdown "$wo
     -n "qemu-img map --output=json 64 TiB" "qemu-img map -f vhdx --output=json $huge > /dev/null"
 
 uptime
-cat "$work/convert-fixed.md" "$work/convert-dynamic.md" "$work/convert-raw.md" "$work/map.md"
+cat "$work/convert-fixed.md" "$work/convert-dynamic.md" "$work/convert-raw.md" "$work/startup.md" "$work/map.md"
