@@ -256,8 +256,8 @@ internal static class CreateCore
         long size = Math.Min(plan.Size, ImageWriter.Align(source.Size, plan.LogicalSectorSize));
         if (size <= 0) return;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
-        using var free = new System.Collections.Concurrent.BlockingCollection<byte[]>(CopyBuffers);
-        using var full = new System.Collections.Concurrent.BlockingCollection<(long Offset, int Length, byte[]? Buffer)>(CopyBuffers + 1);
+        var free = new Handoff<byte[]>();
+        var full = new Handoff<(long Offset, int Length, byte[]? Buffer)>();
         long pieces = (size + piece - 1) / piece;
         for (int i = 0; i < Math.Min(CopyBuffers, pieces); i++) free.Add(new byte[piece]);
         System.Runtime.ExceptionServices.ExceptionDispatchInfo? readFailure = null;
@@ -270,7 +270,7 @@ internal static class CreateCore
                 for (long offset = 0; offset < size; offset += piece)
                 {
                     stop.Token.ThrowIfCancellationRequested();
-                    buffer ??= free.Take(stop.Token);
+                    buffer ??= free.Take(stop.Token) ?? throw new OperationCanceledException(stop.Token);
                     int length = (int)Math.Min(piece, size - offset);
                     var data = buffer.AsSpan(0, length);
                     bool any;
@@ -279,14 +279,14 @@ internal static class CreateCore
                     catch (IOException e) { throw new Failure(new(R.CreateSourceReadFailed, source.Path, $"At virtual offset {offset}: {e.Message}")); }
                     if (any && data.ContainsAnyExcept((byte)0))
                     {
-                        full.Add((offset, length, buffer), stop.Token);
+                        full.Add((offset, length, buffer));
                         buffer = null;
                         reported = offset + length;
                     }
                     else if (offset + length - reported >= ProgressStride || offset + length == size)
                     {
                         // Nothing to write (unallocated or all zero): the buffer is kept; only progress goes across.
-                        full.Add((offset, length, null), stop.Token);
+                        full.Add((offset, length, null));
                         reported = offset + length;
                     }
                 }
@@ -301,17 +301,18 @@ internal static class CreateCore
             }
             finally
             {
-                full.CompleteAdding();
+                full.Complete();
             }
         }, CancellationToken.None);
         try
         {
-            foreach (var (offset, length, buffer) in full.GetConsumingEnumerable(CancellationToken.None))
+            while (full.TryTake(out var item))
             {
+                var (offset, length, buffer) = item;
                 if (buffer is not null)
                 {
                     writer.WriteData(offset, buffer.AsSpan(0, length));
-                    free.Add(buffer, CancellationToken.None);
+                    free.Add(buffer);
                 }
                 progress?.Report(offset + length);
             }
@@ -319,8 +320,60 @@ internal static class CreateCore
         finally
         {
             stop.Cancel();
+            free.Complete(); // wakes a reader waiting for a buffer
             reader.Wait(CancellationToken.None); // the reader never throws: its failure is in readFailure
         }
         readFailure?.Throw();
+    }
+
+    /// <summary>
+    /// A first-in first-out handoff between the copy's two threads that blocks without spinning (Monitor.Wait): on a
+    /// busy machine a spinning wait (SemaphoreSlim's sched_yield loop) costs the processor time the copy needs. Its
+    /// size is bounded by the buffers in circulation (at most <see cref="CopyBuffers"/> plus progress-only items,
+    /// which the reader sends at most one per 256 MiB and only between buffers).
+    /// </summary>
+    private sealed class Handoff<T>
+    {
+        private readonly Queue<T> _items = new();
+        private bool _complete;
+
+        public void Add(T item)
+        {
+            lock (_items)
+            {
+                _items.Enqueue(item);
+                Monitor.Pulse(_items);
+            }
+        }
+
+        /// <summary>No more items: takers get what is queued, then false.</summary>
+        public void Complete()
+        {
+            lock (_items)
+            {
+                _complete = true;
+                Monitor.PulseAll(_items);
+            }
+        }
+
+        /// <summary>The next item; false once completed and empty.</summary>
+        public bool TryTake(out T item)
+        {
+            lock (_items)
+            {
+                while (_items.Count == 0 && !_complete) Monitor.Wait(_items);
+                return _items.TryDequeue(out item!);
+            }
+        }
+
+        /// <summary>The next item, or default when completed or <paramref name="token"/> is canceled (checked when woken).</summary>
+        public T? Take(CancellationToken token)
+        {
+            lock (_items)
+            {
+                while (_items.Count == 0 && !_complete && !token.IsCancellationRequested) Monitor.Wait(_items, 100);
+                return _items.TryDequeue(out var item) ? item : default;
+            }
+        }
     }
 }
