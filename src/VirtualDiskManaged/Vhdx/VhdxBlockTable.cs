@@ -133,39 +133,46 @@ internal sealed class VhdxBlockTable
     {
         to = Math.Min(to, _pagedCount);
         if (from < 0 || from >= to) return Math.Max(from, to);
-        ulong[]? scratch = null;
-        long index = from;
-        while (index < to)
+        ulong[]? scratch = null; // rented once per call that reads; pages already loaded need none
+        try
         {
-            int page = (int)(index >> _pageShift);
-            long pageStart = (long)page << _pageShift;
-            long stop = Math.Min(pageStart + (1L << _pageShift), to);
-            if (Volatile.Read(ref _pages[page]) is { } entries)
+            long index = from;
+            while (index < to)
             {
-                int found = entries.AsSpan((int)(index - pageStart), (int)(stop - index)).IndexOfAnyExceptInRange(0UL, max);
-                if (found >= 0) return index + found;
-                index = stop;
-                continue;
+                int page = (int)(index >> _pageShift);
+                long pageStart = (long)page << _pageShift;
+                long stop = Math.Min(pageStart + (1L << _pageShift), to);
+                if (Volatile.Read(ref _pages[page]) is { } entries)
+                {
+                    int found = entries.AsSpan((int)(index - pageStart), (int)(stop - index)).IndexOfAnyExceptInRange(0UL, max);
+                    if (found >= 0) return index + found;
+                    index = stop;
+                    continue;
+                }
+                // A hole of the host file reads as zeros: skip to the next data (lseek SEEK_DATA; elsewhere no skip).
+                long at = _batOffset + index * VhdxBatEntry.Size;
+                // Never past the file's end: entries there are read, so a table cut short fails as a page load would.
+                long data = Math.Min(_source.NextData(at), _source.Length);
+                if (data > at)
+                {
+                    long skipped = (data - at) / VhdxBatEntry.Size; // whole entries only; data may start inside one
+                    if (skipped >= stop - index) { index = stop; continue; }
+                    index += skipped;
+                }
+                scratch ??= ArrayPool<ulong>.Shared.Rent(ScanEntries);
+                int n = (int)Math.Min(ScanEntries, stop - index);
+                var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(scratch.AsSpan(0, n));
+                _source.ReadExactlyAt(_batOffset + index * VhdxBatEntry.Size, bytes);
+                if (!BitConverter.IsLittleEndian)
+                    for (int i = 0; i < n; i++) scratch[i] = BinaryPrimitives.ReverseEndianness(scratch[i]);
+                int hit = scratch.AsSpan(0, n).IndexOfAnyExceptInRange(0UL, max);
+                if (hit >= 0) return index + hit;
+                index += n;
             }
-            // A hole of the host file reads as zeros: skip to the next data (lseek SEEK_DATA; elsewhere no skip).
-            long at = _batOffset + index * VhdxBatEntry.Size;
-            // Never past the file's end: entries there are read, so a table cut short fails as a page load would.
-            long data = Math.Min(_source.NextData(at), _source.Length);
-            if (data > at)
-            {
-                long skipped = (data - at) / VhdxBatEntry.Size; // whole entries only; data may start inside one
-                if (skipped >= stop - index) { index = stop; continue; }
-                index += skipped;
-            }
-            scratch ??= new ulong[ScanEntries];
-            int n = (int)Math.Min(ScanEntries, stop - index);
-            var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(scratch.AsSpan(0, n));
-            _source.ReadExactlyAt(_batOffset + index * VhdxBatEntry.Size, bytes);
-            if (!BitConverter.IsLittleEndian)
-                for (int i = 0; i < n; i++) scratch[i] = BinaryPrimitives.ReverseEndianness(scratch[i]);
-            int hit = scratch.AsSpan(0, n).IndexOfAnyExceptInRange(0UL, max);
-            if (hit >= 0) return index + hit;
-            index += n;
+        }
+        finally
+        {
+            if (scratch is not null) ArrayPool<ulong>.Shared.Return(scratch);
         }
         return to;
     }
