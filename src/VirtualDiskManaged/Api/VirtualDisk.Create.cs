@@ -65,6 +65,7 @@ public static partial class VirtualDisk
             ParentPath = o.ParentPath,
             SourcePath = o.SourcePath,
             SourceRaw = o.SourceFormat == VirtualDiskSourceFormat.Raw,
+            SourceOpenOptions = o.SourceOpenOptions,
             Progress = o.Progress,
             CancellationToken = o.CancellationToken,
         };

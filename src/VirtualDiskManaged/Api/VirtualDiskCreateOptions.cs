@@ -41,6 +41,13 @@ public sealed record VirtualDiskCreateOptions
     /// <summary>How the source is read; default <see cref="VirtualDiskSourceFormat.Auto"/>.</summary>
     public VirtualDiskSourceFormat SourceFormat { get; init; }
 
+    /// <summary>
+    /// How an image source is opened (convert's source open options, docs/operations.md "convert"): its storage type,
+    /// flags, rule set, strictness and parent restriction are used; it is always opened read-only (validation mode),
+    /// whatever the access mask and parameters say. Null: auto-detected, documented rules.
+    /// </summary>
+    internal VirtualDiskOpenOptions? SourceOpenOptions { get; init; }
+
     /// <summary>Block size in bytes; 0 = the format's default (VHD 2 MiB, VHDX 32 MiB, differencing: the parent's).</summary>
     public uint BlockSize { get; init; }
 

@@ -132,13 +132,17 @@ internal static class CreateCore
             }
             return null;
         }
+        var so = request.SourceOpenOptions;
         var open = new OpenRequest
         {
-            StorageType = request.SourceType,
+            StorageType = so?.StorageType ?? request.SourceType,
             Path = request.SourcePath,
             Access = VirtualDiskAccessMask.None,
             Parameters = OpenVirtualDiskParameters.V2(readOnly: true),
-            Rules = OpenRuleSet.Documented,
+            Flags = so?.Flags ?? OpenVirtualDiskFlags.None,
+            Rules = so?.Rules ?? OpenRuleSet.Documented,
+            Strict = so?.Strict ?? false,
+            RestrictParentsToChildFolder = so?.RestrictParentsToChildFolder ?? false,
             // Read-only whatever the format: VHD/VHDX with version 2 ReadOnly, ISO with the READ mask.
             ValidationMode = true,
         };
@@ -229,26 +233,147 @@ internal static class CreateCore
         return OperatingSystem.IsWindows() ? code is 112 or 39 : code is 28 or 122 || e.HResult is 28 or 122;
     }
 
+    /// <summary>Bytes read and handed over at once: 4 MiB (a copy unit is split into pieces of this size, docs/create.md).</summary>
+    private const int CopyPiece = 4 << 20;
+
+    /// <summary>Piece buffers in flight between the source reader and the target writer (see <see cref="Copy"/>).</summary>
+    private const int CopyBuffers = 4;
+
+    /// <summary>Skipped (unallocated or all-zero) bytes between two progress reports of a copy.</summary>
+    private const long ProgressStride = 256L << 20;
+
     /// <summary>
-    /// Copies the source's allocated, non-zero content one target copy unit at a time (docs/create.md "Copying a
-    /// source"): unallocated ranges are not read, all-zero units are not written, so a dynamic target stays sparse.
+    /// Copies the source's allocated, non-zero content (docs/create.md "Copying a source"): unallocated ranges are not
+    /// read, all-zero pieces are not written, so a dynamic target allocates only the units (blocks) that hold a
+    /// non-zero byte and stays sparse. The source is read in pieces of at most 4 MiB inside one copy unit (large I/O
+    /// whose data is still in the processor's cache when it is checked for zeros and written), and reading overlaps
+    /// writing: one reader thread fills up to <see cref="CopyBuffers"/> piece buffers while this thread writes the
+    /// filled ones in order, so the target sees the same writes in the same order as a sequential copy.
     /// </summary>
     private static void Copy(SourceReader source, ImageWriter writer, CreatePlan plan, IProgress<long>? progress, CancellationToken token)
     {
-        int unit = writer.CopyUnit, prefix = writer.BufferPrefix;
-        var buffer = new byte[prefix + unit];
+        int piece = Math.Min(writer.CopyUnit, CopyPiece); // copy units are powers of two or 4 MiB: a piece never crosses one
         long size = Math.Min(plan.Size, ImageWriter.Align(source.Size, plan.LogicalSectorSize));
-        for (long offset = 0; offset < size; offset += unit)
+        if (size <= 0) return;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var free = new Handoff<byte[]>();
+        var full = new Handoff<(long Offset, int Length, byte[]? Buffer)>();
+        long pieces = (size + piece - 1) / piece;
+        for (int i = 0; i < Math.Min(CopyBuffers, pieces); i++) free.Add(new byte[piece]);
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? readFailure = null;
+        var reader = Task.Run(() =>
         {
-            token.ThrowIfCancellationRequested();
-            int length = (int)Math.Min(unit, size - offset);
-            var data = buffer.AsSpan(prefix, length);
-            bool any;
-            try { any = source.Read(offset, data); }
-            catch (VirtualDiskException e) { throw new Failure(new(R.CreateSourceReadFailed, source.Path, $"At virtual offset {offset}", inner: e.Diagnostic)); }
-            catch (IOException e) { throw new Failure(new(R.CreateSourceReadFailed, source.Path, $"At virtual offset {offset}: {e.Message}")); }
-            if (any && data.ContainsAnyExcept((byte)0)) writer.WriteData(offset, buffer, length);
-            progress?.Report(offset + length);
+            try
+            {
+                byte[]? buffer = null;
+                long reported = 0;
+                for (long offset = 0; offset < size; offset += piece)
+                {
+                    stop.Token.ThrowIfCancellationRequested();
+                    buffer ??= free.Take(stop.Token) ?? throw new OperationCanceledException(stop.Token);
+                    int length = (int)Math.Min(piece, size - offset);
+                    var data = buffer.AsSpan(0, length);
+                    bool any;
+                    try { any = source.Read(offset, data); }
+                    catch (VirtualDiskException e) { throw new Failure(new(R.CreateSourceReadFailed, source.Path, $"At virtual offset {offset}", inner: e.Diagnostic)); }
+                    catch (IOException e) { throw new Failure(new(R.CreateSourceReadFailed, source.Path, $"At virtual offset {offset}: {e.Message}")); }
+                    if (any && data.ContainsAnyExcept((byte)0))
+                    {
+                        full.Add((offset, length, buffer));
+                        buffer = null;
+                        reported = offset + length;
+                    }
+                    else if (offset + length - reported >= ProgressStride || offset + length == size)
+                    {
+                        // Nothing to write (unallocated or all zero): the buffer is kept; only progress goes across.
+                        full.Add((offset, length, null));
+                        reported = offset + length;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested && !token.IsCancellationRequested)
+            {
+                // The writer stopped (it failed): nothing to report from here.
+            }
+            catch (Exception e)
+            {
+                readFailure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            }
+            finally
+            {
+                full.Complete();
+            }
+        }, CancellationToken.None);
+        try
+        {
+            while (full.TryTake(out var item))
+            {
+                var (offset, length, buffer) = item;
+                if (buffer is not null)
+                {
+                    writer.WriteData(offset, buffer.AsSpan(0, length));
+                    free.Add(buffer);
+                }
+                progress?.Report(offset + length);
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            free.Complete(); // wakes a reader waiting for a buffer
+            reader.Wait(CancellationToken.None); // the reader never throws: its failure is in readFailure
+        }
+        readFailure?.Throw();
+    }
+
+    /// <summary>
+    /// A first-in first-out handoff between the copy's two threads that blocks without spinning (Monitor.Wait): on a
+    /// busy machine a spinning wait (SemaphoreSlim's sched_yield loop) costs the processor time the copy needs. Its
+    /// size is bounded by the buffers in circulation (at most <see cref="CopyBuffers"/> plus progress-only items,
+    /// which the reader sends at most one per 256 MiB and only between buffers).
+    /// </summary>
+    private sealed class Handoff<T>
+    {
+        private readonly Queue<T> _items = new();
+        private bool _complete;
+
+        public void Add(T item)
+        {
+            lock (_items)
+            {
+                _items.Enqueue(item);
+                Monitor.Pulse(_items);
+            }
+        }
+
+        /// <summary>No more items: takers get what is queued, then false.</summary>
+        public void Complete()
+        {
+            lock (_items)
+            {
+                _complete = true;
+                Monitor.PulseAll(_items);
+            }
+        }
+
+        /// <summary>The next item; false once completed and empty.</summary>
+        public bool TryTake(out T item)
+        {
+            lock (_items)
+            {
+                while (_items.Count == 0 && !_complete) Monitor.Wait(_items);
+                return _items.TryDequeue(out item!);
+            }
+        }
+
+        /// <summary>The next item, or default when completed or <paramref name="token"/> is canceled (checked when woken).</summary>
+        public T? Take(CancellationToken token)
+        {
+            lock (_items)
+            {
+                while (_items.Count == 0 && !_complete && !token.IsCancellationRequested) Monitor.Wait(_items, 100);
+                return _items.TryDequeue(out var item) ? item : default;
+            }
         }
     }
 }

@@ -23,6 +23,8 @@ internal sealed record CreateRequest
     public Guid ResiliencyGuid { get; init; }
     /// <summary>.NET layer: read the source as a plain file.</summary>
     public bool SourceRaw { get; init; }
+    /// <summary>Convert's source open options (see VirtualDiskCreateOptions.SourceOpenOptions); null: the defaults.</summary>
+    public VirtualDiskOpenOptions? SourceOpenOptions { get; init; }
     public IProgress<long>? Progress { get; init; }
     public CancellationToken CancellationToken { get; init; }
 

@@ -12,6 +12,7 @@ internal sealed class SourceReader : IDisposable
     private readonly VirtualDiskHandle? _image;
     private readonly SafeFileHandle? _raw;
     private readonly List<AllocatedRange> _ranges = [];
+    private long _holeStart, _holeEnd; // raw sources: the last hole lseek(SEEK_DATA) found, [start, end)
 
     private SourceReader(VirtualDiskHandle? image, SafeFileHandle? raw, long size, string path)
     {
@@ -55,8 +56,17 @@ internal sealed class SourceReader : IDisposable
             if (done < offset + buffer.Length) buffer[(int)(done - offset)..].Clear();
             return true;
         }
-        // A hole of a sparse raw file reads as zeros: skip it without reading (lseek SEEK_DATA, Linux).
-        if (Host.UnixNative.NextData(_raw!, offset) >= offset + buffer.Length) return false;
+        // A hole of a sparse raw file reads as zeros: skip it without reading (lseek SEEK_DATA, Linux). The hole found
+        // is remembered, so the pieces inside it cost no further call (the copy reads in order; the file is not
+        // expected to change under a copy, and if it does, the copy is of the file as it was when its holes were asked).
+        if (offset + buffer.Length <= _holeEnd && offset >= _holeStart) return false;
+        long data = Host.UnixNative.NextData(_raw!, offset);
+        if (data > offset)
+        {
+            _holeStart = offset;
+            _holeEnd = data;
+        }
+        if (data >= offset + buffer.Length) return false;
         int filled = 0;
         while (filled < buffer.Length)
         {

@@ -80,7 +80,6 @@ internal sealed class VhdImageWriter : ImageWriter
 
     public override int CopyUnit => _type == VhdDiskType.Fixed ? FixedCopyUnit : (int)_blockSize;
 
-    public override int BufferPrefix => _type == VhdDiskType.Fixed ? 0 : BitmapSize;
 
     /// <summary>Where the trailing footer of a file with <paramref name="blocks"/> allocated blocks goes.</summary>
     private long FooterOffset(long blocks) => _firstData - BitmapSize + blocks * _stride;
@@ -108,25 +107,36 @@ internal sealed class VhdImageWriter : ImageWriter
     internal static string ParentNameOf(string absolutePath) =>
         absolutePath.Length <= VhdDynamicHeader.ParentUnicodeNameLength / 2 ? absolutePath : System.IO.Path.GetFileName(absolutePath);
 
-    public override void WriteData(long virtualOffset, Span<byte> buffer, int length)
+    private long _currentBlock = -1, _currentData;
+    private byte[]? _fullBitmap;
+
+    public override void WriteData(long virtualOffset, ReadOnlySpan<byte> data)
     {
         if (_type == VhdDiskType.Fixed)
         {
-            Target.Write(virtualOffset, buffer[..length]);
+            Target.Write(virtualOffset, data);
             return;
         }
         long block = virtualOffset / _blockSize;
-        long bitmapOffset = _firstData - BitmapSize + _allocated * _stride;
-        // "Block Allocation Table and Data Blocks": the BAT entry is the sector offset of the block's bitmap.
-        BinaryPrimitives.WriteUInt32BigEndian(_bat.AsSpan((int)(block * 4)), (uint)(bitmapOffset / 512));
-        // Dynamic disk: a set bit means the sector holds data; all of the block's sectors are marked (the data area
-        // is written whole, zeros included), as qemu does.
-        var bitmap = buffer[..BitmapSize];
-        bitmap.Clear();
-        int sectors = (int)(_blockSize / 512);
-        bitmap[..(sectors / 8)].Fill(0xFF);
-        Target.Write(bitmapOffset, buffer[..(BitmapSize + length)]);
-        _allocated++;
+        if (block != _currentBlock)
+        {
+            // The block's first non-zero piece allocates it at the end of the blocks so far.
+            long bitmapOffset = _firstData - BitmapSize + _allocated * _stride;
+            // "Block Allocation Table and Data Blocks": the BAT entry is the sector offset of the block's bitmap.
+            BinaryPrimitives.WriteUInt32BigEndian(_bat.AsSpan((int)(block * 4)), (uint)(bitmapOffset / 512));
+            // Dynamic disk: a set bit means the sector holds data; all of the block's sectors are marked, as qemu does
+            // (the parts of the data area no piece covers are holes of the new file and read as zeros).
+            if (_fullBitmap is null)
+            {
+                _fullBitmap = new byte[BitmapSize];
+                _fullBitmap.AsSpan(0, (int)(_blockSize / 512 / 8)).Fill(0xFF);
+            }
+            Target.Write(bitmapOffset, _fullBitmap);
+            _currentBlock = block;
+            _currentData = bitmapOffset + BitmapSize;
+            _allocated++;
+        }
+        Target.Write(_currentData + (virtualOffset - block * _blockSize), data);
     }
 
     public override void Finish()

@@ -116,17 +116,31 @@ internal sealed class VhdxImageWriter : ImageWriter
         }
     }
 
-    public override void WriteData(long virtualOffset, Span<byte> buffer, int length)
+    private long _currentBlock = -1, _currentOffset;
+
+    public override void WriteData(long virtualOffset, ReadOnlySpan<byte> data)
     {
         if (_fixed)
         {
-            Target.Write(_dataStart + virtualOffset, buffer[..length]);
+            Target.Write(_dataStart + virtualOffset, data);
             return;
         }
         long block = virtualOffset / Plan.BlockSize;
-        long offset = _end;
-        Target.Write(offset, buffer[..length]);
-        _end = offset + Plan.BlockSize; // whole blocks (§2.4): a partial last block still takes a full block
+        if (block != _currentBlock)
+        {
+            // The block's first non-zero piece allocates it at the end of the file; the parts of the block no piece
+            // covers are holes of the new file and read as zeros.
+            _currentBlock = block;
+            _currentOffset = _end;
+            _end += Plan.BlockSize; // whole blocks (§2.4): a partial last block still takes a full block
+            SetEntry(block, _currentOffset);
+        }
+        Target.Write(_currentOffset + (virtualOffset - block * Plan.BlockSize), data);
+    }
+
+    /// <summary>The payload entry of <paramref name="block"/>: FULLY_PRESENT at <paramref name="offset"/> (§2.5.1.1).</summary>
+    private void SetEntry(long block, long offset)
+    {
         long index = block + block / _chunkRatio;
         long byteOffset = index * VhdxBatEntry.Size;
         if (!_batPages.TryGetValue(byteOffset / BatPage, out var page)) _batPages[byteOffset / BatPage] = page = new byte[BatPage];

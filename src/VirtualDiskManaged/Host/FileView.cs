@@ -30,6 +30,13 @@ internal abstract class FileView
                 $"Needed {Counted.Of(buffer.Length, "byte")} at offset {offset}; the file now ends earlier", offset);
     }
 
+    /// <summary>
+    /// The offset of the first byte at or after <paramref name="offset"/> that may hold data: bytes before it are a
+    /// hole of a sparse file and read as zeros; <see cref="long.MaxValue"/> when only a hole follows. The default (and
+    /// any file system that cannot tell) answers <paramref name="offset"/> itself, so callers read.
+    /// </summary>
+    public virtual long NextData(long offset) => offset;
+
     /// <summary>Reads exactly, returning false (instead of throwing) when the file is too short.</summary>
     public bool TryReadExactlyAt(long offset, Span<byte> buffer) =>
         offset >= 0 && offset <= Length - buffer.Length && ReadAt(offset, buffer) == buffer.Length;

@@ -294,6 +294,9 @@ internal sealed class HostFile : FileView, IBackingStore, IDisposable
     private static FileIdentity PathIdentity(string full) =>
         new(ulong.MaxValue, (ulong)StringComparer.OrdinalIgnoreCase.GetHashCode(full));
 
+    /// <summary>lseek(SEEK_DATA) on Linux (<see cref="UnixNative.NextData"/>); elsewhere <paramref name="offset"/>.</summary>
+    public override long NextData(long offset) => UnixNative.NextData(_handle, offset);
+
     public override int ReadAt(long offset, Span<byte> buffer)
     {
         if (_directPRead) return ReadAtDirect(offset, buffer);

@@ -11,7 +11,7 @@ internal readonly record struct AllocatedRange(long Offset, long Length)
 /// <summary>
 /// The allocation map of a chain: which virtual ranges are backed by data in this layer or any parent, and which read
 /// as zeros without touching a file (unallocated blocks, zero states, holes of a sparse layer with no parent). Built
-/// from <see cref="MapRun"/>, so it needs no I/O beyond the block tables' pages. Used by source copies (docs/create.md)
+/// from <see cref="RunAt"/>, so it needs no I/O beyond the block tables' pages. Used by source copies (docs/create.md)
 /// to read only what is allocated; a data range may still hold zeros (it was written with zeros).
 /// </summary>
 internal abstract partial class DiskLayer
@@ -27,7 +27,7 @@ internal abstract partial class DiskLayer
         long position = offset;
         while (position < end)
         {
-            var run = MapRun(position, end - position);
+            var run = RunAt(position, end - position); // empty blocks in bulk (docs/operations.md "map")
             long len = Math.Min(run.Length, end - position);
             if (len <= 0) break; // defensive: a run is never empty
             switch (run.Kind)

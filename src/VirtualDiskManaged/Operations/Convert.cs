@@ -60,6 +60,13 @@ public sealed record ConvertOptions
     /// </summary>
     public bool Preallocate { get; init; }
 
+    /// <summary>
+    /// How an image input is opened (ignored with <see cref="VirtualDiskSourceFormat.Raw"/>): its storage type, flags
+    /// (for example NO_PARENTS), rule set, strictness and parent restriction apply; the input is always opened
+    /// read-only, whatever its access mask and parameters say. Null (default): auto-detected, documented rules.
+    /// </summary>
+    public VirtualDiskOpenOptions? SourceOpenOptions { get; init; }
+
     /// <summary>Receives progress as the source is copied.</summary>
     public IProgress<ConvertProgress>? Progress { get; init; }
 
@@ -117,7 +124,7 @@ public static partial class VirtualDiskOperations
         var type = options.Azure ? ConvertType.Fixed : options.Type;
 
         // The source's size (the Azure size and the progress total need it before the copy starts).
-        failure = SourceSize(inputPath, options.SourceFormat, out long sourceSize);
+        failure = SourceSize(inputPath, options, out long sourceSize);
         if (failure is not null) return false;
         long size = 0;
         if (options.Azure)
@@ -144,6 +151,7 @@ public static partial class VirtualDiskOperations
             Size = size,
             SourcePath = inputPath,
             SourceFormat = options.SourceFormat,
+            SourceOpenOptions = options.SourceOpenOptions,
             BlockSize = options.BlockSize,
             Sparse = type == ConvertType.Fixed && !options.Preallocate,
             Progress = progress,
@@ -205,17 +213,17 @@ public static partial class VirtualDiskOperations
         return null;
     }
 
-    private static VirtualDiskDiagnostic? SourceSize(string inputPath, VirtualDiskSourceFormat sourceFormat, out long size)
+    private static VirtualDiskDiagnostic? SourceSize(string inputPath, ConvertOptions o, out long size)
     {
         size = 0;
-        if (sourceFormat == VirtualDiskSourceFormat.Raw)
+        if (o.SourceFormat == VirtualDiskSourceFormat.Raw)
         {
             var host = Host.HostFile.TryOpen(inputPath, exclusive: false, out var file);
             if (host is not null) return new(R.OperationOpenFailed, inputPath, inner: host, code: host.Code);
             using (file) size = (file!.Length + 511) / 512 * 512;
             return null;
         }
-        var failure = OpenInput(inputPath, out var handle);
+        var failure = OpenInput(inputPath, o.SourceOpenOptions, out var handle);
         if (failure is not null) return failure;
         using (handle) size = handle!.VirtualSize;
         return null;
@@ -246,7 +254,7 @@ public static partial class VirtualDiskOperations
             }
             else
             {
-                var failure = OpenInput(inputPath, out image);
+                var failure = OpenInput(inputPath, o.SourceOpenOptions, out image);
                 if (failure is not null) return failure;
                 ranges = Allocated(image!);
             }

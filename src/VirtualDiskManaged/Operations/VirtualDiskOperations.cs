@@ -24,6 +24,19 @@ public static partial class VirtualDiskOperations
         return new(VirtualDiskErrorReason.OperationOpenFailed, path, inner: failure, code: failure.Code);
     }
 
+    /// <summary>
+    /// Opens a convert's input read-only with the caller's open options (docs/operations.md "convert"): their storage
+    /// type, flags, rules, strictness and parent restriction apply; the access mask and parameters are replaced by a
+    /// read-only open (validation mode), so the input is never written. Null options: <see cref="OpenInput(string, out VirtualDiskHandle?)"/>.
+    /// </summary>
+    internal static VirtualDiskDiagnostic? OpenInput(string path, VirtualDiskOpenOptions? options, out VirtualDiskHandle? handle)
+    {
+        if (options is null) return OpenInput(path, out handle);
+        var readOnly = options with { Access = VirtualDiskAccessMask.None, Parameters = OpenVirtualDiskParameters.V2(readOnly: true), ValidationMode = true };
+        if (VirtualDisk.TryOpen(path, readOnly, out handle, out VirtualDiskDiagnostic? failure)) return null;
+        return new(VirtualDiskErrorReason.OperationOpenFailed, path, inner: failure, code: failure.Code);
+    }
+
     /// <summary>Opens an operation's input read/write (ATTACH_RW; a pending VHDX log is replayed into the file, docs/write.md).</summary>
     internal static VirtualDiskDiagnostic? OpenForWrite(string path, out VirtualDiskHandle? handle)
     {

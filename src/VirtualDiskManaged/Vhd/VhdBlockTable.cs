@@ -64,6 +64,28 @@ internal sealed class VhdBlockTable
         }
     }
 
+    /// <summary>
+    /// The first block in [<paramref name="from"/>, <paramref name="to"/>) whose entry is not <see cref="Unallocated"/>,
+    /// or <paramref name="to"/> when none is (VHD spec "Block Allocation Table": 0xFFFFFFFF = unused). Pages load (and
+    /// validate) as the indexer loads them; each is searched vectorised, so a sparse table costs one search per page.
+    /// </summary>
+    public long NextAllocated(long from, long to)
+    {
+        to = Math.Min(to, _entries);
+        long block = from;
+        while (block < to)
+        {
+            long p = block >> PageShift;
+            var page = Volatile.Read(ref _pages[p]) ?? LoadPage(p);
+            long pageStart = p << PageShift;
+            long stop = Math.Min(pageStart + page.Length, to);
+            int found = page.AsSpan((int)(block - pageStart), (int)(stop - block)).IndexOfAnyExcept(Unallocated);
+            if (found >= 0) return block + found;
+            block = stop;
+        }
+        return Math.Max(from, to);
+    }
+
     /// <summary>Cached bitmap summary of an allocated block: 0 unknown, 1 all set, 2 all clear, 3 mixed. Races are benign (the value is a pure function of the file).</summary>
     public byte GetBitmapState(long block)
     {

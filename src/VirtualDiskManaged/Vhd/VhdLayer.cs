@@ -159,6 +159,19 @@ internal sealed class VhdLayer : DiskLayer
         return true;
     }
 
+    /// <summary>
+    /// Blocks with the unused BAT entry 0xFFFFFFFF (VHD spec "Block Allocation Table") read from the parent of a
+    /// differencing disk and as zeros otherwise (see <see cref="MapRun"/>); <see cref="VhdBlockTable.NextAllocated"/> finds the next used one.
+    /// </summary>
+    protected override long EmptyBlocksEnd(long blockStart, long end, RunKind kind)
+    {
+        if (_table is null || kind != (_footer.DiskType == VhdDiskType.Differencing ? RunKind.Parent : RunKind.Zero)) return blockStart;
+        long blockSize = _table.BlockSize;
+        if (blockStart % blockSize != 0 || end <= blockStart) return blockStart;
+        long next = _table.NextAllocated(blockStart / blockSize, (end + blockSize - 1) / blockSize);
+        return Math.Min(end, next * blockSize);
+    }
+
     protected override Run MapRun(long virtualOffset, long maxLength)
     {
         if (_table is null) return Run.Data(maxLength, virtualOffset);
@@ -171,13 +184,13 @@ internal sealed class VhdLayer : DiskLayer
         bool differencing = _footer.DiskType == VhdDiskType.Differencing;
         if (entry == VhdBlockTable.Unallocated)
         {
-            // Merge following unallocated blocks into one run (bounded by maxLength).
+            // Merge following unallocated blocks into one run (bounded by maxLength), found by a bulk scan of the table.
             long length = inBlock;
-            long next = block + 1;
-            while (length < maxLength && next < table.EntryCount && table[next] == VhdBlockTable.Unallocated)
+            if (length < maxLength)
             {
-                length += Math.Min(blockSize, maxLength - length);
-                next++;
+                long lastBlock = (virtualOffset + maxLength - 1) / blockSize; // the block holding the run's last byte
+                long next = table.NextAllocated(block + 1, Math.Min(lastBlock + 1, table.EntryCount));
+                length = Math.Min(maxLength, next * blockSize - virtualOffset);
             }
             return differencing ? Run.FromParent(length) : Run.Zero(length);
         }

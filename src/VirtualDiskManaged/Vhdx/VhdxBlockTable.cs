@@ -110,10 +110,72 @@ internal sealed class VhdxBlockTable
 
     public long BitmapIndexOfBlock(long block) => (block / ChunkRatio) * (ChunkRatio + 1) + ChunkRatio;
 
-    private bool IsBitmapIndex(long index) => index % (ChunkRatio + 1) == ChunkRatio;
+    internal bool IsBitmapIndex(long index) => index % (ChunkRatio + 1) == ChunkRatio;
 
-    /// <summary>The block number of payload entry <paramref name="index"/>.</summary>
-    private long BlockOfIndex(long index) => index - index / (ChunkRatio + 1);
+    /// <summary>The block number of payload entry <paramref name="index"/> (of the next payload entry's block for a bitmap entry).</summary>
+    internal long BlockOfIndex(long index) => index - index / (ChunkRatio + 1);
+
+    /// <summary>Entries scanned per read when a page is not loaded (the bulk scan's buffer: 64 KiB).</summary>
+    private const int ScanEntries = 8192;
+
+    /// <summary>
+    /// The first index in [<paramref name="from"/>, <paramref name="to"/>) whose raw entry is above
+    /// <paramref name="max"/>, or <paramref name="to"/> when none is. Raw values 0 to 3 are the states
+    /// PAYLOAD_BLOCK_NOT_PRESENT, UNDEFINED, ZERO and UNMAPPED with no file offset and no reserved bit (MS-VHDX
+    /// §2.5.1.1; an all-zero sector bitmap entry is SB_BLOCK_NOT_PRESENT, §2.5.1.2): max 0 finds the next entry that is
+    /// not NOT_PRESENT, max 3 the next that is not one of the four. For the map and allocation walks (docs/operations.md "map"):
+    /// loaded pages are searched in memory; pages not loaded are neither loaded nor kept: ranges of the BAT that are
+    /// holes of a sparse host file are skipped without reading (they read as zeros), the rest is read in 64 KiB pieces
+    /// into one scratch buffer and searched vectorised. The entry found is validated when the caller reads it through
+    /// the indexer (its page loads then), so the scan trusts nothing it returns. Only the paged entries are scanned.
+    /// </summary>
+    internal long NextEntryAbove(long from, long to, ulong max)
+    {
+        to = Math.Min(to, _pagedCount);
+        if (from < 0 || from >= to) return Math.Max(from, to);
+        ulong[]? scratch = null; // rented once per call that reads; pages already loaded need none
+        try
+        {
+            long index = from;
+            while (index < to)
+            {
+                int page = (int)(index >> _pageShift);
+                long pageStart = (long)page << _pageShift;
+                long stop = Math.Min(pageStart + (1L << _pageShift), to);
+                if (Volatile.Read(ref _pages[page]) is { } entries)
+                {
+                    int found = entries.AsSpan((int)(index - pageStart), (int)(stop - index)).IndexOfAnyExceptInRange(0UL, max);
+                    if (found >= 0) return index + found;
+                    index = stop;
+                    continue;
+                }
+                // A hole of the host file reads as zeros: skip to the next data (lseek SEEK_DATA; elsewhere no skip).
+                long at = _batOffset + index * VhdxBatEntry.Size;
+                // Never past the file's end: entries there are read, so a table cut short fails as a page load would.
+                long data = Math.Min(_source.NextData(at), _source.Length);
+                if (data > at)
+                {
+                    long skipped = (data - at) / VhdxBatEntry.Size; // whole entries only; data may start inside one
+                    if (skipped >= stop - index) { index = stop; continue; }
+                    index += skipped;
+                }
+                scratch ??= ArrayPool<ulong>.Shared.Rent(ScanEntries);
+                int n = (int)Math.Min(ScanEntries, stop - index);
+                var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(scratch.AsSpan(0, n));
+                _source.ReadExactlyAt(_batOffset + index * VhdxBatEntry.Size, bytes);
+                if (!BitConverter.IsLittleEndian)
+                    for (int i = 0; i < n; i++) scratch[i] = BinaryPrimitives.ReverseEndianness(scratch[i]);
+                int hit = scratch.AsSpan(0, n).IndexOfAnyExceptInRange(0UL, max);
+                if (hit >= 0) return index + hit;
+                index += n;
+            }
+        }
+        finally
+        {
+            if (scratch is not null) ArrayPool<ulong>.Shared.Return(scratch);
+        }
+        return to;
+    }
 
     /// <summary>Bytes of the file the block occupies: a whole block, or the virtual part of the disk's last block.</summary>
     public long BlockExtent(long block) => Math.Min(BlockSize, VirtualSize - block * BlockSize);

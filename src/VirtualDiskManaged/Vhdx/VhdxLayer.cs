@@ -158,6 +158,37 @@ internal sealed class VhdxLayer : DiskLayer
         }
     }
 
+    /// <summary>
+    /// The stretch of blocks from <paramref name="blockStart"/> that read as <paramref name="kind"/> by their BAT entry's
+    /// state alone (see <see cref="MapRun"/>, MS-VHDX §2.5.1.1), found by <see cref="VhdxBlockTable.NextEntryAbove"/>:
+    /// without a parent, the states NOT_PRESENT, UNDEFINED, ZERO and UNMAPPED all read as zeros (qemu-img marks the
+    /// blocks of a new dynamic disk ZERO, Windows NOT_PRESENT); with one, NOT_PRESENT reads from the parent. Entries
+    /// with an offset or a reserved bit set stop the scan and are mapped one by one. Sector bitmap entries between the
+    /// payload entries describe no payload and are stepped over.
+    /// </summary>
+    protected override long EmptyBlocksEnd(long blockStart, long end, RunKind kind)
+    {
+        ulong max;
+        if (!_parameters.HasParent && kind == RunKind.Zero) max = (ulong)VhdxPayloadState.Unmapped;
+        else if (_parameters.HasParent && kind == RunKind.Parent) max = (ulong)VhdxPayloadState.NotPresent;
+        else return blockStart;
+        long blockSize = _bat.BlockSize;
+        if (blockStart % blockSize != 0 || end <= blockStart) return blockStart;
+        long block = blockStart / blockSize;
+        long endBlock = Math.Min(_bat.DataBlockCount, (end + blockSize - 1) / blockSize);
+        long ratio = _bat.ChunkRatio;
+        long to = VhdxBlockTable.PayloadIndex(endBlock - 1, ratio) + 1;
+        while (block < endBlock)
+        {
+            long index = _bat.NextEntryAbove(VhdxBlockTable.PayloadIndex(block, ratio), to, max);
+            if (index >= to) { block = endBlock; break; }
+            if (!_bat.IsBitmapIndex(index)) { block = _bat.BlockOfIndex(index); break; }
+            _ = _bat[index]; // a non-zero bitmap entry: its page loads and is validated (MS-VHDX §2.5.1.2), as a per-block walk would have
+            block = _bat.BlockOfIndex(index + 1); // the first block of the next chunk
+        }
+        return Math.Min(end, block * blockSize);
+    }
+
     /// <summary>Payload bytes at <paramref name="fileOffset"/>; the part of a short last block beyond the file reads as zeros.</summary>
     private Run DataRun(long fileOffset, long length)
     {

@@ -11,24 +11,34 @@ internal static class MapCommand
     public static CliCommand Build()
     {
         var command = new CliCommand("map", "the allocation map: which virtual ranges hold data, in which file of the chain and where",
-            "Prints the allocation map of IMAGE (parents included) from its block tables only, no data read. With --json the "
+            "Prints the allocation map of IMAGE (parents included) from its block tables only, no data read. Without open "
+            + "options the image is opened as vdisk check opens it (read-only). With --json the "
             + "output is the array 'qemu-img map --output=json' prints (start, length, depth, present, zero, data, offset), one "
             + "object per line, each with \"file\": the file of the chain that answers for the run (depth 0 is IMAGE). Without "
             + "--json a table: start, length, kind (data, zero or absent), depth, file offset and file.",
-            "0 the map was printed, 1 the image could not be opened or a block table could not be read");
-        var path = new Argument<string>("IMAGE") { Description = "the image" };
+            "0 the map was printed, 1 the image could not be opened or a block table could not be read (or a .gz could not be expanded)");
+        var path = new Argument<string>("IMAGE") { Description = "the image (X.gz is expanded first)" };
         var json = Values.Switch("--json", "the qemu-img map --output=json array, with the file of each run");
+        var open = new OpenOptions();
         command.Add(path);
         command.Add(json);
-        command.SetAction(r => Run(r.GetValue(path)!, r.GetValue(json)));
+        open.AddTo(command);
+        command.SetAction(r => Run(r.GetValue(path)!, r.GetValue(json), open.Bind(r).ToReadingOptions()));
         return command;
     }
 
-    private static int Run(string path, bool json)
+    private static int Run(string path, bool json, VirtualDiskOpenOptions options) =>
+        Reading.WithImage(path, options, (input, handle) =>
+        {
+            var map = VirtualDiskOperations.Map(handle);
+            // A .gz input was expanded into a temp folder: name the files the user gave.
+            if (input.IsCompressed) map = [.. map.Select(e => e with { FilePath = Path.GetFullPath(input.MapPath(e.FilePath)!) })];
+            Print(map, json);
+            return Program.ExitOk;
+        });
+
+    private static void Print(IReadOnlyList<AllocationMapEntry> map, bool json)
     {
-        IReadOnlyList<AllocationMapEntry> map;
-        try { map = VirtualDiskOperations.Map(path); }
-        catch (VirtualDiskException e) { return OperationOutput.Fail(path, e.Diagnostic); }
         using var stdout = Output.OpenStdout();
         if (json) WriteJson(stdout, map);
         else
@@ -43,7 +53,6 @@ internal static class MapCommand
             }
             Flush(stdout, sb);
         }
-        return Program.ExitOk;
     }
 
     private static void Flush(Stream stdout, StringBuilder sb)

@@ -74,6 +74,28 @@ internal sealed class OpenOptions
     /// <summary>Adds every open option to <paramref name="command"/>, shown under "Open options".</summary>
     public void AddTo(CliCommand command) => command.AddSection("Open options", All);
 
+    /// <summary>
+    /// The open options that apply to a source that is always opened read-only (convert's input, docs/cli.md): --flags,
+    /// --rules and --strict. Not --type/--vendor (convert's --type is the output's; the format is detected) nor
+    /// --access/--params (the source is read-only).
+    /// </summary>
+    public IReadOnlyList<Option> ReadOnlySource => [Flags, Rules, Strict];
+
+    /// <summary>Adds <see cref="ReadOnlySource"/> to <paramref name="command"/>, shown under "Source open options".</summary>
+    public void AddReadOnlySourceTo(CliCommand command) => command.AddSection("Source open options", ReadOnlySource);
+
+    /// <summary>The <see cref="ReadOnlySource"/> options as open options, or null when none was given (the library's defaults).</summary>
+    public VirtualDiskOpenOptions? BindReadOnlySource(ParseResult r)
+    {
+        if (!ReadOnlySource.Any(r.Given)) return null;
+        return new VirtualDiskOpenOptions
+        {
+            Flags = (OpenVirtualDiskFlags)(r.GetValue(Flags) ?? 0),
+            Rules = ToRuleSet(r.GetValue(Rules)),
+            Strict = r.GetValue(Strict),
+        };
+    }
+
     /// <summary>--rules, shared with check.</summary>
     public static Option<string?> RulesOption() => Values.OneOf("--rules", "R", "documented (default) or current", ["documented", "current"]);
 
