@@ -88,11 +88,11 @@ internal static class FileSystemInput
     };
 
     /// <summary>"drwxr-xr-x": the kind's letter and the recorded permission bits (r-x for all when none are recorded).</summary>
-    public static string ModeString(FileSystemEntry e)
+    /// <summary>Writes the ten characters of <c>ls -l</c>'s mode column into <paramref name="into"/>; returns 10.</summary>
+    public static int WriteMode(FileSystemEntry e, Span<char> into)
     {
         int mode = e.Mode ?? (e.IsDirectory ? 0x16D /* 0555 */ : 0x124 /* 0444 */);
-        var sb = new StringBuilder(10);
-        sb.Append(e.Kind switch
+        into[0] = e.Kind switch
         {
             FileSystemEntryKind.Directory => 'd',
             FileSystemEntryKind.Symlink => 'l',
@@ -101,7 +101,7 @@ internal static class FileSystemInput
             FileSystemEntryKind.Fifo => 'p',
             FileSystemEntryKind.Socket => 's',
             _ => '-',
-        });
+        };
         const string rwx = "rwxrwxrwx";
         for (int i = 0; i < 9; i++)
         {
@@ -110,9 +110,9 @@ internal static class FileSystemInput
             if (i == 2 && (mode & 0x800) != 0) c = on ? 's' : 'S';
             if (i == 5 && (mode & 0x400) != 0) c = on ? 's' : 'S';
             if (i == 8 && (mode & 0x200) != 0) c = on ? 't' : 'T';
-            sb.Append(c);
+            into[1 + i] = c;
         }
-        return sb.ToString();
+        return 10;
     }
 
     /// <summary>A path for a terminal line: control characters as \xNN (names in an image can hold anything).</summary>

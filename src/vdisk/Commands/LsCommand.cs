@@ -59,20 +59,20 @@ internal static class LsCommand
                 o.WriteLine(name);
                 return;
             }
-            string size = e.Kind == FileSystemEntryKind.File ? e.Length.ToString(CultureInfo.InvariantCulture) : e.Kind == FileSystemEntryKind.Symlink ? (e.SymlinkTarget?.Length ?? 0).ToString(CultureInfo.InvariantCulture) : "0";
-            string time = e.ModificationTime is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "-               ";
-            o.Write(FileSystemInput.ModeString(e));
-            o.Write(' ');
-            o.Write((e.LinkCount ?? 1).ToString(CultureInfo.InvariantCulture).PadLeft(3));
-            o.Write(' ');
-            o.Write((e.UserId?.ToString(CultureInfo.InvariantCulture) ?? "0").PadLeft(5));
-            o.Write(' ');
-            o.Write((e.GroupId?.ToString(CultureInfo.InvariantCulture) ?? "0").PadLeft(5));
-            o.Write(' ');
-            o.Write(size.PadLeft(12));
-            o.Write(' ');
-            o.Write(time);
-            o.Write(' ');
+            // The columns are formatted into one stack buffer (a listing of 100,000 entries would otherwise make
+            // a dozen strings per line): mode, links, uid, gid, size, time, each right-aligned as before.
+            Span<char> line = stackalloc char[LongColumnsMax];
+            int n = FileSystemInput.WriteMode(e, line);
+            n += RightAligned(line[n..], e.LinkCount ?? 1, 3);
+            n += RightAligned(line[n..], e.UserId ?? 0, 5);
+            n += RightAligned(line[n..], e.GroupId ?? 0, 5);
+            long size = e.Kind == FileSystemEntryKind.File ? e.Length : e.Kind == FileSystemEntryKind.Symlink ? e.SymlinkTarget?.Length ?? 0 : 0;
+            n += RightAligned(line[n..], size, 12);
+            line[n++] = ' ';
+            if (e.ModificationTime is { } t) n += WriteMinute(line[n..], t.UtcDateTime);
+            else { "-               ".CopyTo(line[n..]); n += 16; }
+            line[n++] = ' ';
+            o.Write(line[..n]);
             o.Write(name);
             if (e.Kind == FileSystemEntryKind.Symlink)
             {
@@ -85,6 +85,42 @@ internal static class LsCommand
         if (d is null) return Program.ExitOk;
         FileSystemInput.Problem(input, d);
         return Program.ExitFailed;
+    }
+
+    /// <summary>The mode, four number columns (each at most 20 digits and a space) and the 16-character time, with spaces.</summary>
+    private const int LongColumnsMax = 10 + 4 * 21 + 1 + 16 + 1;
+
+    /// <summary>A space, then <paramref name="value"/> right-aligned in <paramref name="width"/> characters (wider numbers as they are).</summary>
+    private static int RightAligned(Span<char> into, long value, int width)
+    {
+        Span<char> digits = stackalloc char[20];
+        value.TryFormat(digits, out int length, default, CultureInfo.InvariantCulture);
+        int pad = Math.Max(0, width - length);
+        into[0] = ' ';
+        into.Slice(1, pad).Fill(' ');
+        digits[..length].CopyTo(into[(1 + pad)..]);
+        return 1 + pad + length;
+    }
+
+    /// <summary>"yyyy-MM-dd HH:mm" (UTC, invariant digits) without a format string; returns 16.</summary>
+    private static int WriteMinute(Span<char> into, DateTime time)
+    {
+        var (year, month, day) = time;
+        Digits(into[..4], year);
+        into[4] = '-';
+        Digits(into.Slice(5, 2), month);
+        into[7] = '-';
+        Digits(into.Slice(8, 2), day);
+        into[10] = ' ';
+        Digits(into.Slice(11, 2), time.Hour);
+        into[13] = ':';
+        Digits(into.Slice(14, 2), time.Minute);
+        return 16;
+
+        static void Digits(Span<char> field, int value)
+        {
+            for (int i = field.Length - 1; i >= 0; i--, value /= 10) field[i] = (char)('0' + value % 10);
+        }
     }
 
     private static int WriteJson(Stream stdout, ImageInput input, FileSystemReader reader, string path, bool recursive, IEnumerable<FileSystemEntry> entries)
