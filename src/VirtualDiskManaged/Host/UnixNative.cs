@@ -182,16 +182,8 @@ internal static partial class UnixNative
     /// stat(2) of a path with its hard-link count: st_nlink is 8 bytes at offset 16 in the x86-64 layout (mode at
     /// 24) and 4 bytes at offset 20 in the generic 64-bit layout (mode at 16).
     /// </summary>
-    public static unsafe bool TryStatLinks(string path, out ulong device, out ulong inode, out ulong links)
-    {
-        device = 0; inode = 0; links = 0;
-        if (!TryGetLayout(out int modeOffset)) return false;
-        byte* buffer = stackalloc byte[256];
-        if (StatNative(path, buffer) != 0) return false;
-        Read(buffer, modeOffset, out _, out device, out inode);
-        links = modeOffset == 24 ? *(ulong*)(buffer + 16) : *(uint*)(buffer + 20);
-        return true;
-    }
+    public static bool TryStatLinks(string path, out ulong device, out ulong inode, out ulong links) =>
+        TryStatLinks(path, out _, out device, out inode, out links);
 
     /// <summary>As <see cref="TryStatLinks(string, out ulong, out ulong, out ulong)"/>, with st_mode too (one stat per file for the ISO builder's walk).</summary>
     public static unsafe bool TryStatLinks(string path, out uint mode, out ulong device, out ulong inode, out ulong links)

@@ -14,20 +14,9 @@ public sealed class MapCompareTests : OperationsTestBase
 {
     private const long MiB = OpsImages.MiB;
 
-    private static List<(long Start, long Length, bool Data, bool Zero)> Kinds(IReadOnlyList<AllocationMapEntry> map) =>
-        OpsImages.MergeKinds(map.Select(e => (e.Start, e.Length, e.Data, e.Zero)));
+    private static List<(long Start, long Length, bool Data, bool Zero)> Kinds(IReadOnlyList<AllocationMapEntry> map) => OpsImages.Kinds(map);
 
-    private static void Contiguous(IReadOnlyList<AllocationMapEntry> map, long size)
-    {
-        long at = 0;
-        foreach (var e in map)
-        {
-            Assert.That(e.Start, Is.EqualTo(at), "entries cover the disk in order");
-            Assert.That(e.Length, Is.Positive);
-            at = e.End;
-        }
-        Assert.That(at, Is.EqualTo(size));
-    }
+    private static void Contiguous(IReadOnlyList<AllocationMapEntry> map, long size) => OpsImages.AssertContiguous(map, size);
 
     [TestCase("dynamic")]
     [TestCase("fixed")]

@@ -36,20 +36,9 @@ public sealed class MapScanTests : OperationsTestBase
         return OpsImages.MergeKinds(runs);
     }
 
-    private static List<(long Start, long Length, bool Data, bool Zero)> Kinds(IReadOnlyList<AllocationMapEntry> map) =>
-        OpsImages.MergeKinds(map.Select(e => (e.Start, e.Length, e.Data, e.Zero)));
+    private static List<(long Start, long Length, bool Data, bool Zero)> Kinds(IReadOnlyList<AllocationMapEntry> map) => OpsImages.Kinds(map);
 
-    private static void Contiguous(IReadOnlyList<AllocationMapEntry> map, long size)
-    {
-        long at = 0;
-        foreach (var e in map)
-        {
-            Assert.That(e.Start, Is.EqualTo(at), "entries cover the disk in order");
-            Assert.That(e.Length, Is.Positive);
-            at = e.End;
-        }
-        Assert.That(at, Is.EqualTo(size));
-    }
+    private static void Contiguous(IReadOnlyList<AllocationMapEntry> map, long size) => OpsImages.AssertContiguous(map, size);
 
     /// <summary>The bytes at a data run's file offset for virtual offset <paramref name="virtualOffset"/> inside it.</summary>
     private static byte[] StoredAt(IReadOnlyList<AllocationMapEntry> map, long virtualOffset, int length)

@@ -103,6 +103,41 @@ internal static class OpsImages
         return MergeKinds(runs);
     }
 
+    /// <summary>A raw file of <paramref name="size"/> bytes partitioned by sfdisk with <paramref name="script"/> (sfdisk's own layout).</summary>
+    public static string PartitionedRaw(string folder, string name, long size, string script)
+    {
+        CreateTools.Require("sfdisk");
+        string raw = Path.Combine(folder, name + ".raw");
+        using (var fs = File.Create(raw)) fs.SetLength(size);
+        var psi = new System.Diagnostics.ProcessStartInfo("sfdisk", ["-q", raw]) { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
+        using (var p = System.Diagnostics.Process.Start(psi)!)
+        {
+            p.StandardInput.Write(script);
+            p.StandardInput.Close();
+            string err = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Assert.That(p.ExitCode, Is.EqualTo(0), "sfdisk: " + err);
+        }
+        return raw;
+    }
+
+    /// <summary>A map's runs as (start, length, data, zero), adjacent runs of one kind merged.</summary>
+    public static List<(long Start, long Length, bool Data, bool Zero)> Kinds(IReadOnlyList<AllocationMapEntry> map) =>
+        MergeKinds(map.Select(e => (e.Start, e.Length, e.Data, e.Zero)));
+
+    /// <summary>The map covers 0 to <paramref name="size"/> in order, with no empty entry.</summary>
+    public static void AssertContiguous(IReadOnlyList<AllocationMapEntry> map, long size)
+    {
+        long at = 0;
+        foreach (var e in map)
+        {
+            Assert.That(e.Start, Is.EqualTo(at), "entries cover the disk in order");
+            Assert.That(e.Length, Is.Positive);
+            at = e.End;
+        }
+        Assert.That(at, Is.EqualTo(size));
+    }
+
     public static List<(long Start, long Length, bool Data, bool Zero)> MergeKinds(IEnumerable<(long Start, long Length, bool Data, bool Zero)> runs)
     {
         var merged = new List<(long Start, long Length, bool Data, bool Zero)>();

@@ -14,22 +14,7 @@ public sealed class PartitionTests : OperationsTestBase
 {
     private const long MiB = OpsImages.MiB;
 
-    private string Partitioned(string script, string name)
-    {
-        CreateTools.Require("sfdisk");
-        string raw = Path.Combine(Folder, name + ".raw");
-        using (var fs = File.Create(raw)) fs.SetLength(64 * MiB);
-        var psi = new System.Diagnostics.ProcessStartInfo("sfdisk", ["-q", raw]) { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
-        using (var p = System.Diagnostics.Process.Start(psi)!)
-        {
-            p.StandardInput.Write(script);
-            p.StandardInput.Close();
-            string err = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            Assert.That(p.ExitCode, Is.EqualTo(0), "sfdisk: " + err);
-        }
-        return raw;
-    }
+    private string Partitioned(string script, string name) => OpsImages.PartitionedRaw(Folder, name, 64 * MiB, script);
 
     private static JsonElement SfdiskJson(string raw)
     {

@@ -222,18 +222,7 @@ public sealed class ResizeTests : OperationsTestBase
 
     private string Partitioned(string script, long size, string name)
     {
-        CreateTools.Require("sfdisk");
-        string raw = Path.Combine(Folder, name + ".raw");
-        using (var fs = File.Create(raw)) fs.SetLength(size);
-        var psi = new System.Diagnostics.ProcessStartInfo("sfdisk", ["-q", raw]) { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
-        using (var p = System.Diagnostics.Process.Start(psi)!)
-        {
-            p.StandardInput.Write(script);
-            p.StandardInput.Close();
-            string err = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            Assert.That(p.ExitCode, Is.EqualTo(0), "sfdisk: " + err);
-        }
+        string raw = OpsImages.PartitionedRaw(Folder, name, size, script);
         using (var fs = new FileStream(raw, FileMode.Open, FileAccess.Write))
         {
             foreach (var (at, value) in new[] { (1 * MiB, (byte)0x31), (20 * MiB, (byte)0x42), (40 * MiB, (byte)0x53), (size - MiB, (byte)0x64) })
