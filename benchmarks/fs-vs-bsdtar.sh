@@ -39,14 +39,8 @@ echo "Publishing vdisk (Release, $rid, ReadyToRun)..." >&2
 dotnet publish -c Release -r "$rid" --self-contained false "$root/src/vdisk" -o "$bench/vdisk-bin" >/dev/null
 vdisk="dotnet $bench/vdisk-bin/vdisk.dll"
 
-# ---- The tree and the ISO (made once) ---------------------------------------------------------------------------
-iso="$bench/tree-$files-$dirs.iso"
-if [ ! -f "$iso" ]; then
-    echo "Making $files files in $dirs directories..." >&2
-    tree="$bench/tree"
-    rm -rf "$tree"
-    per=$((files / dirs))
-    python3 - "$tree" "$dirs" "$per" <<'EOF'
+make_tree() { # make_tree ROOT DIRS PER: DIRS folders of PER small text files each
+    python3 - "$1" "$2" "$3" <<'EOF'
 import os, sys
 root, dirs, per = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 for d in range(dirs):
@@ -56,6 +50,16 @@ for d in range(dirs):
         with open(os.path.join(p, "file-%05d.txt" % f), "w") as h:
             h.write("directory %d file %d\n" % (d, f))
 EOF
+}
+
+# ---- The tree and the ISO (made once) ---------------------------------------------------------------------------
+iso="$bench/tree-$files-$dirs.iso"
+if [ ! -f "$iso" ]; then
+    echo "Making $files files in $dirs directories..." >&2
+    tree="$bench/tree"
+    rm -rf "$tree"
+    per=$((files / dirs))
+    make_tree "$tree" "$dirs" "$per"
     xorriso -as mkisofs -quiet -R -J -V FSBENCH -o "$iso" "$tree" 2>/dev/null
     rm -rf "$tree"
 fi
@@ -112,16 +116,7 @@ if [ ! -f "$udf" ]; then
     echo "Making the UDF image ($udf_files files via udfclient put; up to ${udf_timeout}s)..." >&2
     utree="$bench/utree"
     rm -rf "$utree"
-    python3 - "$utree/bench" "$udf_dirs" "$((udf_files / udf_dirs))" <<'EOF'
-import os, sys
-root, dirs, per = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-for d in range(dirs):
-    p = os.path.join(root, "dir-%04d" % d)
-    os.makedirs(p)
-    for f in range(per):
-        with open(os.path.join(p, "file-%05d.txt" % f), "w") as h:
-            h.write("directory %d file %d\n" % (d, f))
-EOF
+    make_tree "$utree/bench" "$udf_dirs" "$((udf_files / udf_dirs))"
     rm -f "$udf.part"
     truncate -s 1G "$udf.part"
     mkudffs --media-type=hd --blocksize=2048 --label=UDFBENCH "$udf.part" >/dev/null

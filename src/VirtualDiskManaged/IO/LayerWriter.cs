@@ -1,3 +1,4 @@
+using System.Buffers;
 using VirtualDiskManaged.Host;
 
 namespace VirtualDiskManaged.IO;
@@ -133,6 +134,48 @@ internal abstract class LayerWriter
 
     /// <summary>Under the allocation lock: commit, tidy (trim reserved space, clear the VHDX log), flush.</summary>
     protected abstract void CloseCore();
+
+    /// <summary>Whether sector <paramref name="index"/> of a block holds this file's bytes (the format's sector bitmap bit).</summary>
+    protected abstract bool SectorPresent(byte[] bits, long index);
+
+    /// <summary>An edge sector's bytes where this file holds none: the parent's (differencing; zeros without a parent).</summary>
+    protected virtual void ReadAbsentSector(long virtualOffset, Span<byte> sector) => ReadParent(virtualOffset, sector);
+
+    /// <summary>
+    /// Writes the whole sectors a piece of a block touches: the piece itself when it is sector aligned, else the piece
+    /// with each partly covered edge sector completed from its current content — this file's when
+    /// <paramref name="bits"/> marks it present, else <see cref="ReadAbsentSector"/> (VHD spec "Block Bitmap",
+    /// MS-VHDX §2.5.1.1 PARTIALLY_PRESENT). <paramref name="blockStart"/> is the block's virtual offset,
+    /// <paramref name="dataStart"/> the file offset of its data.
+    /// </summary>
+    protected void WriteWholeSectors(long blockStart, long dataStart, long inBlock, ReadOnlySpan<byte> piece, int sectorSize, byte[]? bits)
+    {
+        if (inBlock % sectorSize == 0 && piece.Length % sectorSize == 0)
+        {
+            Store.WriteAt(dataStart + inBlock, piece);
+            return;
+        }
+        long first = inBlock / sectorSize, last = (inBlock + piece.Length - 1) / sectorSize;
+        long alignedStart = first * sectorSize;
+        int alignedLength = (int)((last + 1) * sectorSize - alignedStart);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(alignedLength);
+        try
+        {
+            var span = buffer.AsSpan(0, alignedLength);
+            bool startPartial = inBlock % sectorSize != 0, endPartial = (inBlock + piece.Length) % sectorSize != 0;
+            if (startPartial || (first == last && endPartial)) FillSector(span[..sectorSize], first);
+            if (endPartial && last != first) FillSector(span.Slice((int)((last - first) * sectorSize), sectorSize), last);
+            piece.CopyTo(span[(int)(inBlock - alignedStart)..]);
+            Store.WriteAt(dataStart + alignedStart, span);
+        }
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
+
+        void FillSector(Span<byte> sector, long index)
+        {
+            if (bits is not null && SectorPresent(bits, index)) Store.ReadAt(dataStart + index * sectorSize, sector);
+            else ReadAbsentSector(blockStart + index * sectorSize, sector);
+        }
+    }
 
     /// <summary>Reads the virtual bytes the parent (or zeros without one) has at <paramref name="offset"/>: the old content of a differencing sector.</summary>
     protected void ReadParent(long offset, Span<byte> buffer)

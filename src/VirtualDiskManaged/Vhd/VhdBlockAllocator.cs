@@ -154,7 +154,7 @@ internal sealed class VhdBlockAllocator : LayerWriter
             Store.WriteAt(dataStart + inBlock, piece);
             return;
         }
-        WriteWholeSectors(block, dataStart, inBlock, piece, bits);
+        WriteWholeSectors(block * _blockSize, dataStart, inBlock, piece, SectorSize, bits);
         lock (AllocationLock)
         {
             var current = _bitmaps.TryGetValue(block, out var known) ? known : bits!;
@@ -166,51 +166,18 @@ internal sealed class VhdBlockAllocator : LayerWriter
         }
     }
 
-    /// <summary>Writes the whole sectors the piece touches (the piece itself when it is sector aligned; else with its edge sectors completed).</summary>
-    private void WriteWholeSectors(long block, long dataStart, long inBlock, ReadOnlySpan<byte> piece, byte[]? bits)
-    {
-        if (inBlock % SectorSize == 0 && piece.Length % SectorSize == 0)
-        {
-            Store.WriteAt(dataStart + inBlock, piece);
-            return;
-        }
-        long first = inBlock / SectorSize, last = (inBlock + piece.Length - 1) / SectorSize;
-        long alignedStart = first * SectorSize;
-        int alignedLength = (int)((last + 1) * SectorSize - alignedStart);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(alignedLength);
-        try
-        {
-            var span = buffer.AsSpan(0, alignedLength);
-            FillEdges(span, block, alignedStart, inBlock, piece.Length, bits, dataStart, first, last);
-            piece.CopyTo(span[(int)(inBlock - alignedStart)..]);
-            Store.WriteAt(dataStart + alignedStart, span);
-        }
-        finally { ArrayPool<byte>.Shared.Return(buffer); }
-    }
-
     private static bool AllSet(ReadOnlySpan<byte> bits, long first, long last)
     {
         for (long s = first; s <= last; s++) if (!Bit(bits, s)) return false;
         return true;
     }
 
-    /// <summary>
-    /// The bytes of the first and last sector that the write does not cover: the sector's current content — this
-    /// file's when its bit is set, else the parent's (differencing) or zeros (dynamic).
-    /// </summary>
-    private void FillEdges(Span<byte> span, long block, long alignedStart, long inBlock, int length, byte[]? bits, long dataStart, long first, long last)
-    {
-        long blockStart = block * _blockSize;
-        bool startPartial = inBlock % SectorSize != 0, endPartial = (inBlock + length) % SectorSize != 0;
-        if (startPartial || (first == last && endPartial)) FillSector(span[..SectorSize], first, bits, blockStart, dataStart);
-        if (endPartial && last != first) FillSector(span[(int)((last - first) * SectorSize)..], last, bits, blockStart, dataStart);
-    }
+    protected override bool SectorPresent(byte[] bits, long index) => Bit(bits, index);
 
-    private void FillSector(Span<byte> sector, long index, byte[]? bits, long blockStart, long dataStart)
+    /// <summary>A dynamic disk's absent sectors read as zeros; a differencing disk's are its parent's (VHD spec "Block Bitmap").</summary>
+    protected override void ReadAbsentSector(long virtualOffset, Span<byte> sector)
     {
-        sector = sector[..SectorSize];
-        if (bits is not null && Bit(bits, index)) Store.ReadAt(dataStart + index * SectorSize, sector);
-        else if (_differencing) ReadParent(blockStart + index * SectorSize, sector);
+        if (_differencing) ReadParent(virtualOffset, sector);
         else sector.Clear();
     }
 
@@ -229,7 +196,7 @@ internal sealed class VhdBlockAllocator : LayerWriter
             else bitmap.AsSpan().Fill(0xFF);
             Store.WriteAt(slot, bitmap);
 
-            WriteWholeSectors(block, slot + _bitmapSize, inBlock, piece, null);
+            WriteWholeSectors(block * _blockSize, slot + _bitmapSize, inBlock, piece, SectorSize, null);
 
             PublishBitmap(block, bitmap);
             _table!.SetEntry(block, (uint)(slot / SectorSize));

@@ -163,7 +163,7 @@ internal sealed class VhdxBlockAllocator : LayerWriter
                 _dirtyBatPages.Add(sbIndex * VhdxBatEntry.Size / Page); // its pages are fresh space: all bits clear (all parent)
             }
             long at = Take(_blockSize);
-            WriteSectors(block, at, inBlock, piece, bits: null);
+            WriteWholeSectors(block * _blockSize, at, inBlock, piece, _sectorSize, bits: null);
             SetBits(block, inBlock, piece.Length);
             SetPayload(block, at, VhdxPayloadState.PartiallyPresent);
             _pendingBlocks++;
@@ -184,7 +184,7 @@ internal sealed class VhdxBlockAllocator : LayerWriter
             Store.WriteAt(blockOffset + inBlock, piece);
             return;
         }
-        WriteSectors(block, blockOffset, inBlock, piece, bits);
+        WriteWholeSectors(block * _blockSize, blockOffset, inBlock, piece, _sectorSize, bits);
         lock (AllocationLock)
         {
             SetBits(block, inBlock, piece.Length);
@@ -194,39 +194,7 @@ internal sealed class VhdxBlockAllocator : LayerWriter
 
     private static bool Bit(ReadOnlySpan<byte> bits, long sector) => (bits[(int)(sector >> 3)] & (1 << (int)(sector & 7))) != 0;
 
-    /// <summary>
-    /// Writes the whole sectors the piece touches: the piece's bytes, and around them each edge sector's current
-    /// content (this file's when its bit is set, else the parent's — MS-VHDX §2.5.1.1 PARTIALLY_PRESENT).
-    /// </summary>
-    private void WriteSectors(long block, long blockOffset, long inBlock, ReadOnlySpan<byte> piece, byte[]? bits)
-    {
-        if (inBlock % _sectorSize == 0 && piece.Length % _sectorSize == 0)
-        {
-            Store.WriteAt(blockOffset + inBlock, piece);
-            return;
-        }
-        long first = inBlock / _sectorSize, last = (inBlock + piece.Length - 1) / _sectorSize;
-        long alignedStart = first * _sectorSize;
-        int alignedLength = (int)((last + 1) * _sectorSize - alignedStart);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(alignedLength);
-        try
-        {
-            var span = buffer.AsSpan(0, alignedLength);
-            bool startPartial = inBlock % _sectorSize != 0, endPartial = (inBlock + piece.Length) % _sectorSize != 0;
-            if (startPartial || (first == last && endPartial)) FillSector(span[.._sectorSize], block, blockOffset, first, bits);
-            if (endPartial && last != first) FillSector(span[(int)((last - first) * _sectorSize)..], block, blockOffset, last, bits);
-            piece.CopyTo(span[(int)(inBlock - alignedStart)..]);
-            Store.WriteAt(blockOffset + alignedStart, span);
-        }
-        finally { ArrayPool<byte>.Shared.Return(buffer); }
-    }
-
-    private void FillSector(Span<byte> sector, long block, long blockOffset, long index, byte[]? bits)
-    {
-        sector = sector[.._sectorSize];
-        if (bits is not null && Bit(bits, index)) Store.ReadAt(blockOffset + index * _sectorSize, sector);
-        else ReadParent(block * _blockSize + index * _sectorSize, sector);
-    }
+    protected override bool SectorPresent(byte[] bits, long index) => Bit(bits, index);
 
     /// <summary>The bitmap page (4 KiB of the chunk's sector bitmap block) at <paramref name="fileOffset"/>, read once.</summary>
     private byte[] BitmapPage(long fileOffset)
