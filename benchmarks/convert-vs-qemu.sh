@@ -13,8 +13,10 @@
 #
 # Outputs are sparse on both sides (qemu-img preallocation=off; vdisk without --preallocate). Each run removes the
 # output first (vdisk convert never overwrites) and syncs, so earlier dirty pages are not charged to the next command.
-# vdisk flushes the output to stable storage before its rename; qemu-img does not, so it is measured twice: alone and
-# followed by `sync OUT` (fsync of the output). Needs qemu-img, qemu-io, dotnet and hyperfine.
+# vdisk flushes the output to stable storage before its rename. qemu-img convert's default cache mode for its output
+# is "unsafe" (its flush requests are dropped: no fdatasync of the data at all), so it is measured three ways: as is,
+# with `-t writeback` (qemu-img's own durable mode: it flushes), and followed by `sync OUT` (fsync of the output).
+# Needs qemu-img, qemu-io, dotnet, hyperfine and jq.
 set -euo pipefail
 
 runs=${RUNS:-3}
@@ -24,13 +26,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/vdm-convert-vs-qemu.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-for tool in qemu-img qemu-io dotnet hyperfine; do
+for tool in qemu-img qemu-io dotnet hyperfine jq; do
     command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 2; }
 done
 
 uptime
-echo "Building vdisk (Release)..." >&2
-dotnet build -c Release "$root/src/vdisk" -o "$work/vdisk-bin" >/dev/null
+# The bits the tool package installs on this platform (published for the host's RID, ReadyToRun; src/vdisk/vdisk.csproj).
+rid=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -1)
+echo "Publishing vdisk (Release, $rid)..." >&2
+dotnet publish -c Release -r "$rid" --self-contained false "$root/src/vdisk" -o "$work/vdisk-bin" >/dev/null
 vdisk="dotnet $work/vdisk-bin/vdisk.dll"
 
 echo "Making the sources..." >&2
@@ -55,20 +59,23 @@ qemu-io -f raw "${rcmds[@]}" "$raw" >/dev/null
 cat "$src" "$raw" > /dev/null 2>&1 || true
 
 out="$work/out"
-hyperfine --runs "$runs" --style basic --export-markdown "$work/convert-fixed.md" \
+hyperfine --runs "$runs" --style basic --export-markdown "$work/convert-fixed.md" --export-json "$work/convert-fixed.json" \
     --prepare "rm -f $out.vhd; sync" \
     -n "vdisk convert VHDX->fixed VHD" "$vdisk convert --type fixed $src $out.vhd" \
     -n "qemu-img convert VHDX->fixed VHD" "qemu-img convert -f vhdx -O vpc -o subformat=fixed,force_size=on $src $out.vhd" \
+    -n "qemu-img convert -t writeback VHDX->fixed VHD" "qemu-img convert -t writeback -f vhdx -O vpc -o subformat=fixed,force_size=on $src $out.vhd" \
     -n "qemu-img convert VHDX->fixed VHD + sync" "qemu-img convert -f vhdx -O vpc -o subformat=fixed,force_size=on $src $out.vhd && sync $out.vhd"
-hyperfine --runs "$runs" --style basic --export-markdown "$work/convert-dynamic.md" \
+hyperfine --runs "$runs" --style basic --export-markdown "$work/convert-dynamic.md" --export-json "$work/convert-dynamic.json" \
     --prepare "rm -f $out.vhd; sync" \
     -n "vdisk convert VHDX->dynamic VHD" "$vdisk convert $src $out.vhd" \
     -n "qemu-img convert VHDX->dynamic VHD" "qemu-img convert -f vhdx -O vpc -o subformat=dynamic,force_size=on $src $out.vhd" \
+    -n "qemu-img convert -t writeback VHDX->dynamic VHD" "qemu-img convert -t writeback -f vhdx -O vpc -o subformat=dynamic,force_size=on $src $out.vhd" \
     -n "qemu-img convert VHDX->dynamic VHD + sync" "qemu-img convert -f vhdx -O vpc -o subformat=dynamic,force_size=on $src $out.vhd && sync $out.vhd"
-hyperfine --runs "$runs" --style basic --export-markdown "$work/convert-raw.md" \
+hyperfine --runs "$runs" --style basic --export-markdown "$work/convert-raw.md" --export-json "$work/convert-raw.json" \
     --prepare "rm -f $out.vhdx; sync" \
     -n "vdisk convert raw->VHDX" "$vdisk convert --source-format raw $raw $out.vhdx" \
     -n "qemu-img convert raw->VHDX" "qemu-img convert -f raw -O vhdx -o subformat=dynamic $raw $out.vhdx" \
+    -n "qemu-img convert -t writeback raw->VHDX" "qemu-img convert -t writeback -f raw -O vhdx -o subformat=dynamic $raw $out.vhdx" \
     -n "qemu-img convert raw->VHDX + sync" "qemu-img convert -f raw -O vhdx -o subformat=dynamic $raw $out.vhdx && sync $out.vhdx"
 
 # The fixed cost of any vdisk command (.NET start-up and JIT; the image open) in the same run, for reading the rows above.
@@ -106,3 +113,9 @@ hyperfine --runs "$((runs * 3))" --warmup 1 --style basic --export-markdown "$wo
 
 uptime
 cat "$work/convert-fixed.md" "$work/convert-dynamic.md" "$work/convert-raw.md" "$work/startup.md" "$work/map.md"
+# This disk's write and flush times vary several-fold from run to run, so the median of each convert row too.
+echo
+echo "| command | median | min |"
+echo "|:---|---:|---:|"
+jq -r '.results[] | "| `\(.command)` | \(.median * 1000 | round) ms | \(.min * 1000 | round) ms |"' \
+    "$work/convert-fixed.json" "$work/convert-dynamic.json" "$work/convert-raw.json"
