@@ -54,6 +54,17 @@ public sealed class IsoBuildOptions
 
     /// <summary>The image path of an EFI system partition image (a FAT file system) for a UEFI El Torito entry (platform 0xEF), or null.</summary>
     public string? EfiBootPath { get; init; }
+
+    /// <summary>
+    /// End the image with <see cref="PaddingBlocks"/> zero blocks (300 KiB) inside the volume space, as genisoimage
+    /// (<c>-pad</c>) and xorriso (<c>-padding 300k</c>) do by default. Without it a small image can be shorter than
+    /// what readers read ahead: libarchive (bsdtar) needs 24 blocks to recognise an ISO at all, and reading the last
+    /// blocks of a disc is unreliable on some drives. False: the volume ends with the last file's last block.
+    /// </summary>
+    public bool Padding { get; init; } = true;
+
+    /// <summary>How many zero blocks <see cref="Padding"/> appends: 150 (300 KiB).</summary>
+    public const int PaddingBlocks = 150;
 }
 
 /// <summary>Progress of <see cref="IsoImageBuilder.Build(string, IProgress{IsoBuildProgress}?, CancellationToken)"/>.</summary>

@@ -88,6 +88,8 @@ internal sealed class IsoImageWriter
             cursor += (ulong)((f.Length + BlockSize - 1) / BlockSize);
             if (cursor > uint.MaxValue) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildVolumeTooLarge, f.SourceName, "More than 2^32 blocks");
         }
+        if (_options.Padding) cursor += IsoBuildOptions.PaddingBlocks;
+        if (cursor > uint.MaxValue) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildVolumeTooLarge, "/", "More than 2^32 blocks");
         _totalBlocks = (uint)cursor;
         ResolveBootImages();
     }
@@ -567,6 +569,7 @@ internal sealed class IsoImageWriter
             }
         }
         finally { ArrayPool<byte>.Shared.Return(buffer); }
+        if (_options.Padding) sink.Hole((long)IsoBuildOptions.PaddingBlocks * BlockSize);
         sink.Finish();
     }
 
@@ -858,13 +861,21 @@ internal sealed class IsoImageWriter
             }
         }
 
+        /// <summary>Zeros that become a hole in a seekable file (the padding).</summary>
+        public void Hole(long count)
+        {
+            if (!_sparse) { Zeros(count); return; }
+            output.Seek(count, SeekOrigin.Current);
+            Advance(count);
+        }
+
         public void PadToBlock()
         {
             int rest = (int)(_position % BlockSize);
             if (rest != 0) Write(ZeroBlock.AsSpan(0, BlockSize - rest));
         }
 
-        private void Advance(int n)
+        private void Advance(long n)
         {
             _position += n;
             if (_position - _lastReport >= 4 << 20) { ct.ThrowIfCancellationRequested(); progress?.Report(new(_position, total)); _lastReport = _position; }

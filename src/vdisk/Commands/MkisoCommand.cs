@@ -32,9 +32,10 @@ internal static class MkisoCommand
         var loadSize = Values.Number("--boot-load-size", "N", "512-byte sectors the BIOS loads (default 4)", 1, 65535);
         var efi = new Option<string?>("--efi-boot", "-e") { Description = "EFI system partition image for a UEFI entry", HelpName = "FILE" };
         var date = Values.Number("--date", "EPOCH", "the time stamp of the build, seconds since 1970 (default SOURCE_DATE_EPOCH, else now)", 0, 253402300799);
+        var noPad = Values.Switch("--no-pad", "end the image with its last file (no 300 KiB of zero padding)");
         var json = Values.Switch("--json", "print what was written as JSON");
         command.Add(paths);
-        foreach (var o in new Option[] { output, volumeId, joliet, jolietLong, rockRidge, level, boot, bootInfo, loadSize, efi, date, json }) command.Add(o);
+        foreach (var o in new Option[] { output, volumeId, joliet, jolietLong, rockRidge, level, boot, bootInfo, loadSize, efi, date, noPad, json }) command.Add(o);
         command.SetAction(r =>
         {
             if (r.GetValue(bootInfo) && r.GetValue(boot) is null) throw new UsageException("--boot-info-table needs --boot");
@@ -55,6 +56,7 @@ internal static class MkisoCommand
                 Timestamp = r.GetValue(date) is long s ? DateTimeOffset.FromUnixTimeSeconds(s) : null,
                 BiosBootPath = biosPath,
                 EfiBootPath = efiPath,
+                Padding = !r.GetValue(noPad),
             };
             return Run([.. sources, .. extra], r.GetValue(output)!, options, r.GetValue(json));
         });

@@ -101,6 +101,8 @@ public sealed class IsoBuildPinnedOutputTests
         }
     }
 
+    /// <summary>The pins predate the end padding, so they are built without it (Padding = false); the padded image is
+    /// checked against them in <see cref="PaddingIsThePinnedImageWith150ZeroBlocksInsideTheVolume"/>.</summary>
     private string BuildPinned(IsoBuildOptions options, string name)
     {
         if (OperatingSystem.IsWindows())
@@ -124,7 +126,7 @@ public sealed class IsoBuildPinnedOutputTests
         string sha = BuildPinned(new IsoBuildOptions
         {
             VolumeId = "PINNED", Joliet = true, RockRidge = true, Timestamp = Epoch,
-            BiosBootPath = "/boot.bin", BootInfoTable = true, EfiBootPath = "/efi.img",
+            BiosBootPath = "/boot.bin", BootInfoTable = true, EfiBootPath = "/efi.img", Padding = false,
         }, "rr-joliet-boot.iso");
         Assert.That(sha, Is.EqualTo("CFFE9EBCC3E40A16BF3E7C31EFC6C5808E43F671120D151E1969F04A957DF9E5"));
     }
@@ -132,15 +134,62 @@ public sealed class IsoBuildPinnedOutputTests
     [Test]
     public void Level1WithLongJolietNamesIsByteForByteThePreviousBuildersOutput()
     {
-        string sha = BuildPinned(new IsoBuildOptions { VolumeId = "PINNED1", InterchangeLevel = 1, Joliet = true, JolietLongNames = true, Timestamp = Epoch }, "level1.iso");
+        string sha = BuildPinned(new IsoBuildOptions { VolumeId = "PINNED1", InterchangeLevel = 1, Joliet = true, JolietLongNames = true, Timestamp = Epoch, Padding = false }, "level1.iso");
         Assert.That(sha, Is.EqualTo("6E0C0F7E5AB6551D49B5D18C163B2A46342C074F6229912D0D41B1C86BDE6CA4"));
     }
 
     [Test]
     public void Level2RockRidgeOnlyIsByteForByteThePreviousBuildersOutput()
     {
-        string sha = BuildPinned(new IsoBuildOptions { VolumeId = "PINNED2", InterchangeLevel = 2, RockRidge = true, Timestamp = Epoch, EfiBootPath = "/efi.img" }, "level2.iso");
+        string sha = BuildPinned(new IsoBuildOptions { VolumeId = "PINNED2", InterchangeLevel = 2, RockRidge = true, Timestamp = Epoch, EfiBootPath = "/efi.img", Padding = false }, "level2.iso");
         Assert.That(sha, Is.EqualTo("C5F33957F06C9B9B2EA7FEF97CA90BD233B40B2B31C4F7BBD3FFD94DD92C00E9"));
+    }
+
+    /// <summary>
+    /// The default padding (genisoimage -pad, xorriso -padding 300k: 150 blocks of 2048 bytes) on the pinned image: the
+    /// same bytes up to the old end except the volume space size (ECMA-119 §8.4.8, both-endian at byte 80 of the
+    /// primary and the Joliet descriptor, 150 more), then 307,200 zero bytes; isoinfo -d reports the larger volume.
+    /// </summary>
+    [Test]
+    public void PaddingIsThePinnedImageWith150ZeroBlocksInsideTheVolume()
+    {
+        Require("isoinfo");
+        var pinned = new IsoBuildOptions
+        {
+            VolumeId = "PINNED", Joliet = true, RockRidge = true, Timestamp = Epoch,
+            BiosBootPath = "/boot.bin", BootInfoTable = true, EfiBootPath = "/efi.img", Padding = false,
+        };
+        string sha = BuildPinned(pinned, "unpadded.iso");
+        Assert.That(sha, Is.EqualTo("CFFE9EBCC3E40A16BF3E7C31EFC6C5808E43F671120D151E1969F04A957DF9E5"), "the pinned bytes");
+        var b = new IsoImageBuilder(new IsoBuildOptions
+        {
+            VolumeId = "PINNED", Joliet = true, RockRidge = true, Timestamp = Epoch,
+            BiosBootPath = "/boot.bin", BootInfoTable = true, EfiBootPath = "/efi.img",
+        });
+        b.AddTree(Path.Combine(_dir, "src"));
+        ApiEntries(b, rockRidge: true);
+        string padded = Path.Combine(_dir, "padded.iso");
+        b.Build(padded);
+
+        byte[] old = File.ReadAllBytes(Path.Combine(_dir, "unpadded.iso")), now = File.ReadAllBytes(padded);
+        Assert.That(now.Length, Is.EqualTo(old.Length + 150 * 2048));
+        Assert.That(now.AsSpan(old.Length).ContainsAnyExcept((byte)0), Is.False, "the padding is zeros");
+        uint oldBlocks = (uint)(old.Length / 2048);
+        var descriptors = new List<int>();
+        for (int block = 16; old[block * 2048] != 255; block++)
+            if (old[block * 2048] is 1 or 2) descriptors.Add(block * 2048 + 80);
+        Assert.That(descriptors, Has.Count.EqualTo(2), "primary and Joliet descriptors");
+        foreach (int at in descriptors)
+        {
+            Assert.That(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(old.AsSpan(at)), Is.EqualTo(oldBlocks));
+            Assert.That(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(now.AsSpan(at)), Is.EqualTo(oldBlocks + 150));
+            Assert.That(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(now.AsSpan(at + 4)), Is.EqualTo(oldBlocks + 150));
+            old.AsSpan(at, 8).CopyTo(now.AsSpan(at)); // the one field that differs
+        }
+        Assert.That(now.AsSpan(0, old.Length).SequenceEqual(old), Is.True, "every other byte as pinned");
+        var (rc, info, err) = Run("isoinfo", "-d", "-i", padded);
+        Assert.That(rc, Is.EqualTo(0), err);
+        Assert.That(info, Does.Contain($"Volume size is: {oldBlocks + 150}"));
     }
 
     /// <summary>
