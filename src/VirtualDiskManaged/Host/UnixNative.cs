@@ -186,16 +186,28 @@ internal static partial class UnixNative
         TryStatLinks(path, out _, out device, out inode, out links);
 
     /// <summary>As <see cref="TryStatLinks(string, out ulong, out ulong, out ulong)"/>, with st_mode too (one stat per file for the ISO builder's walk).</summary>
-    public static unsafe bool TryStatLinks(string path, out uint mode, out ulong device, out ulong inode, out ulong links)
+    public static bool TryStatLinks(string path, out uint mode, out ulong device, out ulong inode, out ulong links) =>
+        TryStatLinks(path, out mode, out device, out inode, out links, out _);
+
+    /// <summary>As above, with st_rdev (a device node's number, encoded as <see cref="DeviceMajor"/> and <see cref="DeviceMinor"/> decode it).</summary>
+    public static unsafe bool TryStatLinks(string path, out uint mode, out ulong device, out ulong inode, out ulong links, out ulong rdev)
     {
-        mode = 0; device = 0; inode = 0; links = 0;
+        mode = 0; device = 0; inode = 0; links = 0; rdev = 0;
         if (!TryGetLayout(out int modeOffset)) return false;
         byte* buffer = stackalloc byte[256];
         if (StatNative(path, buffer) != 0) return false;
         Read(buffer, modeOffset, out mode, out device, out inode);
+        // x86_64: st_nlink (8 bytes) at 16, st_rdev at 40; the generic layout: st_nlink (4 bytes) at 20, st_rdev at 32.
         links = modeOffset == 24 ? *(ulong*)(buffer + 16) : *(uint*)(buffer + 20);
+        rdev = modeOffset == 24 ? *(ulong*)(buffer + 40) : *(ulong*)(buffer + 32);
         return true;
     }
+
+    /// <summary>The major number of a Linux dev_t (glibc's gnu_dev_major: bits 8–19 and 44–63).</summary>
+    public static uint DeviceMajor(ulong rdev) => (uint)(((rdev >> 8) & 0xFFF) | ((rdev >> 32) & ~0xFFFUL));
+
+    /// <summary>The minor number of a Linux dev_t (glibc's gnu_dev_minor: bits 0–7 and 20–43).</summary>
+    public static uint DeviceMinor(ulong rdev) => (uint)((rdev & 0xFF) | ((rdev >> 12) & ~0xFFUL));
 
     private static unsafe void Read(byte* buffer, int modeOffset, out uint mode, out ulong device, out ulong inode)
     {

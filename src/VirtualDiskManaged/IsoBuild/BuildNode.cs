@@ -1,6 +1,24 @@
 namespace VirtualDiskManaged.IsoBuild;
 
-internal enum BuildNodeKind : byte { File, Directory, Symlink }
+internal enum BuildNodeKind : byte { File, Directory, Symlink, Special }
+
+/// <summary>A device node, FIFO or socket: its POSIX file type bits (S_IFMT) and, for devices, the device number.</summary>
+internal sealed class SpecialFile(int typeBits, uint major, uint minor)
+{
+    public int TypeBits { get; } = typeBits;
+    public uint Major { get; } = major;
+    public uint Minor { get; } = minor;
+    public bool IsDevice => TypeBits is PosixFileType.CharacterDevice or PosixFileType.BlockDevice;
+}
+
+/// <summary>POSIX st_mode file type bits (S_IFMT, sys/stat.h), as Rock Ridge PX records them (RRIP §4.1.1).</summary>
+internal static class PosixFileType
+{
+    public const int Mask = 0xF000, Fifo = 0x1000, CharacterDevice = 0x2000, Directory = 0x4000, BlockDevice = 0x6000,
+        Regular = 0x8000, Symlink = 0xA000, Socket = 0xC000;
+
+    public static bool IsSpecial(int typeBits) => typeBits is Fifo or CharacterDevice or BlockDevice or Socket;
+}
 
 /// <summary>A host file whose name differs from its image name: the whole host path (rare: only <c>AddFile</c> with another name).</summary>
 internal sealed class HostPath(string path)
@@ -18,6 +36,7 @@ internal sealed class BuildNode
 {
     /// <summary>
     /// What the node refers to. Directory: its <see cref="DirectoryPart"/>. Symbolic link: the target string.
+    /// Special file: its <see cref="SpecialFile"/>.
     /// File: the host folder string (shared by every file of that folder; the host name is <see cref="Name"/>), a
     /// <see cref="HostPath"/>, a caller's <c>Func&lt;Stream&gt;</c>, or the first <see cref="BuildNode"/> of its hard-link
     /// group, which owns the data (<see cref="Data"/>).
@@ -48,6 +67,7 @@ internal sealed class BuildNode
 
     public DirectoryPart? Dir => _source as DirectoryPart;
     public string? SymlinkTarget => Kind == BuildNodeKind.Symlink ? (string)_source! : null;
+    public SpecialFile? Special => _source as SpecialFile;
     /// <summary>The node that owns a file's data: the first name of its hard-link group, or the node itself.</summary>
     public BuildNode Data => _source as BuildNode ?? this;
 

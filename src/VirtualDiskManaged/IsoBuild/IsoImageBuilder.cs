@@ -1,4 +1,5 @@
 using System.IO.Enumeration;
+using FileSystemEntryKind = VirtualDiskManaged.FileSystems.FileSystemEntryKind;
 using VirtualDiskManaged.Host;
 
 namespace VirtualDiskManaged.IsoBuild;
@@ -82,8 +83,47 @@ public sealed class IsoImageBuilder
         int mode = OperatingSystem.IsWindows() ? 0x1A4 : (int)info.UnixFileMode & 0xFFF;
         object source = folder is not null && info.Name == name ? folder : new HostPath(info.FullName);
         ulong device = 0, inode = 0, links = 0;
-        bool linked = !OperatingSystem.IsWindows() && UnixNative.TryStatLinks(info.FullName, out device, out inode, out links) && links > 1;
-        AddHostFile(parent, name, source, info.Length, info.LastWriteTimeUtc, mode, linked, device, inode, imagePath);
+        if (!OperatingSystem.IsWindows() && UnixNative.TryStatLinks(info.FullName, out uint st, out device, out inode, out links, out ulong rdev)
+            && AddedAsSpecial(parent, name, (int)st, rdev, info.LastWriteTimeUtc, imagePath)) return;
+        AddHostFile(parent, name, source, info.Length, info.LastWriteTimeUtc, mode, links > 1, device, inode, imagePath);
+    }
+
+    /// <summary>A host device node, FIFO or socket becomes a special-file node (never opened: reading a FIFO would block).</summary>
+    private bool AddedAsSpecial(BuildNode parent, string name, int stMode, ulong rdev, DateTimeOffset lastWriteUtc, string? imagePath)
+    {
+        int type = stMode & PosixFileType.Mask;
+        if (!PosixFileType.IsSpecial(type)) return false;
+        AddSpecialNode(parent, name, new SpecialFile(type, UnixNative.DeviceMajor(rdev), UnixNative.DeviceMinor(rdev)), lastWriteUtc, stMode, imagePath);
+        return true;
+    }
+
+    /// <summary>
+    /// Adds a device node, FIFO or socket (<paramref name="kind"/> one of <see cref="FileSystemEntryKind.CharacterDevice"/>,
+    /// <see cref="FileSystemEntryKind.BlockDevice"/>, <see cref="FileSystemEntryKind.Fifo"/>,
+    /// <see cref="FileSystemEntryKind.Socket"/>). Rock Ridge records its type (PX) and a device's number (PN); the
+    /// ISO 9660 tree holds an empty file of that name; Joliet leaves it out. Host special files found by
+    /// <see cref="AddTree"/> or given to <see cref="AddFile(string, string)"/> are added this way, never opened.
+    /// </summary>
+    public void AddSpecialFile(string imagePath, FileSystemEntryKind kind, uint major = 0, uint minor = 0, DateTimeOffset? modificationTime = null, int mode = 0x1A4)
+    {
+        int type = kind switch
+        {
+            FileSystemEntryKind.CharacterDevice => PosixFileType.CharacterDevice,
+            FileSystemEntryKind.BlockDevice => PosixFileType.BlockDevice,
+            FileSystemEntryKind.Fifo => PosixFileType.Fifo,
+            FileSystemEntryKind.Socket => PosixFileType.Socket,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "A device node, FIFO or socket"),
+        };
+        if (type is PosixFileType.Fifo or PosixFileType.Socket && (major | minor) != 0)
+            throw new ArgumentException("Only device nodes have a device number", nameof(major));
+        var (parent, name) = Parent(imagePath, create: true);
+        AddSpecialNode(parent, name, new SpecialFile(type, major, minor), modificationTime ?? _time, mode, imagePath);
+    }
+
+    private void AddSpecialNode(BuildNode parent, string name, SpecialFile special, DateTimeOffset time, int mode, string? imagePath)
+    {
+        if (parent.Dir!.TryGet(name, out _)) Fail(VirtualDiskErrorReason.IsoBuildDuplicatePath, imagePath ?? BuildNode.PathOf(parent, name));
+        parent.Dir.Add(new BuildNode(name, BuildNodeKind.Special, special) { Seconds = Clamp(time), Mode = (short)(mode & 0xFFF) });
     }
 
     private void AddHostFile(BuildNode parent, string name, object source, long length, DateTimeOffset lastWriteUtc, int mode, bool linked, ulong device, ulong inode, string? imagePath)
@@ -142,7 +182,8 @@ public sealed class IsoImageBuilder
 
     /// <summary>
     /// Adds the contents of a host folder below <paramref name="imagePath"/>: files, folders and symbolic links
-    /// (links are recorded, never followed); host hard links stay hard links. The walk holds one folder's entries
+    /// (links are recorded, never followed); host hard links stay hard links; device nodes, FIFOs and sockets are
+    /// recorded as such (<see cref="AddSpecialFile"/>), never opened. The walk holds one folder's entries
     /// at a time and adds each straight to its image directory (docs/mkiso.md "Memory").
     /// </summary>
     public void AddTree(string sourceDirectory, string imagePath = "/")
@@ -203,11 +244,12 @@ public sealed class IsoImageBuilder
             return;
         }
         string path = Path.Join(folder, name);
-        if (!UnixNative.TryStatLinks(path, out uint mode, out ulong device, out ulong inode, out ulong links))
+        if (!UnixNative.TryStatLinks(path, out uint mode, out ulong device, out ulong inode, out ulong links, out ulong rdev))
         {
             AddHostFile(parent, name, new FileInfo(path), folder, null);
             return;
         }
+        if (AddedAsSpecial(parent, name, (int)mode, rdev, item.LastWriteUtc, null)) return;
         AddHostFile(parent, name, folder, item.Length, item.LastWriteUtc, (int)mode & 0xFFF, links > 1, device, inode, null);
     }
 

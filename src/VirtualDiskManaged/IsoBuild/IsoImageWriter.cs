@@ -247,12 +247,15 @@ internal sealed class IsoImageWriter
         return result;
     }
 
-    /// <summary>One directory's Joliet records (no symbolic links), names assigned in ordinal name order, sorted by UCS-2 code units.</summary>
+    /// <summary>
+    /// One directory's Joliet records, names assigned in ordinal name order, sorted by UCS-2 code units. Joliet has no
+    /// symbolic links, device nodes, FIFOs or sockets (xorriso leaves them out of its Joliet tree too).
+    /// </summary>
     private (BuildNode Node, string Id)[] JolietLayout(BuildNode dir)
     {
         var children = dir.Children;
         var list = new List<BuildNode>(children.Length);
-        foreach (var c in children) if (c.Kind != BuildNodeKind.Symlink) list.Add(c);
+        foreach (var c in children) if (c.Kind is not (BuildNodeKind.Symlink or BuildNodeKind.Special)) list.Add(c);
         int max = _options.JolietLongNames ? IsoNames.JolietLongMaxChars : IsoNames.JolietMaxChars;
         bool unchanged = true;
         foreach (var c in list) if (!IsoNames.FitsJoliet(c, max)) { unchanged = false; break; }
@@ -369,7 +372,7 @@ internal sealed class IsoImageWriter
                 into.Add(new(c, id, jolietId, joliet ? c.Dir!.JolietExtent : c.Dir!.Extent, joliet ? c.Dir!.JolietSize : c.Dir!.Size, c.ModificationTime, FlagDirectory,
                     !joliet && dir.IsRelocationDirectory ? RecordRole.RelocatedEntry : RecordRole.Entry));
         }
-        else if (c.Kind == BuildNodeKind.Symlink)
+        else if (c.Kind is BuildNodeKind.Symlink or BuildNodeKind.Special)
             into.Add(new(c, id, jolietId, _emptyBlock, 0, c.ModificationTime, 0, RecordRole.Entry));
         else
         {
@@ -402,13 +405,13 @@ internal sealed class IsoImageWriter
         {
             case RecordRole.Dot:
                 if (dir == _root) list.Add(SuspEntries.SharingProtocol());
-                list.Add(SuspEntries.PosixAttributes(0x4000 | dir.Mode, Links(dir)));
+                list.Add(SuspEntries.PosixAttributes(PosixFileType.Directory | dir.Mode, Links(dir)));
                 list.Add(SuspEntries.Timestamps(dir.ModificationTime));
                 if (dir == _root) list.Add(SuspEntries.ExtensionReference());
                 return list;
             case RecordRole.DotDot:
                 if (dir.IsRelocated) list.Add(SuspEntries.ParentLink(dir.Dir!.Parent!.Dir!.Extent));
-                list.Add(SuspEntries.PosixAttributes(0x4000 | n.Mode, Links(n)));
+                list.Add(SuspEntries.PosixAttributes(PosixFileType.Directory | n.Mode, Links(n)));
                 list.Add(SuspEntries.Timestamps(n.ModificationTime));
                 return list;
             case RecordRole.Placeholder:
@@ -420,11 +423,14 @@ internal sealed class IsoImageWriter
         }
         int mode = n.Kind switch
         {
-            BuildNodeKind.Directory => 0x4000 | n.Mode,
-            BuildNodeKind.Symlink => 0xA000 | 0x1FF,
-            _ => 0x8000 | n.Mode,
+            BuildNodeKind.Directory => PosixFileType.Directory | n.Mode,
+            BuildNodeKind.Symlink => PosixFileType.Symlink | 0x1FF,
+            BuildNodeKind.Special => n.Special!.TypeBits | (ushort)n.Mode,
+            _ => PosixFileType.Regular | n.Mode,
         };
         list.Add(SuspEntries.PosixAttributes(_px, mode, n.IsDirectory ? Links(n) : n.Kind == BuildNodeKind.File ? (uint)Math.Max(1, n.Data.LinkCount) : 1u));
+        // RRIP §4.1.2: PN for block and character devices only.
+        if (n.Special is { IsDevice: true } device) list.Add(SuspEntries.DeviceNumber(device.Major, device.Minor));
         list.Add(SuspEntries.Timestamps(_tf, n.ModificationTime));
         SuspEntries.AlternateName(n.Name, list, _nm);
         if (n.Kind == BuildNodeKind.Symlink) list.AddRange(SuspEntries.SymbolicLink(n.SymlinkTarget!));

@@ -75,6 +75,21 @@ internal static class SuspEntries
         return e;
     }
 
+    /// <summary>
+    /// PN: a device node's number (P1282 §4.1.2: "Dev_t High" and "Dev_t Low", both-endian). A major up to 4095 and a
+    /// minor up to 255 are written as xorriso writes them — high 0, low major &lt;&lt; 8 | minor, the st_rdev encoding —,
+    /// which Linux, libarchive and this library's reader all decode alike; larger numbers as high = major,
+    /// low = minor, which is how Linux (fs/isofs/rock.c) and this library's reader decode a non-zero high word.
+    /// </summary>
+    public static byte[] DeviceNumber(uint major, uint minor)
+    {
+        var e = Header("PN", 20);
+        bool small = major <= 0xFFF && minor <= 0xFF;
+        Both32(e.AsSpan(4), small ? 0 : major);
+        Both32(e.AsSpan(12), small ? major << 8 | minor : minor);
+        return e;
+    }
+
     /// <summary>PX: POSIX file attributes, the 36-byte RRIP 1.10 form (P1282 §4.1.1).</summary>
     public static byte[] PosixAttributes(int mode, uint links) => PosixAttributes(new byte[36], mode, links);
 

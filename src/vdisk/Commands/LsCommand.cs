@@ -66,8 +66,12 @@ internal static class LsCommand
             n += RightAligned(line[n..], e.LinkCount ?? 1, 3);
             n += RightAligned(line[n..], e.UserId ?? 0, 5);
             n += RightAligned(line[n..], e.GroupId ?? 0, 5);
-            long size = e.Kind == FileSystemEntryKind.File ? e.Length : e.Kind == FileSystemEntryKind.Symlink ? e.SymlinkTarget?.Length ?? 0 : 0;
-            n += RightAligned(line[n..], size, 12);
+            if (e.DeviceNumber is long device) n += DeviceColumn(line[n..], device, 12);
+            else
+            {
+                long size = e.Kind == FileSystemEntryKind.File ? e.Length : e.Kind == FileSystemEntryKind.Symlink ? e.SymlinkTarget?.Length ?? 0 : 0;
+                n += RightAligned(line[n..], size, 12);
+            }
             line[n++] = ' ';
             if (e.ModificationTime is { } t) n += WriteMinute(line[n..], t.UtcDateTime);
             else { "-               ".CopyTo(line[n..]); n += 16; }
@@ -89,6 +93,20 @@ internal static class LsCommand
 
     /// <summary>The mode, four number columns (each at most 20 digits and a space) and the 16-character time, with spaces.</summary>
     private const int LongColumnsMax = 10 + 4 * 21 + 1 + 16 + 1;
+
+    /// <summary>A device node's size column as bsdtar prints it: a space, then "major,minor" right-aligned.</summary>
+    private static int DeviceColumn(Span<char> into, long device, int width)
+    {
+        Span<char> text = stackalloc char[21];
+        ((uint)(device >> 32)).TryFormat(text, out int major, default, CultureInfo.InvariantCulture);
+        text[major] = ',';
+        ((uint)device).TryFormat(text[(major + 1)..], out int minor, default, CultureInfo.InvariantCulture);
+        int length = major + 1 + minor, pad = Math.Max(0, width - length);
+        into[0] = ' ';
+        into.Slice(1, pad).Fill(' ');
+        text[..length].CopyTo(into[(1 + pad)..]);
+        return 1 + pad + length;
+    }
 
     /// <summary>A space, then <paramref name="value"/> right-aligned in <paramref name="width"/> characters (wider numbers as they are).</summary>
     private static int RightAligned(Span<char> into, long value, int width)
@@ -162,6 +180,14 @@ internal static class LsCommand
         else w.WriteNull("size");
         w.StringOrNull("target", e.Kind == FileSystemEntryKind.Symlink ? e.SymlinkTarget ?? "" : null);
         w.StringOrNull("special", FileSystemInput.SpecialName(e.Kind));
+        if (e.DeviceNumber is long device)
+        {
+            w.WriteStartObject("device");
+            w.WriteNumber("major", (uint)(device >> 32));
+            w.WriteNumber("minor", (uint)device);
+            w.WriteEndObject();
+        }
+        else w.WriteNull("device");
         w.StringOrNull("modified", e.ModificationTime is { } t ? Text.Time(t) : null);
         Number(w, "mode", e.Mode);
         Number(w, "uid", e.UserId);

@@ -473,6 +473,103 @@ public sealed class IsoBuilderTests
         Assert.That(Assert.Throws<VirtualDiskException>(() => builder.AddFile("/a/b", new byte[1]))!.Reason, Is.EqualTo(VirtualDiskErrorReason.IsoBuildPathInvalid));
     }
 
+    /// <summary>
+    /// Device nodes, FIFOs and sockets (RRIP §4.1.1 PX file type, §4.1.2 PN): bsdtar and xorriso list their types and
+    /// device numbers as for a tree xorriso built from the same host files (`c 1,3`, `b 7,0`, `p`, `s`); isoinfo shows
+    /// the Rock Ridge types and an empty file of each name in the ISO 9660 tree; the Joliet tree has none of them
+    /// (xorriso leaves them out too); this library's reader gives the kinds and numbers back.
+    /// </summary>
+    [Test]
+    public void DeviceNodesFifosAndSocketsKeepTheirTypesInRockRidge()
+    {
+        Require("bsdtar", "isoinfo", "xorriso");
+        var b = new IsoImageBuilder(All());
+        b.AddFile("/file", "content"u8.ToArray(), Epoch);
+        b.AddSpecialFile("/dev/null", VirtualDiskManaged.FileSystems.FileSystemEntryKind.CharacterDevice, 1, 3, Epoch, 0x1B6);
+        b.AddSpecialFile("/dev/loop0", VirtualDiskManaged.FileSystems.FileSystemEntryKind.BlockDevice, 7, 0, Epoch, 0x1B0);
+        b.AddSpecialFile("/dev/nvme0n1p300", VirtualDiskManaged.FileSystems.FileSystemEntryKind.BlockDevice, 259, 300, Epoch, 0x1B0);
+        b.AddSpecialFile("/run/pipe", VirtualDiskManaged.FileSystems.FileSystemEntryKind.Fifo, modificationTime: Epoch);
+        b.AddSpecialFile("/run/sock", VirtualDiskManaged.FileSystems.FileSystemEntryKind.Socket, modificationTime: Epoch, mode: 0x1ED);
+        string iso = P("special.iso");
+        b.Build(iso);
+
+        var (rc, tar, err) = Run("bsdtar", "-tvf", iso);
+        Assert.That(rc, Is.EqualTo(0), err);
+        string Line(string path) => tar.Split('\n').Single(l => l.EndsWith(" " + path, StringComparison.Ordinal));
+        Assert.That(Line("dev/null"), Does.StartWith("crw-rw-rw-").And.Contain(" 1,3 "));
+        Assert.That(Line("dev/loop0"), Does.StartWith("brw-rw----").And.Contain(" 7,0 "));
+        Assert.That(Line("run/pipe"), Does.StartWith("prw-r--r--"));
+        Assert.That(Line("run/sock"), Does.StartWith("srwxr-xr-x"));
+        Assert.That(Line("file"), Does.StartWith("-rw-r--r--"));
+        var (_, lsdl, _) = Run("xorriso", "-indev", iso, "-find", "/dev", "-exec", "lsdl");
+        Assert.That(lsdl, Does.Match(@"crw-rw-rw-\s+1 0\s+0\s+1,3 .*'/dev/null'"));
+        Assert.That(lsdl, Does.Match(@"brw-rw----\s+1 0\s+0\s+7,0 .*'/dev/loop0'"));
+
+        var (_, rr, _) = Run("isoinfo", "-R", "-l", "-i", iso);
+        Assert.That(rr, Does.Match(@"crw-rw-rw-.*\snull\s*\n").And.Match(@"frw-r--r--.*\spipe\s*\n").And.Match(@"srwxr-xr-x.*\ssock\s*\n"));
+        var (_, plain, _) = Run("isoinfo", "-l", "-i", iso);
+        Assert.That(plain, Does.Contain("NULL.;1").And.Contain("PIPE.;1").And.Contain("SOCK.;1"));
+        var (_, joliet, _) = Run("isoinfo", "-J", "-l", "-i", iso);
+        Assert.That(joliet, Does.Not.Contain(" null").And.Not.Contain(" pipe").And.Not.Contain(" sock").And.Contain(" file"));
+
+        using var stream = File.OpenRead(iso);
+        using var fs = VirtualDiskManaged.FileSystems.FileSystem.Open(stream, new() { Namespace = VirtualDiskManaged.FileSystems.FileSystemNamespace.RockRidge });
+        var entries = fs.EnumerateTree("/").ToDictionary(e => e.Path, StringComparer.Ordinal);
+        Assert.That(entries["/dev/null"].Kind, Is.EqualTo(VirtualDiskManaged.FileSystems.FileSystemEntryKind.CharacterDevice));
+        Assert.That(entries["/dev/null"].DeviceNumber, Is.EqualTo(1L << 32 | 3));
+        Assert.That(entries["/dev/loop0"].DeviceNumber, Is.EqualTo(7L << 32));
+        // Beyond major 4095 / minor 255 PN holds major and minor as they are (high, low), as Linux rock.c decodes it.
+        Assert.That(entries["/dev/nvme0n1p300"].DeviceNumber, Is.EqualTo(259L << 32 | 300));
+        Assert.That(entries["/run/pipe"].Kind, Is.EqualTo(VirtualDiskManaged.FileSystems.FileSystemEntryKind.Fifo));
+        Assert.That(entries["/run/pipe"].DeviceNumber, Is.Null, "PN only for devices");
+        Assert.That(entries["/run/sock"].Kind, Is.EqualTo(VirtualDiskManaged.FileSystems.FileSystemEntryKind.Socket));
+
+        // vdisk ls: the number in the size column as bsdtar prints it; --json "device" (schema-checked).
+        var ls = VirtualDiskManaged.Tests.Cli.CliRunner.Run("ls", "-l", iso, "/dev");
+        Assert.That(ls.ExitCode, Is.EqualTo(0), ls.Stderr);
+        Assert.That(ls.Stdout, Does.Match(@"crw-rw-rw-\s+1\s+0\s+0\s+1,3 .* null\n").And.Match(@"brw-rw----\s+1\s+0\s+0\s+259,300 .* nvme0n1p300\n"));
+        var json = VirtualDiskManaged.Tests.Cli.CliRunner.Run("ls", "--json", "-R", iso);
+        Assert.That(json.ExitCode, Is.EqualTo(0), json.Stderr);
+        var doc = json.Json();
+        var schema = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "ls-result.schema.json"))).RootElement;
+        Assert.That(VirtualDiskManaged.Tests.Cli.MiniSchema.Validate(schema, doc), Is.Empty);
+        var byPath = doc.GetProperty("entries").EnumerateArray().ToDictionary(e => e.GetProperty("path").GetString()!, StringComparer.Ordinal);
+        Assert.That(byPath["/dev/loop0"].GetProperty("device").GetProperty("major").GetInt32(), Is.EqualTo(7));
+        Assert.That(byPath["/dev/null"].GetProperty("device").GetProperty("minor").GetInt32(), Is.EqualTo(3));
+        Assert.That(byPath["/run/pipe"].GetProperty("device").ValueKind, Is.EqualTo(System.Text.Json.JsonValueKind.Null));
+    }
+
+    /// <summary>
+    /// A host FIFO and socket met by the folder walk (and a FIFO given to AddFile) are recorded as such and never
+    /// opened (opening a FIFO for reading would wait for a writer): bsdtar lists them as `p` and `s`.
+    /// </summary>
+    [Test]
+    public void HostFifosAndSocketsAreRecordedNotRead()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Ignore("no FIFOs on Windows");
+        Require("bsdtar", "mkfifo");
+        string src = P("tree");
+        Directory.CreateDirectory(src);
+        File.WriteAllText(Path.Combine(src, "regular"), "r");
+        var (rc, _, err) = Run("mkfifo", Path.Combine(src, "pipe"), P("lone-pipe"));
+        Assert.That(rc, Is.EqualTo(0), err);
+        // The socket file lives while the socket is open (.NET removes it on Dispose).
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(src, "sock")));
+        var b = new IsoImageBuilder(new IsoBuildOptions { RockRidge = true, Timestamp = Epoch });
+        b.AddTree(src);
+        b.AddFile("/lone-pipe", P("lone-pipe"));
+        string iso = P("host.iso");
+        b.Build(iso);
+        var (tarRc, tar, tarErr) = Run("bsdtar", "-tvf", iso);
+        Assert.That(tarRc, Is.EqualTo(0), tarErr);
+        string Line(string path) => tar.Split('\n').Single(l => l.EndsWith(" " + path, StringComparison.Ordinal));
+        Assert.That(Line("pipe"), Does.StartWith("p"));
+        Assert.That(Line("lone-pipe"), Does.StartWith("p"));
+        Assert.That(Line("sock"), Does.StartWith("s"));
+        Assert.That(Line("regular"), Does.StartWith("-"));
+    }
+
     [Test]
     public void HardLinksShareOneExtent()
     {
