@@ -678,6 +678,8 @@ public enum VirtualDiskErrorReason
     IsoBuildTooManyDirectories,
     /// <summary>The image would exceed 2^32 blocks of 2048 bytes.</summary>
     IsoBuildVolumeTooLarge,
+    /// <summary>A host file or folder of the source tree cannot be opened or read (permissions, an I/O error, a name that is not UTF-8).</summary>
+    IsoBuildSourceUnreadable,
 
     // (end of the 1600 range)
 

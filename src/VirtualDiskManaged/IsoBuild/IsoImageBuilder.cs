@@ -208,24 +208,32 @@ public sealed class IsoImageBuilder
             items.Clear();
             // Regular files yield their name, length and time only (no FileInfo per file); folders and links keep
             // their FileSystemInfo (few), so they are read exactly as before.
-            items.AddRange(new FileSystemEnumerable<WalkItem>(folder, static (ref FileSystemEntry e) =>
-                e.IsDirectory || (e.Attributes & FileAttributes.ReparsePoint) != 0
-                    ? new WalkItem(e.FileName.ToString(), e.ToFileSystemInfo(), 0, default)
-                    : new WalkItem(e.FileName.ToString(), null, e.Length, e.LastWriteTimeUtc), everything));
+            try
+            {
+                items.AddRange(new FileSystemEnumerable<WalkItem>(folder, static (ref FileSystemEntry e) =>
+                    e.IsDirectory || (e.Attributes & FileAttributes.ReparsePoint) != 0
+                        ? new WalkItem(e.FileName.ToString(), e.ToFileSystemInfo(), 0, default)
+                        : new WalkItem(e.FileName.ToString(), null, e.Length, e.LastWriteTimeUtc), everything));
+            }
+            catch (Exception e) when (IsHostError(e)) { FailSource(folder, e); }
             items.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
             foreach (var item in items)
             {
                 garbage.Check();
                 string name = item.Name;
                 ValidateName(name, null, node);
-                if (item.Info is null) AddWalkedFile(node, name, folder, item);
-                else if (item.Info.LinkTarget is string link) AddSymlinkNode(node, name, link, item.Info.LastWriteTimeUtc, null);
-                else if (item.Info is DirectoryInfo sub)
+                try
                 {
-                    var child = AddDirectoryNode(node, name, sub.LastWriteTimeUtc, DirectoryMode(sub), null);
-                    pending.Push((sub.FullName, child, depth + 1));
+                    if (item.Info is null) AddWalkedFile(node, name, folder, item);
+                    else if (item.Info.LinkTarget is string link) AddSymlinkNode(node, name, link, item.Info.LastWriteTimeUtc, null);
+                    else if (item.Info is DirectoryInfo sub)
+                    {
+                        var child = AddDirectoryNode(node, name, sub.LastWriteTimeUtc, DirectoryMode(sub), null);
+                        pending.Push((sub.FullName, child, depth + 1));
+                    }
+                    else if (item.Info is FileInfo file) AddHostFile(node, name, file, folder, null);
                 }
-                else if (item.Info is FileInfo file) AddHostFile(node, name, file, folder, null);
+                catch (Exception e) when (IsHostError(e)) { FailSource(Path.Join(folder, name), e); }
             }
             items.Clear();
             node.Dir!.Trim();
@@ -246,7 +254,9 @@ public sealed class IsoImageBuilder
         string path = Path.Join(folder, name);
         if (!UnixNative.TryStatLinks(path, out uint mode, out ulong device, out ulong inode, out ulong links, out ulong rdev))
         {
-            AddHostFile(parent, name, new FileInfo(path), folder, null);
+            var info = new FileInfo(path);
+            if (!info.Exists) FailSource(path, new FileNotFoundException("The file the folder listed cannot be found by its name", path));
+            AddHostFile(parent, name, info, folder, null);
             return;
         }
         if (AddedAsSpecial(parent, name, (int)mode, rdev, item.LastWriteUtc, null)) return;
@@ -352,4 +362,32 @@ public sealed class IsoImageBuilder
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     internal static void Fail(VirtualDiskErrorReason reason, string? imagePath, string? detail = null) =>
         ThrowHelper.Throw(new VirtualDiskDiagnostic(reason, null, detail, entryPath: imagePath));
+
+    /// <summary>An error of the host file system (not one of this library's diagnostics, which derive from IOException too).</summary>
+    internal static bool IsHostError(Exception e) => e is (IOException and not VirtualDiskException) or UnauthorizedAccessException;
+
+    /// <summary>
+    /// A host source that cannot be opened or read: <see cref="VirtualDiskErrorReason.IsoBuildSourceUnreadable"/> with
+    /// the host path, and ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND or ERROR_ACCESS_DENIED when that is the cause.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    internal static void FailSource(string? sourcePath, Exception e)
+    {
+        VirtualDiskError code = e switch
+        {
+            FileNotFoundException => VirtualDiskError.FileNotFound,
+            DirectoryNotFoundException => VirtualDiskError.PathNotFound,
+            UnauthorizedAccessException => VirtualDiskError.AccessDenied,
+            _ => VirtualDiskError.IoDevice,
+        };
+        ThrowHelper.Throw(new VirtualDiskDiagnostic(VirtualDiskErrorReason.IsoBuildSourceUnreadable, sourcePath, e.Message + NotUtf8Hint(sourcePath), code: code));
+    }
+
+    /// <summary>
+    /// .NET decodes a host name that is not valid UTF-8 with U+FFFD for each bad byte and then cannot open the file by
+    /// that name; say so when that is the likely cause.
+    /// </summary>
+    private static string NotUtf8Hint(string? path) =>
+        path is not null && path.Contains('\uFFFD') && !File.Exists(path) && !Directory.Exists(path)
+            ? " (the host name is not valid UTF-8, which .NET cannot open by name: rename it)" : "";
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace VirtualDiskManaged.IsoBuild;
 
@@ -308,6 +309,12 @@ internal sealed class IsoImageWriter
 
     /// <summary>The boot info table's checksum: the sum of the file's 32-bit little-endian words from byte 64 on (ISOLINUX/mkisofs convention).</summary>
     private static uint BootInfoChecksum(BuildNode data)
+    {
+        try { return BootInfoChecksumOf(data); }
+        catch (Exception e) when (IsoImageBuilder.IsHostError(e)) { IsoImageBuilder.FailSource(data.SourceName, e); return 0; }
+    }
+
+    private static uint BootInfoChecksumOf(BuildNode data)
     {
         uint sum = 0;
         using var s = data.OpenRead();
@@ -671,26 +678,47 @@ internal sealed class IsoImageWriter
     {
         // A host file is read through its handle alone (positional reads, no stream object per file).
         string? hostPath = f.HostSourcePath;
-        using var handle = hostPath is null ? null : File.OpenHandle(hostPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-        using var source = hostPath is null ? f.OpenRead() : null;
-        long done = 0;
-        while (done < f.Length)
+        SafeFileHandle? handle = null;
+        Stream? source = null;
+        try
         {
-            int want = (int)Math.Min(buffer.Length, f.Length - done);
-            int got = 0;
-            while (got < want)
+            // Failures to open or read a source are the source's (IsoBuildSourceUnreadable), not the output's.
+            try
             {
-                int n = handle is not null ? RandomAccess.Read(handle, buffer.AsSpan(got, want - got), done + got) : source!.Read(buffer, got, want - got);
-                if (n <= 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildSourceChanged, f.SourceName, $"It ended after {done + got} of {f.Length} bytes");
-                got += n;
+                if (hostPath is not null) handle = File.OpenHandle(hostPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+                else source = f.OpenRead();
             }
-            if (done == 0 && f == _biosImage && _options.BootInfoTable) PatchBootInfoTable(buffer.AsSpan(0, got), f);
-            sink.Data(buffer.AsSpan(0, got));
-            done += got;
+            catch (Exception e) when (IsoImageBuilder.IsHostError(e)) { IsoImageBuilder.FailSource(f.SourceName, e); }
+            long done = 0;
+            while (done < f.Length)
+            {
+                int want = (int)Math.Min(buffer.Length, f.Length - done);
+                int got = 0;
+                while (got < want)
+                {
+                    int n = ReadSource(handle, source, buffer.AsSpan(got, want - got), done + got, f);
+                    if (n <= 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildSourceChanged, f.SourceName, $"It ended after {done + got} of {f.Length} bytes");
+                    got += n;
+                }
+                if (done == 0 && f == _biosImage && _options.BootInfoTable) PatchBootInfoTable(buffer.AsSpan(0, got), f);
+                sink.Data(buffer.AsSpan(0, got));
+                done += got;
+            }
+            int more = ReadSource(handle, source, buffer.AsSpan(0, 1), done, f);
+            if (more > 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildSourceChanged, f.SourceName, $"It is longer than the {f.Length} bytes it had when added");
         }
-        int more = handle is not null ? RandomAccess.Read(handle, buffer.AsSpan(0, 1), done) : source!.Read(buffer, 0, 1);
-        if (more > 0) IsoImageBuilder.Fail(VirtualDiskErrorReason.IsoBuildSourceChanged, f.SourceName, $"It is longer than the {f.Length} bytes it had when added");
+        finally
+        {
+            handle?.Dispose();
+            source?.Dispose();
+        }
         sink.PadToBlock();
+    }
+
+    private static int ReadSource(SafeFileHandle? handle, Stream? source, Span<byte> into, long offset, BuildNode f)
+    {
+        try { return handle is not null ? RandomAccess.Read(handle, into, offset) : source!.Read(into); }
+        catch (Exception e) when (IsoImageBuilder.IsHostError(e)) { IsoImageBuilder.FailSource(f.SourceName, e); return 0; }
     }
 
     /// <summary>The boot info table (mkisofs <c>-boot-info-table</c>): PVD block, boot file block, length, checksum at bytes 8–23, 24–63 zero.</summary>

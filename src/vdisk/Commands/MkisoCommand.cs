@@ -95,7 +95,7 @@ internal static class MkisoCommand
         }
         catch (VirtualDiskException e)
         {
-            return Fail(e.Diagnostic.Message);
+            return Fail(e.Diagnostic);
         }
 
         if (Directory.Exists(output)) throw new OutputException(output, "is a directory", null);
@@ -106,7 +106,7 @@ internal static class MkisoCommand
         }
         catch (VirtualDiskException e)
         {
-            return Fail(e.Diagnostic.Message);
+            return Fail(e.Diagnostic);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -138,6 +138,10 @@ internal static class MkisoCommand
             + (options.BiosBootPath is null ? "" : ", BIOS boot") + (options.EfiBootPath is null ? "" : ", UEFI boot"));
         return Program.ExitOk;
     }
+
+    /// <summary>"vdisk mkiso: SOURCE: CODE Reason: message" (the source path when the failure is a host file's).</summary>
+    private static int Fail(VirtualDiskDiagnostic d) =>
+        Fail((d.FilePath is null ? "" : FileSystemInput.Printable(d.FilePath) + ": ") + $"{Text.Code(d.ErrorCode)} {d.Reason}: {d.Message}");
 
     private static int Fail(string message)
     {

@@ -413,6 +413,52 @@ public sealed class IsoBuilderTests
         Assert.That(e.Diagnostic.EntryPath, Is.EqualTo("/big"));
     }
 
+    /// <summary>A source removed between adding it and writing it is the source's failure (ERROR_FILE_NOT_FOUND, its host path), not an exception, and leaves nothing.</summary>
+    [Test]
+    public void ASourceThatVanishesIsReportedWithItsPath()
+    {
+        string src = P("vanishing.txt");
+        File.WriteAllText(src, "0123456789");
+        var builder = new IsoImageBuilder(new IsoBuildOptions { Timestamp = Epoch });
+        builder.AddFile("/vanishing.txt", src);
+        File.Delete(src);
+        string iso = P("fail.iso");
+        var e = Assert.Throws<VirtualDiskException>(() => builder.Build(iso));
+        Assert.That(e!.Reason, Is.EqualTo(VirtualDiskErrorReason.IsoBuildSourceUnreadable));
+        Assert.That(e.Diagnostic.Code, Is.EqualTo(VirtualDiskError.FileNotFound));
+        Assert.That(e.Diagnostic.FilePath, Is.EqualTo(src));
+        Assert.That(File.Exists(iso), Is.False);
+        Assert.That(Directory.GetFiles(_dir).Where(f => f.EndsWith(".tmp", StringComparison.Ordinal)), Is.Empty, "the temporary file is removed");
+    }
+
+    /// <summary>
+    /// A host name that is not valid UTF-8 (Linux names are bytes): .NET lists it with U+FFFD and cannot open it by
+    /// that name, so the walk stops with IsoBuildSourceUnreadable naming it (genisoimage -J refuses such a name too),
+    /// and `vdisk mkiso` exits 1 with the path, leaving no image.
+    /// </summary>
+    [Test]
+    public void AHostNameThatIsNotUtf8IsAClearFailure()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Ignore("Windows names are UTF-16");
+        string src = P("tree");
+        Directory.CreateDirectory(src);
+        File.WriteAllText(Path.Combine(src, "good"), "g");
+        // A name with the byte 0xFF, made by the shell: .NET strings cannot carry it.
+        var (rc, _, err) = RunIn(src, "sh", "-c", "printf x > \"$(printf 'bad\\377name')\"");
+        Assert.That(rc, Is.EqualTo(0), err);
+        Assert.That(Directory.GetFiles(src).Any(f => f.Contains('\uFFFD')), Is.True, "the test's bad name exists");
+        var builder = new IsoImageBuilder(new IsoBuildOptions { RockRidge = true, Timestamp = Epoch });
+        var e = Assert.Throws<VirtualDiskException>(() => builder.AddTree(src));
+        Assert.That(e!.Reason, Is.EqualTo(VirtualDiskErrorReason.IsoBuildSourceUnreadable));
+        Assert.That(e.Diagnostic.FilePath, Does.StartWith(Path.Combine(src, "bad")));
+        Assert.That(e.Diagnostic.Message, Does.Contain("UTF-8"));
+
+        var cli = VirtualDiskManaged.Tests.Cli.CliRunner.Run("mkiso", "-R", "-o", P("bad.iso"), src);
+        Assert.That(cli.ExitCode, Is.EqualTo(1), cli.ToString());
+        Assert.That(cli.Stderr, Does.Contain("IsoBuildSourceUnreadable").And.Contain(Path.Combine(src, "bad")));
+        Assert.That(File.Exists(P("bad.iso")), Is.False);
+    }
+
     [Test]
     public void ASourceThatChangesLeavesNothingAtTheOutputPath()
     {

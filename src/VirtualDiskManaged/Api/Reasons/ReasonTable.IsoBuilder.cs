@@ -17,5 +17,6 @@ internal static partial class ReasonTable
         new(R.IsoBuildBootImageInvalid, E.InvalidParameter, F, "The boot image is not a usable file of the image."),
         new(R.IsoBuildTooManyDirectories, E.InvalidParameter, F, "The tree has more directories than ISO 9660 path tables can number (65,535)."),
         new(R.IsoBuildVolumeTooLarge, E.InvalidParameter, F, "The image would exceed the 2^32 blocks an ISO 9660 volume can address."),
+        new(R.IsoBuildSourceUnreadable, E.IoDevice, F, "A source file or folder cannot be opened or read."),
     ];
 }
