@@ -680,6 +680,8 @@ public enum VirtualDiskErrorReason
     IsoBuildVolumeTooLarge,
     /// <summary>A host file or folder of the source tree cannot be opened or read (permissions, an I/O error, a name that is not UTF-8).</summary>
     IsoBuildSourceUnreadable,
+    /// <summary>The output path names one of the image's own source files.</summary>
+    IsoBuildOutputIsSource,
 
     // (end of the 1600 range)
 

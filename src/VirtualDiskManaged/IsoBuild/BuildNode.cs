@@ -86,6 +86,14 @@ internal sealed class BuildNode
         _ => null,
     };
 
+    /// <summary>Whether this data owner's bytes come from the host file <paramref name="folder"/>/<paramref name="name"/>.</summary>
+    public bool IsHostFile(string folder, string name, StringComparison comparison) => _source switch
+    {
+        string f when Kind == BuildNodeKind.File => string.Equals(Name, name, comparison) && string.Equals(Path.TrimEndingDirectorySeparator(f), Path.TrimEndingDirectorySeparator(folder), comparison),
+        HostPath p => string.Equals(p.Path, Path.Join(folder, name), comparison),
+        _ => false,
+    };
+
     /// <summary>A file's host path when its bytes come from a host file (not a caller's stream), else null.</summary>
     public string? HostSourcePath => Data._source is Func<Stream> ? null : SourceName;
 

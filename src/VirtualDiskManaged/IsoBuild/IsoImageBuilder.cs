@@ -266,20 +266,39 @@ public sealed class IsoImageBuilder
     /// <summary>Whether an entry exists at an absolute image path.</summary>
     public bool Contains(string imagePath) => Find(imagePath) is not null;
 
-    /// <summary>Writes the image to <paramref name="outputPath"/>: under a temporary name in the same folder, flushed, then renamed.</summary>
-    public void Build(string outputPath, IProgress<IsoBuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes the image to <paramref name="outputPath"/> and returns its size in bytes. A regular file (new or replaced)
+    /// is written under a temporary name in the same folder, flushed and renamed, so a half-written image never stands
+    /// at the path; a symbolic link gets the image at what it names (the link stays). A device, FIFO or socket that
+    /// exists there (a USB stick's block device, /dev/stdout on a pipe) is written in place, every block including the
+    /// zeros (runs of zeros become holes only in a regular file written at its end). A path that names one of the image's own source files is refused
+    /// (<see cref="VirtualDiskErrorReason.IsoBuildOutputIsSource"/>).
+    /// </summary>
+    public long Build(string outputPath, IProgress<IsoBuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         string full = Path.GetFullPath(outputPath);
+        var writer = new IsoImageWriter(_root, _options, _time);
+        if (File.Exists(full) && !IsRegularFile(full))
+        {
+            // Opened by the path given: /proc/self/fd/N and /dev/stdout are links the kernel resolves, not paths to follow.
+            using var device = new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 256 * 1024, FileOptions.None);
+            writer.Write(device, progress, cancellationToken);
+            device.Flush();
+            return writer.ComputedSize;
+        }
+        if (new FileInfo(full).LinkTarget is not null && File.ResolveLinkTarget(full, returnFinalTarget: true) is { } final) full = Path.GetFullPath(final.FullName);
         string folder = Path.GetDirectoryName(full) ?? ".";
+        if (File.Exists(full) && IsSource(folder, Path.GetFileName(full))) Fail(VirtualDiskErrorReason.IsoBuildOutputIsSource, null, $"Output: {full}");
         string temp = Path.Combine(folder, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
         try
         {
             using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 256 * 1024, FileOptions.None))
             {
-                new IsoImageWriter(_root, _options, _time).Write(output, progress, cancellationToken);
+                writer.Write(output, progress, cancellationToken);
                 output.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
+            return writer.ComputedSize;
         }
         catch
         {
@@ -288,11 +307,35 @@ public sealed class IsoImageBuilder
         }
     }
 
-    /// <summary>Writes the image to a stream (sequentially; it need not be seekable).</summary>
-    public void Build(Stream output, IProgress<IsoBuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>Whether an existing path is a regular file (not a device, FIFO or socket), following links.</summary>
+    private static bool IsRegularFile(string path)
+    {
+        if (OperatingSystem.IsWindows()) return (File.GetAttributes(path) & FileAttributes.Device) == 0;
+        return !UnixNative.TryStatLinks(path, out uint mode, out _, out _, out _) || (mode & PosixFileType.Mask) == PosixFileType.Regular;
+    }
+
+    /// <summary>Whether a host file of the tree is <paramref name="folder"/>/<paramref name="name"/> (by path; one pass over the tree, no allocation per file).</summary>
+    private bool IsSource(string folder, string name)
+    {
+        var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        var pending = new Stack<BuildNode>();
+        pending.Push(_root);
+        while (pending.Count > 0)
+            foreach (var c in pending.Pop().Children)
+            {
+                if (c.IsDirectory) pending.Push(c);
+                else if (c.Kind == BuildNodeKind.File && c.Data.IsHostFile(folder, name, comparison)) return true;
+            }
+        return false;
+    }
+
+    /// <summary>Writes the image to a stream (sequentially; it need not be seekable) and returns its size in bytes.</summary>
+    public long Build(Stream output, IProgress<IsoBuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
-        new IsoImageWriter(_root, _options, _time).Write(output, progress, cancellationToken);
+        var writer = new IsoImageWriter(_root, _options, _time);
+        writer.Write(output, progress, cancellationToken);
+        return writer.ComputedSize;
     }
 
     /// <summary>The image's size in bytes, as <see cref="Build(Stream, IProgress{IsoBuildProgress}?, CancellationToken)"/> would write it.</summary>

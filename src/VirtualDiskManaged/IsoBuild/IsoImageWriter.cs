@@ -51,8 +51,11 @@ internal sealed class IsoImageWriter
     public long ComputeSize()
     {
         Layout();
-        return (long)_totalBlocks * BlockSize;
+        return ComputedSize;
     }
+
+    /// <summary>The size the last layout gave (after <see cref="Write"/> or <see cref="ComputeSize"/>).</summary>
+    public long ComputedSize => (long)_totalBlocks * BlockSize;
 
     // ------------------------------------------------------------------ layout
 
@@ -860,7 +863,20 @@ internal sealed class IsoImageWriter
     /// <summary>Sequential output with block accounting, sparse runs of zeros on seekable files, progress and cancellation.</summary>
     private sealed class BlockSink(Stream output, long total, IProgress<IsoBuildProgress>? progress, CancellationToken ct)
     {
-        private readonly bool _sparse = output is FileStream { CanSeek: true };
+        private readonly bool _sparse = MayLeaveHoles(output);
+
+        /// <summary>
+        /// Zero runs may be skipped only where the output reads zeros already: a regular file written at its end (what
+        /// is skipped becomes a hole). Not a device (a USB stick keeps its old bytes where nothing is written), not an
+        /// existing file's middle.
+        /// </summary>
+        private static bool MayLeaveHoles(Stream output)
+        {
+            if (output is not FileStream { CanSeek: true } fs || fs.Position < fs.Length) return false;
+            if (OperatingSystem.IsWindows()) return true;
+            return Host.UnixNative.TryFStat((int)fs.SafeFileHandle.DangerousGetHandle(), out uint mode, out _, out _)
+                && (mode & PosixFileType.Mask) == PosixFileType.Regular;
+        }
         private long _position, _lastReport;
         private static readonly byte[] ZeroBlock = new byte[BlockSize];
 

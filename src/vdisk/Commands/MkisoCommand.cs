@@ -17,11 +17,11 @@ internal static class MkisoCommand
             + "placed at the root (symbolic links recorded, never followed). --boot and --efi-boot name a file inside the image "
             + "(e.g. isolinux/isolinux.bin); a host file not in the tree is added at the root under its name. The same inputs "
             + "and --date (or SOURCE_DATE_EPOCH) give a byte-identical image. The image is written under a temporary name "
-            + "and renamed when complete. Example, a cloud-init seed: vdisk mkiso --output seed.iso --volume-id cidata "
+            + "and renamed when complete; a device or FIFO at OUT is written in place, and - is stdout (the summary then goes to stderr). Example, a cloud-init seed: vdisk mkiso --output seed.iso --volume-id cidata "
             + "--joliet --rock-ridge user-data meta-data",
             "0 the image was written, 1 a source could not be read or the tree cannot be written as ISO 9660");
         var paths = new Argument<string[]>("PATH") { Description = "files and folders to put in the image", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string>("--output", "-o") { Description = "the image to write", Required = true, HelpName = "OUT.iso" };
+        var output = new Option<string>("--output", "-o") { Description = "the image to write (- for stdout)", Required = true, HelpName = "OUT.iso" };
         var volumeId = new Option<string?>("--volume-id", "-V") { Description = "the volume label (at most 32 characters; default CDROM)", HelpName = "ID" };
         var joliet = Values.Switch("--joliet", "add a Joliet tree (Windows names, up to 64 characters)", "-J");
         var jolietLong = Values.Switch("--joliet-long", "allow Joliet names of up to 103 characters");
@@ -98,11 +98,19 @@ internal static class MkisoCommand
             return Fail(e.Diagnostic);
         }
 
-        if (Directory.Exists(output)) throw new OutputException(output, "is a directory", null);
+        bool toStdout = output is "-" or "/dev/stdout" or "/dev/fd/1" or "/proc/self/fd/1";
+        if (!toStdout && Directory.Exists(output)) throw new OutputException(output, "is a directory", null);
         using var bar = ProgressBar.Wanted && !json ? new ByteBar() : null;
+        long size;
         try
         {
-            builder.Build(output, bar);
+            if (toStdout)
+            {
+                using var stdout = Output.OpenStdout();
+                size = builder.Build(stdout, bar);
+                stdout.Flush();
+            }
+            else size = builder.Build(output, bar);
         }
         catch (VirtualDiskException e)
         {
@@ -113,14 +121,14 @@ internal static class MkisoCommand
             throw new OutputException(output, Output.Reason(e, output), e);
         }
         bar?.Dispose();
-        long size = new FileInfo(output).Length;
         if (json)
         {
-            using var stdout = Output.OpenStdout();
+            // With the image on stdout, what was written goes to stderr.
+            using var stdout = toStdout ? Console.OpenStandardError() : Output.OpenStdout();
             using var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
             w.WriteStartObject();
             w.WriteNumber("schemaVersion", 1);
-            w.WriteString("output", Path.GetFullPath(output));
+            w.WriteString("output", toStdout ? "-" : Path.GetFullPath(output));
             w.WriteNumber("size", size);
             w.WriteString("volumeId", options.VolumeId);
             w.WriteNumber("level", options.InterchangeLevel);
@@ -133,7 +141,7 @@ internal static class MkisoCommand
             w.Flush();
             stdout.WriteByte((byte)'\n');
         }
-        else Console.Out.WriteLine($"{output}: {size.ToString("N0", CultureInfo.InvariantCulture)} bytes, volume '{options.VolumeId}', level {options.InterchangeLevel}"
+        else (toStdout ? Console.Error : Console.Out).WriteLine($"{(toStdout ? "stdout" : output)}: {size.ToString("N0", CultureInfo.InvariantCulture)} bytes, volume '{options.VolumeId}', level {options.InterchangeLevel}"
             + (options.Joliet ? ", Joliet" : "") + (options.RockRidge ? ", Rock Ridge" : "")
             + (options.BiosBootPath is null ? "" : ", BIOS boot") + (options.EfiBootPath is null ? "" : ", UEFI boot"));
         return Program.ExitOk;

@@ -459,6 +459,84 @@ public sealed class IsoBuilderTests
         Assert.That(File.Exists(P("bad.iso")), Is.False);
     }
 
+    private IsoImageBuilder OutputTestBuilder()
+    {
+        File.WriteAllText(P("a.txt"), "a");
+        File.WriteAllBytes(P("zeros.bin"), new byte[1 << 20]); // a zero run the writer may turn into a hole
+        var b = new IsoImageBuilder(new IsoBuildOptions { RockRidge = true, Timestamp = Epoch });
+        b.AddFile("/a.txt", P("a.txt"));
+        b.AddFile("/zeros.bin", P("zeros.bin"));
+        return b;
+    }
+
+    /// <summary>An output path that names one of the image's sources is refused and the source is left as it was.</summary>
+    [Test]
+    public void AnOutputThatIsOneOfTheSourcesIsRefused()
+    {
+        var b = OutputTestBuilder();
+        var e = Assert.Throws<VirtualDiskException>(() => b.Build(P("a.txt")));
+        Assert.That(e!.Reason, Is.EqualTo(VirtualDiskErrorReason.IsoBuildOutputIsSource));
+        Assert.That(File.ReadAllText(P("a.txt")), Is.EqualTo("a"));
+        var cli = VirtualDiskManaged.Tests.Cli.CliRunner.Run("mkiso", "-o", P("zeros.bin"), P("zeros.bin"));
+        Assert.That(cli.ExitCode, Is.EqualTo(1), cli.ToString());
+        Assert.That(File.ReadAllBytes(P("zeros.bin")), Has.Length.EqualTo(1 << 20));
+    }
+
+    /// <summary>
+    /// Written over an existing file's bytes through Build(Stream) (as onto a device), the image has its zeros written:
+    /// the result equals the image built to a new file, not the old bytes where the image has zero runs.
+    /// </summary>
+    [Test]
+    public void ZerosAreWrittenOverExistingBytes()
+    {
+        string fresh = P("fresh.iso");
+        long size = OutputTestBuilder().Build(fresh);
+        Assert.That(size, Is.EqualTo(new FileInfo(fresh).Length));
+        string old = P("old.bin");
+        File.WriteAllBytes(old, Enumerable.Repeat((byte)0xFF, (int)size + 4096).ToArray());
+        using (var over = new FileStream(old, FileMode.Open, FileAccess.ReadWrite))
+            Assert.That(OutputTestBuilder().Build(over), Is.EqualTo(size));
+        var written = File.ReadAllBytes(old);
+        Assert.That(written.AsSpan(0, (int)size).SequenceEqual(File.ReadAllBytes(fresh)), Is.True);
+        Assert.That(written.AsSpan((int)size).ToArray(), Is.All.EqualTo(0xFF), "nothing past the image is touched");
+    }
+
+    /// <summary>
+    /// A FIFO at the output path is written in place (the reader gets the same bytes as a file build), a device such as
+    /// /dev/null stays a device, a symbolic link stays a link with the image at its target, and `-o -` is stdout.
+    /// </summary>
+    [Test]
+    public void SpecialOutputsAreWrittenInPlaceAndLinksFollowed()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Ignore("FIFOs and /dev/null are POSIX");
+        Require("mkfifo", "stat");
+        string fresh = P("fresh.iso");
+        OutputTestBuilder().Build(fresh);
+        byte[] expected = File.ReadAllBytes(fresh);
+
+        string fifo = P("fifo");
+        var (rc, _, err) = Run("mkfifo", fifo);
+        Assert.That(rc, Is.EqualTo(0), err);
+        var reader = Task.Run(() => File.ReadAllBytes(fifo));
+        OutputTestBuilder().Build(fifo);
+        Assert.That(reader.Wait(TimeSpan.FromSeconds(60)), Is.True, "the FIFO's reader finished");
+        Assert.That(reader.Result, Is.EqualTo(expected));
+        Assert.That(Run("stat", "-c", "%F", fifo).Out.Trim(), Is.EqualTo("fifo"));
+
+        OutputTestBuilder().Build("/dev/null");
+        Assert.That(Run("stat", "-c", "%F", "/dev/null").Out.Trim(), Is.EqualTo("character special file"));
+
+        File.CreateSymbolicLink(P("link.iso"), "target.iso");
+        OutputTestBuilder().Build(P("link.iso"));
+        Assert.That(new FileInfo(P("link.iso")).LinkTarget, Is.EqualTo("target.iso"));
+        Assert.That(File.ReadAllBytes(P("target.iso")), Is.EqualTo(expected));
+
+        var cli = VirtualDiskManaged.Tests.Cli.CliRunner.Run("mkiso", "-R", "--date", "1700000000", "-o", "-", P("a.txt"), P("zeros.bin"));
+        Assert.That(cli.ExitCode, Is.EqualTo(0), cli.Stderr);
+        Assert.That(cli.Stderr, Does.Contain("stdout: " + expected.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " bytes"));
+        Assert.That(cli.StdoutBytes, Is.EqualTo(expected));
+    }
+
     [Test]
     public void ASourceThatChangesLeavesNothingAtTheOutputPath()
     {

@@ -18,5 +18,6 @@ internal static partial class ReasonTable
         new(R.IsoBuildTooManyDirectories, E.InvalidParameter, F, "The tree has more directories than ISO 9660 path tables can number (65,535)."),
         new(R.IsoBuildVolumeTooLarge, E.InvalidParameter, F, "The image would exceed the 2^32 blocks an ISO 9660 volume can address."),
         new(R.IsoBuildSourceUnreadable, E.IoDevice, F, "A source file or folder cannot be opened or read."),
+        new(R.IsoBuildOutputIsSource, E.InvalidParameter, F, "The output would replace one of the image's own source files."),
     ];
 }
