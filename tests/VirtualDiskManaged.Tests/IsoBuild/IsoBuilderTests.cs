@@ -446,17 +446,25 @@ public sealed class IsoBuilderTests
         // A name with the byte 0xFF, made by the shell: .NET strings cannot carry it.
         var (rc, _, err) = RunIn(src, "sh", "-c", "printf x > \"$(printf 'bad\\377name')\"");
         Assert.That(rc, Is.EqualTo(0), err);
-        Assert.That(Directory.GetFiles(src).Any(f => f.Contains('\uFFFD')), Is.True, "the test's bad name exists");
-        var builder = new IsoImageBuilder(new IsoBuildOptions { RockRidge = true, Timestamp = Epoch });
-        var e = Assert.Throws<VirtualDiskException>(() => builder.AddTree(src));
-        Assert.That(e!.Reason, Is.EqualTo(VirtualDiskErrorReason.IsoBuildSourceUnreadable));
-        Assert.That(e.Diagnostic.FilePath, Does.StartWith(Path.Combine(src, "bad")));
-        Assert.That(e.Diagnostic.Message, Does.Contain("UTF-8"));
+        try
+        {
+            Assert.That(Directory.GetFiles(src).Any(f => f.Contains('\uFFFD')), Is.True, "the test's bad name exists");
+            var builder = new IsoImageBuilder(new IsoBuildOptions { RockRidge = true, Timestamp = Epoch });
+            var e = Assert.Throws<VirtualDiskException>(() => builder.AddTree(src));
+            Assert.That(e!.Reason, Is.EqualTo(VirtualDiskErrorReason.IsoBuildSourceUnreadable));
+            Assert.That(e.Diagnostic.FilePath, Does.StartWith(Path.Combine(src, "bad")));
+            Assert.That(e.Diagnostic.Message, Does.Contain("UTF-8"));
 
-        var cli = VirtualDiskManaged.Tests.Cli.CliRunner.Run("mkiso", "-R", "-o", P("bad.iso"), src);
-        Assert.That(cli.ExitCode, Is.EqualTo(1), cli.ToString());
-        Assert.That(cli.Stderr, Does.Contain("IsoBuildSourceUnreadable").And.Contain(Path.Combine(src, "bad")));
-        Assert.That(File.Exists(P("bad.iso")), Is.False);
+            var cli = VirtualDiskManaged.Tests.Cli.CliRunner.Run("mkiso", "-R", "-o", P("bad.iso"), src);
+            Assert.That(cli.ExitCode, Is.EqualTo(1), cli.ToString());
+            Assert.That(cli.Stderr, Does.Contain("IsoBuildSourceUnreadable").And.Contain(Path.Combine(src, "bad")));
+            Assert.That(File.Exists(P("bad.iso")), Is.False);
+        }
+        finally
+        {
+            // .NET cannot delete the file by the name it lists (the same reason it cannot open it): the shell can.
+            RunIn(src, "sh", "-c", "rm -f \"$(printf 'bad\\377name')\"");
+        }
     }
 
     private IsoImageBuilder OutputTestBuilder()
