@@ -180,7 +180,7 @@ internal static class JUnitReport
         var s = Summary.Of(results);
         var xs = new XmlWriterSettings { Indent = true, Encoding = new System.Text.UTF8Encoding(false), CheckCharacters = false };
         using var w = XmlWriter.Create(stream, xs);
-        string suite = "vdisk check" + (settings.Profile is null ? "" : " --profile " + settings.Profile);
+        string suite = Clean("vdisk check" + (settings.Profile is null ? "" : " --profile " + settings.Profile));
         string time = results.Sum(r => r.Seconds).ToString("0.###", CultureInfo.InvariantCulture);
         w.WriteStartDocument();
         w.WriteStartElement("testsuites");
@@ -201,7 +201,7 @@ internal static class JUnitReport
         {
             w.WriteStartElement("testcase");
             w.WriteAttributeString("classname", "vdisk.check" + (settings.Profile is null ? "" : "." + settings.Profile));
-            w.WriteAttributeString("name", r.Path);
+            w.WriteAttributeString("name", Clean(r.Path));
             w.WriteAttributeString("time", r.Seconds.ToString("0.###", CultureInfo.InvariantCulture));
             var details = new StringWriter();
             if (r.JUnitDetails is not null) details.Write(r.JUnitDetails);

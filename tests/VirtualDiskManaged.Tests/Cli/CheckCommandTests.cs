@@ -130,6 +130,25 @@ public sealed class CheckCommandTests
         }
     }
 
+    /// <summary>
+    /// A file name holding a control character (XML 1.0 cannot carry U+0001 even as a character reference) still gives a
+    /// report a strict XML parser loads; the name keeps its other characters.
+    /// </summary>
+    [Test]
+    public void JUnitReportOfAControlCharacterNameIsWellFormed()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Ignore("Windows names cannot hold U+0001");
+        string folder = TestPaths.NewTempFolder("cli-junit-ctl");
+        string name = "ctl\u0001name]]>&<.vhd";
+        File.Copy(TestPaths.Gunzip(Path.Combine(TestPaths.TestData, "vhd", "dyn-10M.vhd.gz")), Path.Combine(folder, name));
+        var r = CliRunner.Run("check", folder, "--format", "junit");
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString());
+        var xml = new XmlDocument();
+        Assert.DoesNotThrow(() => xml.LoadXml(r.Stdout[..(r.Stdout.LastIndexOf("</testsuites>", StringComparison.Ordinal) + "</testsuites>".Length)]));
+        var testcase = (XmlElement)xml.SelectSingleNode("/testsuites/testsuite/testcase")!;
+        Assert.That(testcase.GetAttribute("name"), Does.EndWith("ctl\uFFFDname]]>&<.vhd"));
+    }
+
     [Test]
     public void TextReportToOutputFile()
     {
