@@ -26,35 +26,38 @@ internal static class TextReport
         {
             string what = r.Format is null ? "" : $"  {r.Format}{(r.Format == "iso" ? "" : " " + r.Subtype)}, {Text.Size(r.VirtualSize ?? 0)}";
             if (r.ChainLength > 1) what += $", chain of {r.ChainLength}";
-            o.WriteLine($"{status,-7}{r.Path}{what}");
+            Line(o, $"{status,-7}{r.Path}{what}");
         }
         else if (r.InternalError is not null)
         {
-            o.WriteLine($"{status,-7}{r.Path}  internal error (a bug): {r.InternalError}");
+            Line(o, $"{status,-7}{r.Path}  internal error (a bug): {r.InternalError}");
         }
         else if (r.InputError is not null)
         {
-            o.WriteLine($"{status,-7}{r.Path}  input error: {r.InputError}");
+            Line(o, $"{status,-7}{r.Path}  input error: {r.InputError}");
         }
         else if (r.Code is uint c && c != 0)
         {
-            o.WriteLine($"{status,-7}{r.Path}  {Text.Code(c)}  {r.Reason}");
-            o.WriteLine($"       message: {r.Message}");
-            if (r.File is not null && r.File != r.Path) o.WriteLine($"       file:    {r.File}");
+            Line(o, $"{status,-7}{r.Path}  {Text.Code(c)}  {r.Reason}");
+            Line(o, $"       message: {r.Message}");
+            if (r.File is not null && r.File != r.Path) Line(o, $"       file:    {r.File}");
         }
         else
         {
             string broken = string.Join(", ", r.Rules.Where(v => v.IsError).Select(v => v.Rule));
-            o.WriteLine($"{status,-7}{r.Path}  {r.Format}{(r.Format == "iso" ? "" : " " + r.Subtype)}, {Text.Size(r.VirtualSize ?? 0)}: breaks {broken}");
+            Line(o, $"{status,-7}{r.Path}  {r.Format}{(r.Format == "iso" ? "" : " " + r.Subtype)}, {Text.Size(r.VirtualSize ?? 0)}: breaks {broken}");
         }
-        foreach (var w in r.Warnings) o.WriteLine("       " + Text.Warning(w.Reason, w.Code, w.Message));
-        foreach (var v in r.Rules) o.WriteLine($"       {(v.IsError ? "rule" : "warning")} {v.Rule}: {v.Message} Fix: {v.Hint}");
+        foreach (var w in r.Warnings) Line(o, "       " + Text.Warning(w.Reason, w.Code, w.Message));
+        foreach (var v in r.Rules) Line(o, $"       {(v.IsError ? "rule" : "warning")} {v.Rule}: {v.Message} Fix: {v.Hint}");
         if (r.Deep is { } d)
         {
-            o.WriteLine($"       deep: {d.BytesRead:N0} bytes read{(d.Sha256 is null ? "" : ", sha256 " + d.Sha256)}");
-            foreach (var p in d.Problems) o.WriteLine($"       problem: {Text.Code(p.Code)} {p.Reason}: {p.Message}");
+            Line(o, $"       deep: {d.BytesRead:N0} bytes read{(d.Sha256 is null ? "" : ", sha256 " + d.Sha256)}");
+            foreach (var p in d.Problems) Line(o, $"       problem: {Text.Code(p.Code)} {p.Reason}: {p.Message}");
         }
     }
+
+    /// <summary>A line for a terminal: control characters in names and messages as \xNN (a file name can hold an escape sequence).</summary>
+    private static void Line(TextWriter o, string line) => o.WriteLine(FileSystemInput.Printable(line));
 }
 
 /// <summary>The JSON report (schema: check-result.schema.json, schemaVersion 1).</summary>

@@ -132,7 +132,7 @@ public sealed class CheckCommandTests
 
     /// <summary>
     /// A file name holding a control character (XML 1.0 cannot carry U+0001 even as a character reference) still gives a
-    /// report a strict XML parser loads; the name keeps its other characters.
+    /// JUnit report a strict XML parser loads, the name keeping its other characters; the text report prints it escaped.
     /// </summary>
     [Test]
     public void JUnitReportOfAControlCharacterNameIsWellFormed()
@@ -147,6 +147,11 @@ public sealed class CheckCommandTests
         Assert.DoesNotThrow(() => xml.LoadXml(r.Stdout[..(r.Stdout.LastIndexOf("</testsuites>", StringComparison.Ordinal) + "</testsuites>".Length)]));
         var testcase = (XmlElement)xml.SelectSingleNode("/testsuites/testsuite/testcase")!;
         Assert.That(testcase.GetAttribute("name"), Does.EndWith("ctl\uFFFDname]]>&<.vhd"));
+        // The text report escapes it for the terminal, as vdisk ls does (a name could hold an escape sequence).
+        var text = CliRunner.Run("check", folder);
+        Assert.That(text.ExitCode, Is.EqualTo(0), text.ToString());
+        Assert.That(text.Stdout, Does.Contain("ctl\\x01name]]>&<.vhd"));
+        Assert.That(text.Stdout.Contains('\u0001'), Is.False, "no raw control character (a char search: a culture-aware string search ignores U+0001)");
     }
 
     [Test]
