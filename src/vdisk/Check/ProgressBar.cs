@@ -1,3 +1,5 @@
+using VirtualDiskManaged.Cli.CommandLine;
+
 namespace VirtualDiskManaged.Cli.Check;
 
 /// <summary>
@@ -31,7 +33,7 @@ internal sealed class ProgressBar : IDisposable
     public void Clear()
     {
         if (!_drawn) return;
-        Console.Error.Write("\r\x1b[K");
+        Terminal.RawError.Write("\r\x1b[K");
         _drawn = false;
     }
 
@@ -44,7 +46,7 @@ internal sealed class ProgressBar : IDisposable
             const int width = 30;
             int filled = _total == 0 ? width : (int)((long)done * width / _total);
             string bar = new string('#', filled) + new string('.', width - filled);
-            Console.Error.Write($"\r\x1b[K[{bar}] {done}/{_total} images, {Interlocked.Read(ref _bytes) / (1 << 20):N0} MiB read");
+            Terminal.RawError.Write($"\r\x1b[K[{bar}] {done}/{_total} images, {Interlocked.Read(ref _bytes) / (1 << 20):N0} MiB read");
             _drawn = true;
         }
     }

@@ -12,11 +12,17 @@ internal static class Output
 {
     private static readonly UTF8Encoding Utf8 = new(false);
 
-    /// <summary>Routes Console.Out through the guard (call once at start-up).</summary>
+    /// <summary>
+    /// Routes Console.Out through the guard, and Console.Out and Console.Error through <see cref="PrintableWriter"/> so
+    /// no control character from a name or a message reaches the terminal (call once at start-up).
+    /// </summary>
     public static void Install()
     {
         var writer = new StreamWriter(OpenStdout(), Utf8, 1 << 14, leaveOpen: false) { AutoFlush = true };
-        Console.SetOut(TextWriter.Synchronized(writer));
+        Console.SetOut(TextWriter.Synchronized(new PrintableWriter(writer)));
+        var error = Console.Error;
+        Terminal.RawError = error;
+        Console.SetError(TextWriter.Synchronized(new PrintableWriter(error)));
     }
 
     /// <summary>stdout as a stream whose failures are <see cref="OutputException"/>s; disposing it leaves stdout open.</summary>

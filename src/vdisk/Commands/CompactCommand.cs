@@ -81,13 +81,13 @@ internal static class CompactCommand
             double fraction = Math.Clamp(value.Done / (double)value.Total, 0, 1);
             int filled = (int)(fraction * 30);
             string phase = value.Phase == CompactPhase.Scan ? "scan" : "move";
-            Console.Error.Write(string.Create(Text.Inv, $"\r[{new string('#', filled)}{new string(' ', 30 - filled)}] {phase} {value.Done} of {value.Total} blocks  "));
+            Terminal.RawError.Write(string.Create(Text.Inv, $"\r[{new string('#', filled)}{new string(' ', 30 - filled)}] {phase} {value.Done} of {value.Total} blocks  "));
             _drawn = true;
         }
 
         public void Dispose()
         {
-            if (_drawn) Console.Error.WriteLine();
+            if (_drawn) Terminal.RawError.WriteLine();
             _drawn = false;
         }
     }

@@ -124,7 +124,7 @@ internal static class ExtractCommand
                     line = $"[{new string('#', filled)}{new string('.', width - filled)}] {_last.EntriesDone:N0}/{t.Entries:N0} entries, {_last.BytesWritten / (1 << 20):N0}/{t.Bytes / (1 << 20):N0} MiB";
                 }
                 else line = $"{_last.EntriesDone:N0} entries, {_last.BytesWritten / (1 << 20):N0} MiB";
-                Console.Error.Write("\r\x1b[K" + line);
+                Terminal.RawError.Write("\r\x1b[K" + Terminal.Printable(line));
                 _drawn = true;
             }
         }
@@ -134,7 +134,7 @@ internal static class ExtractCommand
             lock (_gate)
             {
                 _stopped = true;
-                if (_drawn) Console.Error.Write("\r\x1b[K");
+                if (_drawn) Terminal.RawError.Write("\r\x1b[K");
             }
             _timer.Dispose();
         }

@@ -115,22 +115,6 @@ internal static class FileSystemInput
         return 10;
     }
 
-    /// <summary>A path for a terminal line: control characters as \xNN (names in an image can hold anything).</summary>
-    public static string Printable(string s)
-    {
-        foreach (char c in s)
-            if (c < 0x20 || c == 0x7F) return Escape(s);
-        return s;
-    }
-
-    private static string Escape(string s)
-    {
-        var sb = new StringBuilder(s.Length + 8);
-        foreach (char c in s)
-        {
-            if (c < 0x20 || c == 0x7F) sb.Append("\\x").Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
-            else sb.Append(c);
-        }
-        return sb.ToString();
-    }
+    /// <summary>A path for a terminal line: control characters as \xNN (names in an image can hold anything; see <see cref="Terminal"/>).</summary>
+    public static string Printable(string s) => Terminal.Printable(s);
 }

@@ -168,7 +168,7 @@ internal static class MkisoCommand
             lock (_gate)
             {
                 int percent = value.TotalBytes == 0 ? 100 : (int)(value.BytesWritten * 100 / value.TotalBytes);
-                Console.Error.Write($"\r\x1b[K[{new string('#', percent * 30 / 100)}{new string('.', 30 - percent * 30 / 100)}] {percent}% of {value.TotalBytes / (1 << 20):N0} MiB");
+                Terminal.RawError.Write($"\r\x1b[K[{new string('#', percent * 30 / 100)}{new string('.', 30 - percent * 30 / 100)}] {percent}% of {value.TotalBytes / (1 << 20):N0} MiB");
                 _drawn = true;
             }
         }
@@ -177,7 +177,7 @@ internal static class MkisoCommand
         {
             lock (_gate)
             {
-                if (_drawn) Console.Error.Write("\r\x1b[K");
+                if (_drawn) Terminal.RawError.Write("\r\x1b[K");
                 _drawn = false;
             }
         }

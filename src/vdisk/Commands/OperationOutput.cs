@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VirtualDiskManaged.Cli.CommandLine;
 
 namespace VirtualDiskManaged.Cli.Commands;
 
@@ -96,7 +97,7 @@ internal static class OperationOutput
             _lastTicks = now;
             double fraction = Math.Clamp(value.BytesDone / (double)value.BytesTotal, 0, 1);
             int filled = (int)(fraction * 30);
-            Console.Error.Write($"\r[{new string('#', filled)}{new string(' ', 30 - filled)}] {fraction * 100,5:0.0}% {Short(value.BytesDone)} of {Short(value.BytesTotal)}  ");
+            Terminal.RawError.Write($"\r[{new string('#', filled)}{new string(' ', 30 - filled)}] {fraction * 100,5:0.0}% {Short(value.BytesDone)} of {Short(value.BytesTotal)}  ");
             _drawn = true;
         }
 
@@ -111,7 +112,7 @@ internal static class OperationOutput
 
         public void Dispose()
         {
-            if (_drawn) Console.Error.WriteLine();
+            if (_drawn) Terminal.RawError.WriteLine();
             _drawn = false;
         }
     }

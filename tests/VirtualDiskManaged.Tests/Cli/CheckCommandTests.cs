@@ -154,6 +154,33 @@ public sealed class CheckCommandTests
         Assert.That(text.Stdout.Contains('\u0001'), Is.False, "no raw control character (a char search: a culture-aware string search ignores U+0001)");
     }
 
+    /// <summary>
+    /// An escape sequence in a name (here ESC [ 3 1 m and the C1 CSI, U+009B) is printed as \xNN by every command, on
+    /// stdout (vdisk info's path line) and on stderr (a failure naming the file), so a hostile name cannot drive the
+    /// terminal; line feeds still end lines.
+    /// </summary>
+    [Test]
+    public void ControlCharactersNeverReachTheTerminal()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Ignore("Windows names cannot hold ESC");
+        string folder = TestPaths.NewTempFolder("cli-escape");
+        string image = Path.Combine(folder, "esc\u001b[31mred\u009b.vhd");
+        File.Copy(TestPaths.Gunzip(Path.Combine(TestPaths.TestData, "vhd", "dyn-10M.vhd.gz")), image);
+        var info = CliRunner.Run("info", image);
+        Assert.That(info.ExitCode, Is.EqualTo(0), info.ToString());
+        Assert.That(info.Stdout, Does.Contain("esc\\x1B[31mred\\x9B.vhd"));
+        Assert.That(info.Stdout.IndexOfAny(['\u001b', '\u009b']), Is.EqualTo(-1));
+        Assert.That(info.Stdout.Split('\n').Length, Is.GreaterThan(5), "lines are kept");
+        var missing = CliRunner.Run("info", image + ".missing");
+        Assert.That(missing.ExitCode, Is.EqualTo(1), missing.ToString());
+        string said = missing.Stdout + missing.Stderr; // info prints its failure report on stdout, the open's line on stderr
+        Assert.That(said, Does.Contain("esc\\x1B[31mred\\x9B.vhd.missing"));
+        Assert.That(said.IndexOfAny(['\u001b', '\u009b']), Is.EqualTo(-1));
+        var compare = CliRunner.Run("compare", image, image + ".missing");
+        Assert.That(compare.Stderr, Does.Contain("esc\\x1B[31mred\\x9B.vhd.missing"));
+        Assert.That(compare.Stderr.IndexOfAny(['\u001b', '\u009b']), Is.EqualTo(-1));
+    }
+
     [Test]
     public void TextReportToOutputFile()
     {
