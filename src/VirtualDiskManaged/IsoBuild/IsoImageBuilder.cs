@@ -271,8 +271,8 @@ public sealed class IsoImageBuilder
     /// is written under a temporary name in the same folder, flushed and renamed, so a half-written image never stands
     /// at the path; a symbolic link gets the image at what it names (the link stays). A device, FIFO or socket that
     /// exists there (a USB stick's block device, /dev/stdout on a pipe) is written in place, every block including the
-    /// zeros (runs of zeros become holes only in a regular file written at its end). A path that names one of the image's own source files is refused
-    /// (<see cref="VirtualDiskErrorReason.IsoBuildOutputIsSource"/>).
+    /// zeros (runs of zeros become holes only in a regular file written at its end). A path that names one of the
+    /// image's own source files is refused (<see cref="VirtualDiskErrorReason.IsoBuildOutputIsSource"/>).
     /// </summary>
     public long Build(string outputPath, IProgress<IsoBuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {

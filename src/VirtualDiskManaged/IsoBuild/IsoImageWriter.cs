@@ -860,7 +860,7 @@ internal sealed class IsoImageWriter
         BinaryPrimitives.WriteUInt32LittleEndian(e[8..], image.Extent);
     }
 
-    /// <summary>Sequential output with block accounting, sparse runs of zeros on seekable files, progress and cancellation.</summary>
+    /// <summary>Sequential output with block accounting, runs of zeros left as holes where that is safe, progress and cancellation.</summary>
     private sealed class BlockSink(Stream output, long total, IProgress<IsoBuildProgress>? progress, CancellationToken ct)
     {
         private readonly bool _sparse = MayLeaveHoles(output);
@@ -877,6 +877,7 @@ internal sealed class IsoImageWriter
             return Host.UnixNative.TryFStat((int)fs.SafeFileHandle.DangerousGetHandle(), out uint mode, out _, out _)
                 && (mode & PosixFileType.Mask) == PosixFileType.Regular;
         }
+
         private long _position, _lastReport;
         private static readonly byte[] ZeroBlock = new byte[BlockSize];
 
@@ -911,7 +912,7 @@ internal sealed class IsoImageWriter
             }
         }
 
-        /// <summary>Zeros that become a hole in a seekable file (the padding).</summary>
+        /// <summary>Zeros (the padding), left as a hole where <see cref="MayLeaveHoles"/> allows.</summary>
         public void Hole(long count)
         {
             if (!_sparse) { Zeros(count); return; }

@@ -17,7 +17,8 @@ internal static class MkisoCommand
             + "placed at the root (symbolic links recorded, never followed). --boot and --efi-boot name a file inside the image "
             + "(e.g. isolinux/isolinux.bin); a host file not in the tree is added at the root under its name. The same inputs "
             + "and --date (or SOURCE_DATE_EPOCH) give a byte-identical image. The image is written under a temporary name "
-            + "and renamed when complete; a device or FIFO at OUT is written in place, and - is stdout (the summary then goes to stderr). Example, a cloud-init seed: vdisk mkiso --output seed.iso --volume-id cidata "
+            + "and renamed when complete; a device or FIFO at OUT is written in place, and - is stdout (the summary then "
+            + "goes to stderr). Example, a cloud-init seed: vdisk mkiso --output seed.iso --volume-id cidata "
             + "--joliet --rock-ridge user-data meta-data",
             "0 the image was written, 1 a source could not be read or the tree cannot be written as ISO 9660");
         var paths = new Argument<string[]>("PATH") { Description = "files and folders to put in the image", Arity = ArgumentArity.OneOrMore };
