@@ -108,6 +108,13 @@ internal sealed partial class FieldMap
                 case ('S', 'P'):
                     Add(n + ".skip", at + 6, 1, Endian.Bytes);
                     break;
+                case ('P', 'X'):
+                    Add(n + ".mode", at + 4, 4, Endian.Little); // the file type bits decide the entry's kind
+                    break;
+                case ('P', 'N'):
+                    Add(n + ".high", at + 4, 4, Endian.Little);
+                    Add(n + ".low", at + 12, 4, Endian.Little);
+                    break;
                 case ('Z', 'F'):
                     Add(n + ".headerSize", at + 6, 1, Endian.Bytes);
                     Add(n + ".log2", at + 7, 1, Endian.Bytes);

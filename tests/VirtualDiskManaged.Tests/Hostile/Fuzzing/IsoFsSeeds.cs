@@ -17,6 +17,7 @@ internal static class IsoFsSeeds
         var seeds = new List<Seed>();
         foreach (var (name, bytes, origin) in Iso9660Crafted())
             seeds.Add(new Seed("isofs", name, bytes, [], origin));
+        seeds.Add(new Seed("isofs", "vdisk-mkiso-special.iso", BuilderSpecialFiles(), [], "this library's builder: Rock Ridge device nodes (PN), FIFO, socket, Joliet"));
         if (!TestPaths.HasTool("xorriso")) return seeds;
         string folder = TestPaths.NewTempFolder("isofs-seeds");
         try
@@ -53,6 +54,26 @@ internal static class IsoFsSeeds
             try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
         }
         return seeds;
+    }
+
+    /// <summary>
+    /// An image from this library's builder with what no tool-made seed has: Rock Ridge PX file types of device nodes,
+    /// FIFOs and sockets and PN device numbers in both encodings (RRIP §4.1.2), next to a file, a link and Joliet.
+    /// </summary>
+    private static byte[] BuilderSpecialFiles()
+    {
+        var when = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
+        var b = new VirtualDiskManaged.IsoBuild.IsoImageBuilder(new VirtualDiskManaged.IsoBuild.IsoBuildOptions { RockRidge = true, Joliet = true, Timestamp = when, Padding = false });
+        b.AddFile("/file.txt", "content\n"u8.ToArray(), when);
+        b.AddSymlink("/link", "file.txt", when);
+        b.AddSpecialFile("/dev/null", VirtualDiskManaged.FileSystems.FileSystemEntryKind.CharacterDevice, 1, 3, when);
+        b.AddSpecialFile("/dev/loop0", VirtualDiskManaged.FileSystems.FileSystemEntryKind.BlockDevice, 7, 0, when);
+        b.AddSpecialFile("/dev/big", VirtualDiskManaged.FileSystems.FileSystemEntryKind.BlockDevice, 259, 70_000, when);
+        b.AddSpecialFile("/run/pipe", VirtualDiskManaged.FileSystems.FileSystemEntryKind.Fifo, modificationTime: when);
+        b.AddSpecialFile("/run/sock", VirtualDiskManaged.FileSystems.FileSystemEntryKind.Socket, modificationTime: when);
+        using var image = new MemoryStream();
+        b.Build(image);
+        return image.ToArray();
     }
 
     /// <summary>The crafted images of the ISO tests (Iso9660/CraftedIsoImage.cs).</summary>
