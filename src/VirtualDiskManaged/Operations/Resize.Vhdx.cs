@@ -91,6 +91,13 @@ public static partial class VirtualDiskOperations
             bool clearTail = oldSize % block != 0 && tailEntry.PayloadState == VhdxPayloadState.FullyPresent && tailLength > 0;
             job.Total = (clearTail ? tailLength : 0) + (relocate ? regions.Bat.Length : 0);
             job.ThrowIfCanceled();
+            // The changed BAT pages, computed before anything is written so that a refusal (too many pages) leaves the file
+            // as it was. A moved BAT is read at its old place: the copy made below is byte for byte the old region, and past
+            // it the new region is space past the file's end, zeros.
+            var pages = new SortedDictionary<long, byte[]>();
+            var planned = BatPages(job, batAt, oldEntries, newEntries, Desired, pages, null, block, IsBitmap,
+                readAt: regions.Bat.FileOffset, readable: relocate ? regions.Bat.Length : long.MaxValue);
+            if (planned is not null) return planned;
 
             // Before anything is written: a new LogGuid and FileWriteGuid (MS-VHDX §2.2.2: FileWriteGuid changes before the first write).
             headers.Update(store, h => h with { LogGuid = log.LogGuid, FileWriteGuid = Guid.NewGuid() });
@@ -101,14 +108,11 @@ public static partial class VirtualDiskOperations
                 job.Changes.Add($"The last block's {tailLength} bytes past the old size cleared");
             }
             if (end > length) store.SetLength(end);
-            var pages = new SortedDictionary<long, byte[]>();
             var tail = new List<(long, byte[])>();
             if (relocate)
             {
                 // The new place is referenced by nothing until the region tables change: written directly.
                 job.Copy(regions.Bat.FileOffset, batAt, regions.Bat.Length);
-                var failure = BatPages(job, batAt, oldEntries, newEntries, Desired, pages, null, block, IsBitmap);
-                if (failure is not null) return failure;
                 foreach (var (target, page) in pages) store.WriteAt(target, page);
                 pages.Clear();
                 var newTable = (byte[])regionBytes.Clone();
@@ -128,11 +132,6 @@ public static partial class VirtualDiskOperations
                 job.Unreferenced += regions.Bat.Length;
                 job.Changes.Add($"BAT region moved from {regions.Bat.FileOffset} ({regions.Bat.Length} bytes) to {batAt} ({batLength} bytes); its old place is unreferenced");
             }
-            else
-            {
-                var failure = BatPages(job, batAt, oldEntries, newEntries, Desired, pages, null, block, IsBitmap);
-                if (failure is not null) return failure;
-            }
             if (newBlocks > 0) job.Changes.Add($"{newBlocks} fully present block(s) allocated at {firstNewBlock}");
             store.Flush();
             tail.Add((sizeAt / 4096 * 4096, sizePage));
@@ -150,7 +149,8 @@ public static partial class VirtualDiskOperations
         {
             var pages = new SortedDictionary<long, byte[]>();
             var freed = new List<(long Offset, long Length)>();
-            var failure = BatPages(job, regions.Bat.FileOffset, newEntries, oldEntries, _ => 0, pages, freed, block, IsBitmap);
+            var failure = BatPages(job, regions.Bat.FileOffset, newEntries, oldEntries, _ => 0, pages, freed, block, IsBitmap,
+                readAt: regions.Bat.FileOffset, readable: long.MaxValue);
             if (failure is not null) return failure;
             job.ThrowIfCanceled();
             headers.Update(store, h => h with { LogGuid = log.LogGuid, FileWriteGuid = Guid.NewGuid() });
@@ -193,18 +193,20 @@ public static partial class VirtualDiskOperations
     }
 
     /// <summary>
-    /// The 4 KiB BAT pages (at <paramref name="batAt"/>) that entries [first, last) change to <paramref name="desired"/>,
-    /// read from the file and changed in memory; unchanged pages are left out. <paramref name="freed"/> collects the blocks
-    /// the old entries referenced (MS-VHDX §2.5.1: FULLY or PARTIALLY_PRESENT payload, SB_BLOCK_PRESENT bitmap).
+    /// The 4 KiB BAT pages (keyed by their place at <paramref name="batAt"/>) that entries [first, last) change to
+    /// <paramref name="desired"/>, read from the file and changed in memory; unchanged pages are left out. The pages are
+    /// read at <paramref name="readAt"/> (the BAT as it is now), and the first <paramref name="readable"/> bytes there
+    /// are read; past them a page is zeros. <paramref name="freed"/> collects the blocks the old entries referenced
+    /// (MS-VHDX §2.5.1: FULLY or PARTIALLY_PRESENT payload, SB_BLOCK_PRESENT bitmap).
     /// </summary>
     private static VirtualDiskDiagnostic? BatPages(ResizeJob job, long batAt, long first, long last, Func<long, ulong> desired,
-        SortedDictionary<long, byte[]> pages, List<(long, long)>? freed, long blockSize, Func<long, bool> isBitmap)
+        SortedDictionary<long, byte[]> pages, List<(long, long)>? freed, long blockSize, Func<long, bool> isBitmap, long readAt, long readable)
     {
         const int perPage = 4096 / VhdxBatEntry.Size;
         for (long page = first / perPage; first < last && page <= (last - 1) / perPage; page++)
         {
             var bytes = new byte[4096];
-            job.File.ReadExactlyAt(batAt + page * 4096, bytes);
+            if (page * 4096 < readable) job.File.ReadExactlyAt(readAt + page * 4096, bytes);
             bool changed = false;
             for (long i = Math.Max(first, page * perPage); i < Math.Min(last, (page + 1) * perPage); i++)
             {

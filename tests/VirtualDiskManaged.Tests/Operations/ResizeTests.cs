@@ -383,6 +383,23 @@ public sealed class ResizeTests : OperationsTestBase
         Assert.That(QemuSize(vhdx, "vhdx"), Is.EqualTo(20 * MiB));
     }
 
+    /// <summary>
+    /// A grow whose BAT pages exceed what one resize logs (16,384 pages: a fixed VHDX of 1 MiB blocks grown to 9 TiB) is
+    /// refused before anything is written: the file keeps its length and bytes (no new header, no extension, no BAT copy).
+    /// </summary>
+    [Test]
+    public void AGrowRefusedForItsSizeWritesNothing()
+    {
+        string image = Path.Combine(Folder, "huge.vhdx");
+        OpsImages.Check(CreateTools.Run("qemu-img", "create", "-q", "-f", "vhdx", "-o", "subformat=fixed,block_state_zero=off,block_size=1M", image, (8 * MiB).ToString()), "qemu-img create");
+        byte[] before = File.ReadAllBytes(image);
+        Assert.That(VirtualDiskOperations.TryResize(image, 9L << 40, out _, out var refused), Is.False);
+        Assert.That(refused!.Reason, Is.EqualTo(VirtualDiskErrorReason.ResizeLayoutNotSupported));
+        Assert.That(refused.Message, Does.Contain("BAT pages"));
+        Assert.That(new FileInfo(image).Length, Is.EqualTo(before.Length), "the file is not extended");
+        Assert.That(File.ReadAllBytes(image), Is.EqualTo(before), "not a byte written");
+    }
+
     [Test]
     public void CancelBeforeTheSizeChangesKeepsTheOldImage()
     {
