@@ -541,22 +541,32 @@ public static partial class VirtualDiskOperations
         // before the entry is durable the old copy stands, after it (applied or replayed) the new one.
         run.Stage = "move";
         int next = 0;
-        while (next < moves.Count)
+        try
         {
-            run.Report(CompactPhase.Move, next, moves.Count);
-            long bytes = 0;
-            int count = 0;
-            for (; next < moves.Count && count < MoveBatch && bytes < MoveBatchBytes; next++, count++)
+            while (next < moves.Count)
             {
-                var (block, target) = moves[next];
-                run.Copy(block.Offset, target, block.Length);
-                bytes += block.Length;
-                log.Set(block.Index, (log.Get(block.Index) & 0xFFFFF) | (ulong)target); // state and reserved bits kept
+                run.Report(CompactPhase.Move, next, moves.Count);
+                long bytes = 0;
+                int count = 0;
+                for (; next < moves.Count && count < MoveBatch && bytes < MoveBatchBytes; next++, count++)
+                {
+                    var (block, target) = moves[next];
+                    run.Copy(block.Offset, target, block.Length);
+                    bytes += block.Length;
+                    log.Set(block.Index, (log.Get(block.Index) & 0xFFFFF) | (ulong)target); // state and reserved bits kept
+                }
+                store.Flush();
+                log.Commit();
             }
-            store.Flush();
-            log.Commit();
+            run.Report(CompactPhase.Move, moves.Count, moves.Count);
         }
-        run.Report(CompactPhase.Move, moves.Count, moves.Count);
+        catch (OperationCanceledException)
+        {
+            // Canceled between batches: every batch so far is committed; the log is closed clean (no truncation), so the
+            // image does not open with a pending log afterwards.
+            log.Close(truncating: false);
+            throw;
+        }
 
         // ---- The log clean (LogGuid cleared), then the truncation: nothing can replay over the cut part ----
         run.Stage = "truncate";

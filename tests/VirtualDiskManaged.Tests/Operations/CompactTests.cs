@@ -155,6 +155,30 @@ public sealed class CompactTests : OperationsTestBase
         Assert.That(CreateTools.QemuCompare(mirror, "raw", image, "vhdx").ExitCode, Is.EqualTo(0));
     }
 
+    /// <summary>
+    /// Canceled in the move phase (the release and the first batches already through the log): the content is unchanged,
+    /// and the log was closed, so the image opens strictly without a pending log and qemu-img check passes.
+    /// </summary>
+    [Test]
+    public void CanceledWhileMovingLeavesACleanLog()
+    {
+        var (image, mirror) = CompactImages.Dynamic(Folder, VirtualDiskFormat.Vhdx, "cancel-move");
+        using var cts = new CancellationTokenSource();
+        // The scan's last report is always delivered; the next check of the token is the move loop's first.
+        var progress = new SyncProgress(p => { if (p.Phase == CompactPhase.Scan && p.Done == p.Total) cts.Cancel(); });
+        Assert.That(VirtualDiskOperations.TryCompact(image, new CompactOptions { CancellationToken = cts.Token, Progress = progress }, out _, out var failure), Is.False);
+        Assert.That(failure!.Reason, Is.EqualTo(VirtualDiskErrorReason.CompactCanceled));
+        using (var disk = VirtualDisk.Open(image, new VirtualDiskOpenOptions { Strict = true }))
+            Assert.That(disk.LogReplayed, Is.False, "no pending log");
+        Assert.That(CreateTools.QemuCompare(mirror, "raw", image, "vhdx").ExitCode, Is.EqualTo(0));
+        OpsImages.Check(CreateTools.Run("qemu-img", "check", "-f", "vhdx", image), "qemu-img check");
+    }
+
+    private sealed class SyncProgress(Action<CompactProgress> report) : IProgress<CompactProgress>
+    {
+        public void Report(CompactProgress value) => report(value);
+    }
+
     [Test]
     public void CommandPrintsTheResult()
     {
