@@ -135,6 +135,11 @@ public static partial class VirtualDiskOperations
             failure = top is VhdLayer vhd ? CompactVhd(vhd, run) : CompactVhdx((VhdxLayer)top, run);
         }
         catch (OperationCanceledException) { failure = new(R.CompactCanceled, full, run.Stage); }
+        // The store reports its own write and flush failures (EIO, ENOSPC) as these reasons; anything else is a read.
+        catch (VirtualDiskException e) when (e.Diagnostic.Reason is R.WriteFailed or R.FlushFailed)
+        {
+            failure = new(R.CompactWriteFailed, full, $"{run.Stage}: {e.Diagnostic.Detail}", e.Diagnostic.Offset, inner: e.Diagnostic);
+        }
         catch (VirtualDiskException e) { failure = new(R.OperationReadFailed, full, e.Diagnostic.Detail, e.Diagnostic.Offset, inner: e.Diagnostic, code: e.Diagnostic.Code); }
         catch (IOException e) { failure = new(R.CompactWriteFailed, full, $"{run.Stage}: {e.Message}"); }
         catch (UnauthorizedAccessException e) { failure = new(R.CompactWriteFailed, full, $"{run.Stage}: {e.Message}"); }

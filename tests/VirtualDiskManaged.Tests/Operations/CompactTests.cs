@@ -174,6 +174,25 @@ public sealed class CompactTests : OperationsTestBase
         OpsImages.Check(CreateTools.Run("qemu-img", "check", "-f", "vhdx", image), "qemu-img check");
     }
 
+    /// <summary>
+    /// A write that fails part-way (EIO on the third write: the release is logged, the moves are not) is
+    /// CompactWriteFailed naming the stage, not a read failure; the image still reads the same content (its log replayed).
+    /// </summary>
+    [TestCase(VirtualDiskFormat.Vhd)]
+    [TestCase(VirtualDiskFormat.Vhdx)]
+    public void AWriteFailurePartWayIsAWriteFailure(VirtualDiskFormat format)
+    {
+        var (image, mirror) = CompactImages.Dynamic(Folder, format, "fail-" + format);
+        Assert.That(VirtualDiskOperations.TryCompact(image, null, inner => new FailingStore(inner, 2), out _, out var failure), Is.False);
+        Assert.That(failure!.Reason, Is.EqualTo(VirtualDiskErrorReason.CompactWriteFailed), failure.ToString());
+        Assert.That(failure.Detail, Does.Contain("injected EIO"));
+        // Read through the library: a VHDX stopped mid-way has a pending log, which it replays (qemu-img refuses that read-only).
+        using var disk = VirtualDisk.Open(image);
+        var content = new byte[disk.VirtualSize];
+        Assert.That(disk.Read(0, content), Is.EqualTo(content.Length));
+        Assert.That(content.AsSpan().SequenceEqual(File.ReadAllBytes(mirror)), Is.True, "the same content");
+    }
+
     private sealed class SyncProgress(Action<CompactProgress> report) : IProgress<CompactProgress>
     {
         public void Report(CompactProgress value) => report(value);

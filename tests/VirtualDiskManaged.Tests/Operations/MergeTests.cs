@@ -316,28 +316,6 @@ public sealed class MergeTests : OperationsTestBase
     }
 
     /// <summary>Fails every write and flush after the first <paramref name="writes"/> writes (an injected EIO).</summary>
-    private sealed class FailingStore(VirtualDiskManaged.Host.IBackingStore inner, int writes) : VirtualDiskManaged.Host.IBackingStore
-    {
-        private int _left = writes;
-        public string Path => inner.Path;
-        public long Length => inner.Length;
-        public int ReadAt(long offset, Span<byte> buffer) => inner.ReadAt(offset, buffer);
-        public void WriteAt(long offset, ReadOnlySpan<byte> data)
-        {
-            if (Interlocked.Decrement(ref _left) < 0) throw new VirtualDiskException(new(VirtualDiskErrorReason.WriteFailed, inner.Path, "injected EIO", offset));
-            inner.WriteAt(offset, data);
-        }
-        public void SetLength(long length)
-        {
-            if (Volatile.Read(ref _left) < 0) throw new VirtualDiskException(new(VirtualDiskErrorReason.WriteFailed, inner.Path, "injected EIO", length));
-            inner.SetLength(length);
-        }
-        public void Flush()
-        {
-            if (Volatile.Read(ref _left) < 0) throw new VirtualDiskException(new(VirtualDiskErrorReason.FlushFailed, inner.Path, "injected EIO"));
-            inner.Flush();
-        }
-    }
 
     [Test]
     public void ProgressCountsTheBytesHeldAboveTheTarget()

@@ -168,3 +168,27 @@ public abstract class OperationsTestBase
         try { Directory.Delete(Folder, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
+
+/// <summary>A store whose writes fail (VirtualDiskException WriteFailed/FlushFailed, as HostFile reports EIO) after <c>writes</c> of them.</summary>
+internal sealed class FailingStore(VirtualDiskManaged.Host.IBackingStore inner, int writes) : VirtualDiskManaged.Host.IBackingStore
+{
+    private int _left = writes;
+    public string Path => inner.Path;
+    public long Length => inner.Length;
+    public int ReadAt(long offset, Span<byte> buffer) => inner.ReadAt(offset, buffer);
+    public void WriteAt(long offset, ReadOnlySpan<byte> data)
+    {
+        if (Interlocked.Decrement(ref _left) < 0) throw new VirtualDiskException(new(VirtualDiskErrorReason.WriteFailed, inner.Path, "injected EIO", offset));
+        inner.WriteAt(offset, data);
+    }
+    public void SetLength(long length)
+    {
+        if (Volatile.Read(ref _left) < 0) throw new VirtualDiskException(new(VirtualDiskErrorReason.WriteFailed, inner.Path, "injected EIO", length));
+        inner.SetLength(length);
+    }
+    public void Flush()
+    {
+        if (Volatile.Read(ref _left) < 0) throw new VirtualDiskException(new(VirtualDiskErrorReason.FlushFailed, inner.Path, "injected EIO"));
+        inner.Flush();
+    }
+}
