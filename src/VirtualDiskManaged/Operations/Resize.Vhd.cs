@@ -102,7 +102,8 @@ public static partial class VirtualDiskOperations
             footerAt = movers.Count == 0 ? start : first + (movers.Count - 1) * stride + bitmap + blockSize;
             footerAt = (footerAt + VhdSector - 1) / VhdSector * VhdSector;
         }
-        job.Total = movers.Count * (bitmap + blockSize) + (clearTail ? tailLength : 0) + (newPadded - max * 4);
+        // The new entries are filled only when the table grows (below); otherwise newPadded is the old padding.
+        job.Total = movers.Count * (bitmap + blockSize) + (clearTail ? tailLength : 0) + (needed > max ? newPadded - max * 4 : 0);
         job.ThrowIfCanceled();
 
         if (clearTail)
