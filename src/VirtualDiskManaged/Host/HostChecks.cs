@@ -163,9 +163,7 @@ internal static class HostChecks
     /// <summary>Linux dev_t → "major:minor" as mountinfo writes it (glibc's gnu_dev_major/minor encoding).</summary>
     internal static string FormatDevice(ulong dev)
     {
-        ulong major = ((dev >> 8) & 0xFFF) | ((dev >> 32) & 0xFFFFF000);
-        ulong minor = (dev & 0xFF) | ((dev >> 12) & 0xFFFFFF00);
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{major}:{minor}");
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{UnixNative.DeviceMajor(dev)}:{UnixNative.DeviceMinor(dev)}");
     }
 
     private static string SourceHost(string source)

@@ -6,7 +6,7 @@ namespace VirtualDiskManaged.Host;
 internal static partial class UnixNative
 {
     // st_mode file types (sys/stat.h).
-    public const uint S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000;
+    public const uint S_IFMT = FileSystems.PosixFileType.Mask, S_IFREG = FileSystems.PosixFileType.Regular, S_IFDIR = FileSystems.PosixFileType.Directory;
 
     // FS_IOC_GETFLAGS = _IOR('f', 1, long) on 64-bit Linux; flag bits from linux/fs.h.
     private const nuint FS_IOC_GETFLAGS = 0x80086601;
@@ -123,8 +123,7 @@ internal static partial class UnixNative
     public static bool MayBeNetworkDevice(ulong device)
     {
         if (device == ulong.MaxValue || !OperatingSystem.IsLinux()) return true;
-        ulong major = ((device >> 8) & 0xFFF) | ((device >> 32) & 0xFFFFF000);
-        return major == 0;
+        return DeviceMajor(device) == 0;
     }
 
     /// <summary>stat(2) of a path: file type bits, device and inode. False when unsupported here or when stat fails.</summary>
@@ -179,17 +178,9 @@ internal static partial class UnixNative
     }
 
     /// <summary>
-    /// stat(2) of a path with its hard-link count: st_nlink is 8 bytes at offset 16 in the x86-64 layout (mode at
-    /// 24) and 4 bytes at offset 20 in the generic 64-bit layout (mode at 16).
+    /// stat(2) of a path for the ISO builder's walk (one call per file): st_mode, identity, the hard-link count and
+    /// st_rdev (a device node's number, as <see cref="DeviceMajor"/> and <see cref="DeviceMinor"/> decode it).
     /// </summary>
-    public static bool TryStatLinks(string path, out ulong device, out ulong inode, out ulong links) =>
-        TryStatLinks(path, out _, out device, out inode, out links);
-
-    /// <summary>As <see cref="TryStatLinks(string, out ulong, out ulong, out ulong)"/>, with st_mode too (one stat per file for the ISO builder's walk).</summary>
-    public static bool TryStatLinks(string path, out uint mode, out ulong device, out ulong inode, out ulong links) =>
-        TryStatLinks(path, out mode, out device, out inode, out links, out _);
-
-    /// <summary>As above, with st_rdev (a device node's number, encoded as <see cref="DeviceMajor"/> and <see cref="DeviceMinor"/> decode it).</summary>
     public static unsafe bool TryStatLinks(string path, out uint mode, out ulong device, out ulong inode, out ulong links, out ulong rdev)
     {
         mode = 0; device = 0; inode = 0; links = 0; rdev = 0;

@@ -1,3 +1,5 @@
+using PosixFileType = VirtualDiskManaged.FileSystems.PosixFileType;
+
 namespace VirtualDiskManaged.IsoBuild;
 
 internal enum BuildNodeKind : byte { File, Directory, Symlink, Special }
@@ -11,14 +13,6 @@ internal sealed class SpecialFile(int typeBits, uint major, uint minor)
     public bool IsDevice => TypeBits is PosixFileType.CharacterDevice or PosixFileType.BlockDevice;
 }
 
-/// <summary>POSIX st_mode file type bits (S_IFMT, sys/stat.h), as Rock Ridge PX records them (RRIP §4.1.1).</summary>
-internal static class PosixFileType
-{
-    public const int Mask = 0xF000, Fifo = 0x1000, CharacterDevice = 0x2000, Directory = 0x4000, BlockDevice = 0x6000,
-        Regular = 0x8000, Symlink = 0xA000, Socket = 0xC000;
-
-    public static bool IsSpecial(int typeBits) => typeBits is Fifo or CharacterDevice or BlockDevice or Socket;
-}
 
 /// <summary>A host file whose name differs from its image name: the whole host path (rare: only <c>AddFile</c> with another name).</summary>
 internal sealed class HostPath(string path)
@@ -145,8 +139,6 @@ internal sealed class DirectoryPart(BuildNode? parent)
             return _children.AsSpan(0, _count);
         }
     }
-
-    public int Count => _count;
 
     public bool TryGet(string name, out BuildNode child)
     {

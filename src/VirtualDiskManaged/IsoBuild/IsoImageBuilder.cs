@@ -1,5 +1,6 @@
 using System.IO.Enumeration;
 using FileSystemEntryKind = VirtualDiskManaged.FileSystems.FileSystemEntryKind;
+using PosixFileType = VirtualDiskManaged.FileSystems.PosixFileType;
 using VirtualDiskManaged.Host;
 
 namespace VirtualDiskManaged.IsoBuild;
@@ -106,14 +107,8 @@ public sealed class IsoImageBuilder
     /// </summary>
     public void AddSpecialFile(string imagePath, FileSystemEntryKind kind, uint major = 0, uint minor = 0, DateTimeOffset? modificationTime = null, int mode = 0x1A4)
     {
-        int type = kind switch
-        {
-            FileSystemEntryKind.CharacterDevice => PosixFileType.CharacterDevice,
-            FileSystemEntryKind.BlockDevice => PosixFileType.BlockDevice,
-            FileSystemEntryKind.Fifo => PosixFileType.Fifo,
-            FileSystemEntryKind.Socket => PosixFileType.Socket,
-            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "A device node, FIFO or socket"),
-        };
+        int type = PosixFileType.SpecialTypeBits(kind);
+        if (type == 0) throw new ArgumentOutOfRangeException(nameof(kind), kind, "A device node, FIFO or socket");
         if (type is PosixFileType.Fifo or PosixFileType.Socket && (major | minor) != 0)
             throw new ArgumentException("Only device nodes have a device number", nameof(major));
         var (parent, name) = Parent(imagePath, create: true);
@@ -235,7 +230,6 @@ public sealed class IsoImageBuilder
                 }
                 catch (Exception e) when (IsHostError(e)) { FailSource(Path.Join(folder, name), e); }
             }
-            items.Clear();
             node.Dir!.Trim();
         }
     }
@@ -277,19 +271,19 @@ public sealed class IsoImageBuilder
     public long Build(string outputPath, IProgress<IsoBuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         string full = Path.GetFullPath(outputPath);
-        var writer = new IsoImageWriter(_root, _options, _time);
         if (File.Exists(full) && !IsRegularFile(full))
         {
             // Opened by the path given: /proc/self/fd/N and /dev/stdout are links the kernel resolves, not paths to follow.
             using var device = new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 256 * 1024, FileOptions.None);
-            writer.Write(device, progress, cancellationToken);
+            long written = Build(device, progress, cancellationToken);
             device.Flush();
-            return writer.ComputedSize;
+            return written;
         }
         if (new FileInfo(full).LinkTarget is not null && File.ResolveLinkTarget(full, returnFinalTarget: true) is { } final) full = Path.GetFullPath(final.FullName);
         string folder = Path.GetDirectoryName(full) ?? ".";
         if (File.Exists(full) && IsSource(folder, Path.GetFileName(full))) Fail(VirtualDiskErrorReason.IsoBuildOutputIsSource, null, $"Output: {full}");
         string temp = Path.Combine(folder, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
+        var writer = new IsoImageWriter(_root, _options, _time);
         try
         {
             using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 256 * 1024, FileOptions.None))
@@ -311,7 +305,7 @@ public sealed class IsoImageBuilder
     private static bool IsRegularFile(string path)
     {
         if (OperatingSystem.IsWindows()) return (File.GetAttributes(path) & FileAttributes.Device) == 0;
-        return !UnixNative.TryStatLinks(path, out uint mode, out _, out _, out _) || (mode & PosixFileType.Mask) == PosixFileType.Regular;
+        return !UnixNative.TryStat(path, out uint mode, out _, out _) || (mode & UnixNative.S_IFMT) == UnixNative.S_IFREG;
     }
 
     /// <summary>Whether a host file of the tree is <paramref name="folder"/>/<paramref name="name"/> (by path; one pass over the tree, no allocation per file).</summary>

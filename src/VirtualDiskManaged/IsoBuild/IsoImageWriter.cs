@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using PosixFileType = VirtualDiskManaged.FileSystems.PosixFileType;
 
 namespace VirtualDiskManaged.IsoBuild;
 
@@ -344,7 +345,6 @@ internal sealed class IsoImageWriter
 
     // ------------------------------------------------------------------ records
 
-    /// <summary>One directory record to write: identifier, target and what its System Use area holds.</summary>
     /// <summary>One directory record to write; the identifier is <paramref name="Id"/>, or for Joliet <paramref name="JolietId"/> (UCS-2 big-endian, encoded when written).</summary>
     private readonly record struct RecordSpec(BuildNode? Node, byte[]? Id, string? JolietId, uint Extent, uint Length, DateTimeOffset Time, byte Flags, RecordRole Role)
     {

@@ -13,17 +13,6 @@ internal static class IsoNames
 
     private static bool IsDChar(char c) => c is >= 'A' and <= 'Z' or >= '0' and <= '9' or '_';
 
-    private static string ToDChars(string s)
-    {
-        var sb = new StringBuilder(s.Length);
-        foreach (char c in s)
-        {
-            char u = c is >= 'a' and <= 'z' ? (char)(c - 32) : c;
-            sb.Append(IsDChar(u) ? u : '_');
-        }
-        return sb.ToString();
-    }
-
     /// <summary>Splits a file name at its last dot into name and extension (a leading dot belongs to the name).</summary>
     private static (string Name, string Ext) Split(string name)
     {
@@ -47,7 +36,7 @@ internal static class IsoNames
         for (int index = 0; index < children.Count; index++)
         {
             var node = children[index];
-            bool isFile = !(node.IsDirectory || node.IsRelocationDirectory);
+            bool isFile = !node.IsDirectory;
             int length = Compose(node.Name, isFile, level, buffer, out int nameEnd, out int extEnd, out int maxName);
             if (spans.Add(buffer[..length]))
             {
@@ -73,7 +62,7 @@ internal static class IsoNames
         for (int index = 0; index < children.Count; index++)
         {
             var node = children[index];
-            int length = Compose(node.Name, !(node.IsDirectory || node.IsRelocationDirectory), level, buffer, out _, out _, out _);
+            int length = Compose(node.Name, !node.IsDirectory, level, buffer, out _, out _, out _);
             result[index] = ToBytes(buffer[..length]);
         }
         return result;

@@ -644,16 +644,7 @@ public static partial class VirtualDiskOperations
             }
             var pages = _dirty.Select(p => (Target: batOffset + p * Page, Page: (byte[])_pages[p].Clone())).ToList();
             _dirty.Clear();
-            int max = _log.MaxPagesPerEntry;
-            for (int start = 0; start < pages.Count; start += max)
-            {
-                var group = pages.GetRange(start, Math.Min(max, pages.Count - start));
-                long length = store.Length;
-                _log.WriteEntry(store, group, length, length);
-                store.Flush();
-                foreach (var (target, page) in group) store.WriteAt(target, page);
-                store.Flush();
-            }
+            _log.Commit(store, pages);
         }
 
         /// <summary>Commits what is left and clears the LogGuid; when nothing was logged, still gives the file a new FileWriteGuid before it is truncated (§2.2.2).</summary>

@@ -239,15 +239,7 @@ public static partial class VirtualDiskOperations
     /// </summary>
     private static void CommitEntries(ResizeJob job, VhdxLogWriter log, List<List<(long, byte[])>> entries)
     {
-        foreach (var pages in entries)
-        {
-            if (pages.Count == 0) continue;
-            long length = job.Store.Length;
-            log.WriteEntry(job.Store, pages, length, length);
-            job.Store.Flush();
-            foreach (var (target, page) in pages) job.Store.WriteAt(target, page);
-            job.Store.Flush();
-        }
+        foreach (var pages in entries) log.Commit(job.Store, pages); // each within one entry: written as one
     }
 
     /// <summary>

@@ -197,11 +197,7 @@ public static partial class VirtualDiskOperations
         var log = new VhdxLogWriter((long)header.LogOffset, header.LogLength, logGuid);
         if (pages.Count > log.MaxPagesPerEntry) return new(R.OperationNotSupported, file.Path, $"{pages.Count} pages do not fit one log entry");
         headers.Update(store, h => h with { LogGuid = logGuid, FileWriteGuid = Guid.NewGuid() });
-        long length = store.Length;
-        log.WriteEntry(store, pages.Select(p => (p.Key, p.Value)).ToList(), length, length);
-        store.Flush();
-        foreach (var (target, page) in pages) store.WriteAt(target, page);
-        store.Flush();
+        log.Commit(store, pages.Select(p => (p.Key, p.Value)).ToList()); // one entry: the count was checked above
         headers.Update(store, h => h with { LogGuid = Guid.Empty });
         return null;
     }

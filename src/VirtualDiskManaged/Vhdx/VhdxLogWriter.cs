@@ -35,6 +35,24 @@ internal sealed class VhdxLogWriter
     /// <summary>Pages one entry may carry.</summary>
     public int MaxPagesPerEntry { get; }
 
+    /// <summary>
+    /// Writes <paramref name="pages"/> through the log (MS-VHDX §2.3), in entries of at most <see cref="MaxPagesPerEntry"/>
+    /// pages: each entry written and flushed, then its pages applied and flushed, so every entry is its own tail and the
+    /// pages of one are durable before the next is written.
+    /// </summary>
+    public void Commit(IBackingStore store, IReadOnlyList<(long Target, byte[] Page)> pages)
+    {
+        for (int start = 0; start < pages.Count; start += MaxPagesPerEntry)
+        {
+            var group = pages.Skip(start).Take(MaxPagesPerEntry).ToList();
+            long length = store.Length;
+            WriteEntry(store, group, length, length);
+            store.Flush();
+            foreach (var (target, page) in group) store.WriteAt(target, page);
+            store.Flush();
+        }
+    }
+
     /// <summary>Writes one entry holding <paramref name="pages"/> (not flushed: the caller flushes before applying).</summary>
     public void WriteEntry(IBackingStore store, IReadOnlyList<(long Target, byte[] Page)> pages, long flushedFileOffset, long lastFileOffset)
     {

@@ -15,41 +15,37 @@ internal static class Terminal
     /// <summary>stderr without the filter (set by <see cref="Output.Install"/>), for the progress bars' own control sequences.</summary>
     public static TextWriter RawError { get; set; } = Console.Error;
 
-    /// <summary>A control character that must not reach a terminal as it is.</summary>
-    public static bool IsControl(char c) => c < 0x20 || c is >= '\x7F' and <= '\x9F';
+    // C0, DEL and C1; and the same without the characters that lay text out (line feed, tab; carriage return on Windows,
+    // whose lines end with it).
+    private static readonly System.Buffers.SearchValues<char> Controls = System.Buffers.SearchValues.Create(ControlChars(keepLines: false));
+    private static readonly System.Buffers.SearchValues<char> NonLayoutControls = System.Buffers.SearchValues.Create(ControlChars(keepLines: true));
 
-    /// <summary><paramref name="s"/> with each control character (line feeds and tabs included) as \xNN.</summary>
-    public static string Printable(string s)
+    private static string ControlChars(bool keepLines)
     {
-        foreach (char c in s)
-            if (IsControl(c)) return Escape(s, keepLines: false);
-        return s;
+        var chars = new StringBuilder();
+        for (char c = '\0'; c <= '\x9F'; c++)
+            if ((c < 0x20 || c >= 0x7F) && !(keepLines && IsLayout(c))) chars.Append(c);
+        return chars.ToString();
     }
 
-    /// <summary>Escapes control characters; <paramref name="keepLines"/> keeps line feeds and tabs (and carriage returns on Windows, whose lines end with them).</summary>
+    /// <summary><paramref name="s"/> with each control character (line feeds and tabs included) as \xNN.</summary>
+    public static string Printable(string s) => s.AsSpan().ContainsAny(Controls) ? Escape(s, keepLines: false) : s;
+
+    /// <summary>Escapes control characters; <paramref name="keepLines"/> keeps line feeds and tabs (and carriage returns on Windows).</summary>
     public static string Escape(ReadOnlySpan<char> s, bool keepLines)
     {
+        var escaped = keepLines ? NonLayoutControls : Controls;
         var sb = new StringBuilder(s.Length + 8);
         foreach (char c in s)
         {
-            if (IsControl(c) && !(keepLines && IsLayout(c))) sb.Append("\\x").Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
+            if (escaped.Contains(c)) sb.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:X2}");
             else sb.Append(c);
         }
         return sb.ToString();
     }
 
-    /// <summary>Whether <paramref name="s"/> needs <see cref="Escape"/> when lines are kept (one vectorised search in the common case).</summary>
-    public static bool NeedsEscape(ReadOnlySpan<char> s)
-    {
-        int at = s.IndexOfAnyInRange('\0', '\x1F');
-        while (at >= 0)
-        {
-            if (!IsLayout(s[at])) return true;
-            s = s[(at + 1)..];
-            at = s.IndexOfAnyInRange('\0', '\x1F');
-        }
-        return s.IndexOfAnyInRange('\x7F', '\x9F') >= 0;
-    }
+    /// <summary>Whether <paramref name="s"/> needs <see cref="Escape"/> when lines are kept (one vectorised search).</summary>
+    public static bool NeedsEscape(ReadOnlySpan<char> s) => s.ContainsAny(NonLayoutControls);
 
     private static bool IsLayout(char c) => c is '\n' or '\t' || (c == '\r' && OperatingSystem.IsWindows());
 }
@@ -70,7 +66,7 @@ internal sealed class PrintableWriter(TextWriter inner) : TextWriter
 
     public override void Write(char value)
     {
-        if (Terminal.IsControl(value) && Terminal.NeedsEscape([value])) inner.Write(Terminal.Escape([value], keepLines: true));
+        if (Terminal.NeedsEscape([value])) inner.Write(Terminal.Escape([value], keepLines: true));
         else inner.Write(value);
     }
 

@@ -65,30 +65,14 @@ internal static class CompactCommand
         return command;
     }
 
-    /// <summary>A one-line progress bar on stderr (scan, then move), drawn only when stderr is a terminal, at most every 1/10 s.</summary>
+    /// <summary>The operations' progress bar over compact progress: the phase (scan, then move) and blocks done.</summary>
     private sealed class Bar : IProgress<CompactProgress>, IDisposable
     {
-        private readonly bool _enabled = !Console.IsErrorRedirected;
-        private long _lastTicks;
-        private bool _drawn;
+        private readonly OperationOutput.Bar _bar = new();
 
-        public void Report(CompactProgress value)
-        {
-            if (!_enabled || value.Total <= 0) return;
-            long now = Environment.TickCount64;
-            if (now - _lastTicks < 100 && value.Done < value.Total) return;
-            _lastTicks = now;
-            double fraction = Math.Clamp(value.Done / (double)value.Total, 0, 1);
-            int filled = (int)(fraction * 30);
-            string phase = value.Phase == CompactPhase.Scan ? "scan" : "move";
-            Terminal.RawError.Write(string.Create(Text.Inv, $"\r[{new string('#', filled)}{new string(' ', 30 - filled)}] {phase} {value.Done} of {value.Total} blocks  "));
-            _drawn = true;
-        }
+        public void Report(CompactProgress value) => _bar.Draw(value.Done, value.Total, _ =>
+            string.Create(Text.Inv, $"{(value.Phase == CompactPhase.Scan ? "scan" : "move")} {value.Done} of {value.Total} blocks"));
 
-        public void Dispose()
-        {
-            if (_drawn) Terminal.RawError.WriteLine();
-            _drawn = false;
-        }
+        public void Dispose() => _bar.Dispose();
     }
 }

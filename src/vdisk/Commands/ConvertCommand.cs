@@ -75,11 +75,7 @@ internal static class ConvertCommand
             if (!ok)
             {
                 string at = failure!.FilePath == source.OpenPath || failure.Reason == VirtualDiskErrorReason.OperationOpenFailed ? inPath : outPath;
-                if (!source.IsCompressed) return OperationOutput.Fail(at, failure);
-                Console.Error.WriteLine($"vdisk: {at}: {Text.Code(failure.ErrorCode)} {failure.Reason}: {source.MapPath(Text.Message(failure))}");
-                string? file = source.MapPath(failure.Root.FilePath ?? failure.FilePath);
-                if (file is not null && file != at && file != Path.GetFullPath(at)) Console.Error.WriteLine($"vdisk: file: {file}");
-                return Program.ExitFailed;
+                return OperationOutput.Fail(at, failure, source.MapPath);
             }
             string kind = result!.Format == ConvertFormat.Raw ? "raw" : $"{(result.Format == ConvertFormat.Vhd ? "VHD" : "VHDX")} {(result.Type == ConvertType.Fixed ? "fixed" : "dynamic")}";
             Console.Out.WriteLine($"converted {inPath} -> {result.OutputPath}: {kind}, {Text.Size(result.VirtualSize)}, file {Text.Size(result.FileSize)}");

@@ -124,7 +124,7 @@ internal static class ExtractCommand
                     line = $"[{new string('#', filled)}{new string('.', width - filled)}] {_last.EntriesDone:N0}/{t.Entries:N0} entries, {_last.BytesWritten / (1 << 20):N0}/{t.Bytes / (1 << 20):N0} MiB";
                 }
                 else line = $"{_last.EntriesDone:N0} entries, {_last.BytesWritten / (1 << 20):N0} MiB";
-                Terminal.RawError.Write("\r\x1b[K" + Terminal.Printable(line));
+                Terminal.RawError.Write("\r\x1b[K" + line);
                 _drawn = true;
             }
         }

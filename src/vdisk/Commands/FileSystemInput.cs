@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text;
 using VirtualDiskManaged.Cli.CommandLine;
 using VirtualDiskManaged.FileSystems;
 
@@ -87,7 +85,6 @@ internal static class FileSystemInput
         _ => null,
     };
 
-    /// <summary>"drwxr-xr-x": the kind's letter and the recorded permission bits (r-x for all when none are recorded).</summary>
     /// <summary>Writes the ten characters of <c>ls -l</c>'s mode column into <paramref name="into"/>; returns 10.</summary>
     public static int WriteMode(FileSystemEntry e, Span<char> into)
     {

@@ -32,7 +32,12 @@ internal static class MapCommand
         {
             var map = VirtualDiskOperations.Map(handle);
             // A .gz input was expanded into a temp folder: name the files the user gave.
-            if (input.IsCompressed) map = [.. map.Select(e => e with { FilePath = Path.GetFullPath(input.MapPath(e.FilePath)!) })];
+            if (input.IsCompressed)
+            {
+                // One mapping per file of the chain, not per run.
+                var names = map.Select(e => e.FilePath).Distinct().ToDictionary(p => p, p => Path.GetFullPath(input.MapPath(p)!));
+                map = [.. map.Select(e => e with { FilePath = names[e.FilePath] })];
+            }
             Print(map, json);
             return Program.ExitOk;
         });

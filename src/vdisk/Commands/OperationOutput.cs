@@ -6,11 +6,15 @@ namespace VirtualDiskManaged.Cli.Commands;
 /// <summary>What the operation commands (convert, map, compare, repair) share: the failure lines and the progress bar.</summary>
 internal static class OperationOutput
 {
-    /// <summary>"vdisk: PATH: code reason: message" and the file the failure is about when it is another one; exit status 1.</summary>
-    public static int Fail(string path, VirtualDiskDiagnostic failure)
+    /// <summary>
+    /// "vdisk: PATH: code reason: message" and the file the failure is about when it is another one; exit status 1.
+    /// <paramref name="map"/> turns the paths of a compressed input's expanded files back into the .gz paths.
+    /// </summary>
+    public static int Fail(string path, VirtualDiskDiagnostic failure, Func<string?, string?>? map = null)
     {
-        Console.Error.WriteLine($"vdisk: {path}: {Text.Code(failure.ErrorCode)} {failure.Reason}: {Text.Message(failure)}");
-        string? file = failure.Root.FilePath ?? failure.FilePath;
+        map ??= static p => p;
+        Console.Error.WriteLine($"vdisk: {path}: {Text.Code(failure.ErrorCode)} {failure.Reason}: {map(Text.Message(failure))}");
+        string? file = map(failure.Root.FilePath ?? failure.FilePath);
         if (file is not null && file != path && file != Path.GetFullPath(path)) Console.Error.WriteLine($"vdisk: file: {file}");
         return Program.ExitFailed;
     }
@@ -89,15 +93,19 @@ internal static class OperationOutput
         private long _lastTicks;
         private bool _drawn;
 
-        public void Report(ConvertProgress value)
+        public void Report(ConvertProgress value) =>
+            Draw(value.BytesDone, value.BytesTotal, fraction => $"{fraction * 100,5:0.0}% {Short(value.BytesDone)} of {Short(value.BytesTotal)}");
+
+        /// <summary>The bar for <paramref name="done"/> of <paramref name="total"/>, followed by <paramref name="text"/> (given the fraction done).</summary>
+        public void Draw(long done, long total, Func<double, string> text)
         {
-            if (!_enabled || value.BytesTotal <= 0) return;
+            if (!_enabled || total <= 0) return;
             long now = Environment.TickCount64;
-            if (now - _lastTicks < 100 && value.BytesDone < value.BytesTotal) return;
+            if (now - _lastTicks < 100 && done < total) return;
             _lastTicks = now;
-            double fraction = Math.Clamp(value.BytesDone / (double)value.BytesTotal, 0, 1);
+            double fraction = Math.Clamp(done / (double)total, 0, 1);
             int filled = (int)(fraction * 30);
-            Terminal.RawError.Write($"\r[{new string('#', filled)}{new string(' ', 30 - filled)}] {fraction * 100,5:0.0}% {Short(value.BytesDone)} of {Short(value.BytesTotal)}  ");
+            Terminal.RawError.Write($"\r[{new string('#', filled)}{new string(' ', 30 - filled)}] {text(fraction)}  ");
             _drawn = true;
         }
 

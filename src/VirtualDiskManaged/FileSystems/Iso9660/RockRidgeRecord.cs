@@ -96,16 +96,7 @@ internal sealed class RockRidgeRecord
     }
 
     /// <summary>The entry kind PX's file type bits give (POSIX st_mode S_IFMT), or null for regular/unknown.</summary>
-    public FileSystemEntryKind? KindFromMode() => !HasPx ? null : (Mode & 0xF000) switch
-    {
-        0xA000 => FileSystemEntryKind.Symlink,
-        0x6000 => FileSystemEntryKind.BlockDevice,
-        0x2000 => FileSystemEntryKind.CharacterDevice,
-        0x1000 => FileSystemEntryKind.Fifo,
-        0xC000 => FileSystemEntryKind.Socket,
-        0x4000 => FileSystemEntryKind.Directory,
-        _ => null,
-    };
+    public FileSystemEntryKind? KindFromMode() => HasPx ? PosixFileType.KindOf((int)Mode) : null;
 
     /// <summary>
     /// RRIP PN: the device number as major &lt;&lt; 32 | minor; a zero high word with a low word above 0xFF is the old
