@@ -39,10 +39,8 @@ internal static class CompactCommand
             }
             if (r.GetValue(json))
             {
-                using var stdout = Output.OpenStdout();
-                using (var w = new Utf8JsonWriter(stdout, Text.JsonOptions))
+                OperationJson.Write(w =>
                 {
-                    w.WriteStartObject();
                     w.WriteString("path", result!.Path);
                     w.WriteString("format", Text.FormatName(result.Format));
                     w.WriteString("subtype", Text.SubtypeName(result.Subtype));
@@ -52,9 +50,7 @@ internal static class CompactCommand
                     w.WriteNumber("blocksMoved", result.BlocksMoved);
                     w.WriteNumber("fileSizeBefore", result.FileSizeBefore);
                     w.WriteNumber("fileSizeAfter", result.FileSizeAfter);
-                    w.WriteEndObject();
-                }
-                stdout.WriteByte((byte)'\n');
+                });
                 return Program.ExitOk;
             }
             string would = result!.DryRun ? "would release" : "released";

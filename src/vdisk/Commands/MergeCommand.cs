@@ -50,32 +50,25 @@ internal static class MergeCommand
 
     private static void WriteJson(string child, MergeResult? result, VirtualDiskDiagnostic? failure)
     {
-        using var stdout = Output.OpenStdout();
-        using (var w = new Utf8JsonWriter(stdout, Text.JsonOptions))
+        if (result is null)
         {
-            w.WriteStartObject();
-            w.WriteString("path", result?.ChildPath ?? child);
-            w.WriteBoolean("ok", result is not null);
-            if (result is not null)
-            {
-                w.WriteString("target", result.TargetPath);
-                w.WriteNumber("depth", result.Depth);
-                w.WriteStartArray("sources");
-                foreach (string s in result.SourcePaths) w.WriteStringValue(s);
-                w.WriteEndArray();
-                w.WriteNumber("runs", result.Runs);
-                w.WriteNumber("bytesCopied", result.BytesCopied);
-                w.WriteNumber("zeroBytes", result.ZeroBytes);
-                w.WriteNumber("bytesNotWritten", result.BytesNotWritten);
-            }
-            else
-            {
-                w.WritePropertyName("failure");
-                Text.WriteDiagnostic(w, failure!, p => p);
-            }
-            w.WriteEndObject();
+            OperationJson.WriteFailure(child, failure!);
+            return;
         }
-        stdout.WriteByte((byte)'\n');
+        OperationJson.Write(w =>
+        {
+            w.WriteString("path", result.ChildPath);
+            w.WriteBoolean("ok", true);
+            w.WriteString("target", result.TargetPath);
+            w.WriteNumber("depth", result.Depth);
+            w.WriteStartArray("sources");
+            foreach (string s in result.SourcePaths) w.WriteStringValue(s);
+            w.WriteEndArray();
+            w.WriteNumber("runs", result.Runs);
+            w.WriteNumber("bytesCopied", result.BytesCopied);
+            w.WriteNumber("zeroBytes", result.ZeroBytes);
+            w.WriteNumber("bytesNotWritten", result.BytesNotWritten);
+        });
     }
 
     /// <summary>The convert progress bar over merge progress.</summary>

@@ -125,3 +125,27 @@ internal static class OperationOutput
         }
     }
 }
+
+/// <summary>The JSON object the operation commands print with --json (one object and a newline on stdout).</summary>
+internal static class OperationJson
+{
+    public static void Write(Action<Utf8JsonWriter> body)
+    {
+        using var stdout = Output.OpenStdout();
+        using (var w = new Utf8JsonWriter(stdout, Text.JsonOptions))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        stdout.WriteByte((byte)'\n');
+    }
+
+    public static void WriteFailure(string path, VirtualDiskDiagnostic failure) => Write(w =>
+    {
+        w.WriteString("path", path);
+        w.WriteBoolean("ok", false);
+        w.WritePropertyName("failure");
+        Text.WriteDiagnostic(w, failure, f => f);
+    });
+}

@@ -46,34 +46,27 @@ internal static class ResizeCommand
     }
 
     /// <summary>{ path, ok, format, subtype, oldVirtualSize, newVirtualSize, oldFileLength, newFileLength, unreferencedBytes, changes[], error }.</summary>
-    private static void WriteJson(string image, ResizeResult? result, VirtualDiskDiagnostic? failure)
+    private static void WriteJson(string image, ResizeResult? result, VirtualDiskDiagnostic? failure) => OperationJson.Write(w =>
     {
-        using var stdout = Output.OpenStdout();
-        using (var w = new Utf8JsonWriter(stdout, Text.JsonOptions))
+        w.WriteString("path", result?.Path ?? image);
+        w.WriteBoolean("ok", result is not null);
+        if (result is not null)
         {
-            w.WriteStartObject();
-            w.WriteString("path", result?.Path ?? image);
-            w.WriteBoolean("ok", result is not null);
-            if (result is not null)
-            {
-                w.WriteString("format", result.Format.ToString().ToLowerInvariant());
-                w.WriteString("subtype", result.Subtype.ToString().ToLowerInvariant());
-                w.WriteNumber("oldVirtualSize", result.OldVirtualSize);
-                w.WriteNumber("newVirtualSize", result.NewVirtualSize);
-                w.WriteNumber("oldFileLength", result.OldFileLength);
-                w.WriteNumber("newFileLength", result.NewFileLength);
-                w.WriteNumber("unreferencedBytes", result.UnreferencedBytes);
-                w.WriteStartArray("changes");
-                foreach (string c in result.Changes) w.WriteStringValue(c);
-                w.WriteEndArray();
-            }
-            if (failure is not null)
-            {
-                w.WritePropertyName("error");
-                Text.WriteDiagnostic(w, failure, p => p);
-            }
-            w.WriteEndObject();
+            w.WriteString("format", Text.FormatName(result.Format));
+            w.WriteString("subtype", Text.SubtypeName(result.Subtype));
+            w.WriteNumber("oldVirtualSize", result.OldVirtualSize);
+            w.WriteNumber("newVirtualSize", result.NewVirtualSize);
+            w.WriteNumber("oldFileLength", result.OldFileLength);
+            w.WriteNumber("newFileLength", result.NewFileLength);
+            w.WriteNumber("unreferencedBytes", result.UnreferencedBytes);
+            w.WriteStartArray("changes");
+            foreach (string c in result.Changes) w.WriteStringValue(c);
+            w.WriteEndArray();
         }
-        stdout.WriteByte((byte)'\n');
-    }
+        if (failure is not null)
+        {
+            w.WritePropertyName("error"); // resize's documented member (docs/operations.md), where the others say "failure"
+            Text.WriteDiagnostic(w, failure, p => p);
+        }
+    });
 }

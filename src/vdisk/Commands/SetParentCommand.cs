@@ -60,27 +60,3 @@ internal static class SetParentCommand
         return command;
     }
 }
-
-/// <summary>The JSON object the set-parent and metadata commands print (one object and a newline on stdout).</summary>
-internal static class OperationJson
-{
-    public static void Write(Action<Utf8JsonWriter> body)
-    {
-        using var stdout = Output.OpenStdout();
-        using (var w = new Utf8JsonWriter(stdout, Text.JsonOptions))
-        {
-            w.WriteStartObject();
-            body(w);
-            w.WriteEndObject();
-        }
-        stdout.WriteByte((byte)'\n');
-    }
-
-    public static void WriteFailure(string path, VirtualDiskDiagnostic failure) => Write(w =>
-    {
-        w.WriteString("path", path);
-        w.WriteBoolean("ok", false);
-        w.WritePropertyName("failure");
-        Text.WriteDiagnostic(w, failure, f => f);
-    });
-}
