@@ -85,12 +85,7 @@ public static partial class VirtualDiskOperations
         regionOffset = 0;
         if (handle.Format != VirtualDiskFormat.Vhdx) return false;
         var source = handle.TopLayer.Source;
-        var regions = new byte[VhdxConstants.RegionTableSize];
-        VhdxRegionTable parsed = default;
-        bool ok = false;
-        foreach (long at in new[] { VhdxConstants.RegionTable1Offset, VhdxConstants.RegionTable2Offset })
-            if (!ok && source.TryReadExactlyAt(at, regions) && VhdxRegionTable.TryParse(regions, out parsed, out _, out _)) ok = true;
-        if (!ok) return false;
+        if (!VhdxRegionTable.TryReadFirstValid(source, new byte[VhdxConstants.RegionTableSize], out var parsed)) return false;
         table = new byte[VhdxConstants.MetadataTableSize];
         regionOffset = parsed.Metadata.FileOffset;
         return source.TryReadExactlyAt(regionOffset, table);

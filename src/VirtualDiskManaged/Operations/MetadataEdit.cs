@@ -58,12 +58,7 @@ internal sealed class VhdxMetadataEdit
     public static VirtualDiskDiagnostic? TryRead(HostFile file, out VhdxMetadataEdit? edit)
     {
         edit = null;
-        var regionBytes = new byte[VhdxConstants.RegionTableSize];
-        VhdxRegionTable regions = default;
-        bool ok = false;
-        foreach (long at in new[] { VhdxConstants.RegionTable1Offset, VhdxConstants.RegionTable2Offset })
-            if (!ok && file.TryReadExactlyAt(at, regionBytes) && VhdxRegionTable.TryParse(regionBytes, out regions, out _, out _)) ok = true;
-        if (!ok) return new(R.OperationNotSupported, file.Path, "No intact region table (MS-VHDX §2.2.3); run repair first");
+        if (!VhdxRegionTable.TryReadFirstValid(file, new byte[VhdxConstants.RegionTableSize], out var regions)) return new(R.OperationNotSupported, file.Path, "No intact region table (MS-VHDX §2.2.3); run repair first");
         var metadata = regions.Metadata;
         // The table's pages go through the log as whole 4 KiB pages (MS-VHDX §2.3.1.2): the region must start on one.
         if (metadata.FileOffset % Page != 0 || metadata.Length < VhdxConstants.MetadataTableSize)

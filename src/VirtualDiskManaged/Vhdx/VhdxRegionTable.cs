@@ -56,6 +56,18 @@ internal readonly struct VhdxRegionTable
         return false;
     }
 
+    /// <summary>
+    /// Reads and parses the first region table copy that is intact and valid (at 192 KiB, else at 256 KiB; MS-VHDX §2.2.3)
+    /// into <paramref name="bytes"/> (<see cref="VhdxConstants.RegionTableSize"/> bytes).
+    /// </summary>
+    public static bool TryReadFirstValid(Host.FileView source, byte[] bytes, out VhdxRegionTable table)
+    {
+        table = default;
+        foreach (long at in new[] { VhdxConstants.RegionTable1Offset, VhdxConstants.RegionTable2Offset })
+            if (source.TryReadExactlyAt(at, bytes) && TryParse(bytes, out table, out _, out _)) return true;
+        return false;
+    }
+
     /// <summary>As <see cref="TryParse"/> for a table already found intact by <see cref="IsIntact"/> (no second CRC pass).</summary>
     public static bool TryParseIntact(ReadOnlySpan<byte> data, out VhdxRegionTable table, out VirtualDiskErrorReason reason, out string? detail)
     {
