@@ -193,6 +193,21 @@ public sealed class CompactTests : OperationsTestBase
         Assert.That(content.AsSpan().SequenceEqual(File.ReadAllBytes(mirror)), Is.True, "the same content");
     }
 
+    /// <summary>A dry run opens read-only (docs/open-path.md §12): every byte, the length and the modification time stay.</summary>
+    [TestCase(VirtualDiskFormat.Vhd)]
+    [TestCase(VirtualDiskFormat.Vhdx)]
+    public void ADryRunChangesNoByteAndNoTime(VirtualDiskFormat format)
+    {
+        var (image, _) = CompactImages.Dynamic(Folder, format, "dry-" + format);
+        var time = new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(image, time);
+        byte[] bytes = File.ReadAllBytes(image);
+        var result = VirtualDiskOperations.Compact(image, new CompactOptions { DryRun = true });
+        Assert.That(result.BlocksReleased, Is.EqualTo(CompactImages.ZeroBlocks));
+        Assert.That(File.ReadAllBytes(image).AsSpan().SequenceEqual(bytes), Is.True);
+        Assert.That(File.GetLastWriteTimeUtc(image), Is.EqualTo(time));
+    }
+
     private sealed class SyncProgress(Action<CompactProgress> report) : IProgress<CompactProgress>
     {
         public void Report(CompactProgress value) => report(value);
